@@ -1,0 +1,201 @@
+"""Learning-rate schedules: closed forms of `torch.optim.lr_scheduler` classes.
+
+A schedule is a frozen dataclass and a callable: ``schedule(k)`` is the learning rate
+that optimizer step ``k + 1`` uses, i.e. ``scheduler.get_last_lr()`` after ``k`` calls of
+``scheduler.step()`` (one call per optimizer step, the usual PyTorch loop). ``k`` may be an
+int or an integer array. The base ``lr`` may be a float or an array that broadcasts
+against a batch of starts (e.g. shape ``(N, 1)``).
+
+Closed forms (torch class in brackets), lr used by step k+1:
+
+* ``constant``: lr (no scheduler)
+* ``step_lr`` [StepLR]: lr · γ^⌊k / step_size⌋
+* ``exponential_lr`` [ExponentialLR]: lr · γ^k
+* ``cosine_annealing_lr`` [CosineAnnealingLR]: η_min + (lr − η_min)(1 + cos(π k / T_max)) / 2
+* ``linear_warmup`` [LinearLR, end_factor 1]: lr · (s + (1 − s) · min(k, W) / W)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+
+def _check_positive_int(name: str, value) -> int:
+    if isinstance(value, bool) or not float(value).is_integer() or int(value) < 1:
+        raise ValueError(f"Invalid {name}: {value} (a whole number ≥ 1)")
+    return int(value)
+
+
+def _check_lr(lr):
+    arr = np.asarray(lr, dtype=np.float64)
+    if not np.all(arr >= 0.0):
+        raise ValueError(f"Invalid learning rate: {lr}")
+    return lr
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A fixed learning rate: ``lr`` at every step."""
+
+    lr: float
+
+    def __post_init__(self):
+        _check_lr(self.lr)
+
+    def __call__(self, k):
+        return self.lr
+
+    kind = "constant"
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class StepLR:
+    """``torch.optim.lr_scheduler.StepLR``: ``lr * gamma ** (k // step_size)``."""
+
+    lr: float
+    step_size: int
+    gamma: float = 0.1
+
+    def __post_init__(self):
+        _check_lr(self.lr)
+        object.__setattr__(self, "step_size", _check_positive_int("step_size", self.step_size))
+        if not (math.isfinite(self.gamma) and self.gamma > 0):
+            raise ValueError(f"Invalid gamma: {self.gamma} (a finite number > 0)")
+
+    kind = "step"
+
+    def __call__(self, k):
+        return self.lr * self.gamma ** (np.asarray(k) // self.step_size)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class ExponentialLR:
+    """``torch.optim.lr_scheduler.ExponentialLR``: ``lr * gamma ** k``."""
+
+    lr: float
+    gamma: float
+
+    def __post_init__(self):
+        _check_lr(self.lr)
+        if not (math.isfinite(self.gamma) and self.gamma > 0):
+            raise ValueError(f"Invalid gamma: {self.gamma} (a finite number > 0)")
+
+    kind = "exponential"
+
+    def __call__(self, k):
+        return self.lr * self.gamma ** np.asarray(k, dtype=np.float64)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class CosineAnnealingLR:
+    """``torch.optim.lr_scheduler.CosineAnnealingLR`` (closed form, no restarts).
+
+    ``eta_min + (lr - eta_min) * (1 + cos(pi * k / T_max)) / 2``.
+    """
+
+    lr: float
+    T_max: int
+    eta_min: float = 0.0
+
+    def __post_init__(self):
+        _check_lr(self.lr)
+        object.__setattr__(self, "T_max", _check_positive_int("T_max", self.T_max))
+        if not (math.isfinite(self.eta_min) and self.eta_min >= 0):
+            raise ValueError(f"Invalid eta_min: {self.eta_min} (a finite number ≥ 0)")
+
+    kind = "cosine"
+
+    def __call__(self, k):
+        phase = np.cos(np.pi * np.asarray(k, dtype=np.float64) / self.T_max)
+        return self.eta_min + (self.lr - self.eta_min) * (1 + phase) / 2
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **asdict(self)}
+
+
+@dataclass(frozen=True)
+class LinearWarmup:
+    """``torch.optim.lr_scheduler.LinearLR(start_factor, end_factor=1, total_iters=W)``.
+
+    ``lr * (start_factor + (1 - start_factor) * min(k, W) / W)``.
+    """
+
+    lr: float
+    warmup_steps: int = 5
+    start_factor: float = 1.0 / 3.0
+
+    def __post_init__(self):
+        _check_lr(self.lr)
+        object.__setattr__(
+            self, "warmup_steps", _check_positive_int("warmup_steps", self.warmup_steps)
+        )
+        if not (0.0 < self.start_factor <= 1.0):
+            raise ValueError(f"Invalid start_factor: {self.start_factor} (in (0, 1])")
+
+    kind = "warmup"
+
+    def __call__(self, k):
+        done = np.minimum(np.asarray(k, dtype=np.float64), self.warmup_steps)
+        return self.lr * (self.start_factor + (1.0 - self.start_factor) * done / self.warmup_steps)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, **asdict(self)}
+
+
+def constant(lr) -> Constant:
+    """A fixed learning rate."""
+    return Constant(lr)
+
+
+def step_lr(lr, step_size: int, gamma: float = 0.1) -> StepLR:
+    """Multiply the learning rate by ``gamma`` every ``step_size`` steps (StepLR)."""
+    return StepLR(lr, step_size, gamma)
+
+
+def exponential_lr(lr, gamma: float) -> ExponentialLR:
+    """Multiply the learning rate by ``gamma`` every step (ExponentialLR)."""
+    return ExponentialLR(lr, gamma)
+
+
+def cosine_annealing_lr(lr, T_max: int, eta_min: float = 0.0) -> CosineAnnealingLR:
+    """Cosine annealing from ``lr`` to ``eta_min`` over ``T_max`` steps (CosineAnnealingLR)."""
+    return CosineAnnealingLR(lr, T_max, eta_min)
+
+
+def linear_warmup(lr, warmup_steps: int = 5, start_factor: float = 1.0 / 3.0) -> LinearWarmup:
+    """Linear warm-up from ``start_factor * lr`` to ``lr`` over ``warmup_steps`` (LinearLR)."""
+    return LinearWarmup(lr, warmup_steps, start_factor)
+
+
+SCHEDULES = {
+    "constant": constant,
+    "step": step_lr,
+    "exponential": exponential_lr,
+    "cosine": cosine_annealing_lr,
+    "warmup": linear_warmup,
+}
+"""Schedule kind -> factory taking the base ``lr`` first, then the schedule's parameters."""
+
+
+def from_dict(spec: dict):
+    """Rebuild a schedule from ``Schedule.to_dict()`` output; ValueError on bad input."""
+    spec = dict(spec)
+    kind = spec.pop("kind", None)
+    if kind not in SCHEDULES:
+        raise ValueError(f"Unknown schedule kind: {kind!r}")
+    try:
+        return SCHEDULES[kind](**spec)
+    except TypeError as error:  # missing or unknown parameter names
+        raise ValueError(f"Bad parameters for the {kind} schedule: {error}") from None

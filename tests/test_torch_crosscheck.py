@@ -1,0 +1,132 @@
+"""Live cross-check against torch.optim and torch.optim.lr_scheduler (skipped without torch).
+
+The stored reference trajectories (test_optimizers.py) cover the common settings; this
+sweeps the keyword combinations they don't: maximize, coupled/decoupled weight decay,
+amsgrad, centered, nesterov, dampening, and every learning-rate schedule.
+"""
+
+import numpy as np
+import pytest
+
+from optviz import OPTIMIZERS, run, schedules
+from surfaces import SURFACES
+
+torch = pytest.importorskip("torch")
+
+
+@pytest.fixture(autouse=True)
+def _float64_default():
+    """torch keeps NAdam's μ-product and step counts in the default dtype: use float64."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
+
+
+TORCH = {
+    "sgd": "SGD",
+    "momentum": "SGD",
+    "nesterov": "SGD",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSprop",
+    "adadelta": "Adadelta",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nadam": "NAdam",
+    "radam": "RAdam",
+    "adamax": "Adamax",
+}
+PRESET = {"momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9, "nesterov": True}}
+
+CASES = [
+    ("sgd", {"lr": 1e-3, "maximize": False, "weight_decay": 0.05}),
+    ("momentum", {"lr": 2e-4, "dampening": 0.3, "weight_decay": 0.01}),
+    ("nesterov", {"lr": 2e-4, "weight_decay": 0.02}),
+    ("adagrad", {"lr": 0.3, "weight_decay": 0.01, "eps": 1e-6}),
+    ("rmsprop", {"lr": 1e-3, "centered": True, "weight_decay": 0.01}),
+    ("rmsprop", {"lr": 1e-3, "momentum": 0.5, "alpha": 0.9}),
+    ("adadelta", {"lr": 0.5, "weight_decay": 0.1, "rho": 0.8}),
+    ("adam", {"lr": 0.05, "amsgrad": True, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("adamw", {"lr": 0.05, "amsgrad": True, "betas": (0.8, 0.99)}),
+    ("nadam", {"lr": 0.03, "momentum_decay": 0.01, "weight_decay": 0.05}),
+    ("radam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("radam", {"lr": 0.01, "betas": (0.9, 0.9)}),
+    ("adamax", {"lr": 0.01, "weight_decay": 0.05, "betas": (0.8, 0.95)}),
+]
+
+SCHEDULES = [
+    (lambda: schedules.step_lr(1.0, step_size=13, gamma=0.5), "StepLR", {"step_size": 13}),
+    (lambda: schedules.exponential_lr(1.0, gamma=0.98), "ExponentialLR", {"gamma": 0.98}),
+    (lambda: schedules.cosine_annealing_lr(1.0, T_max=60), "CosineAnnealingLR", {"T_max": 60}),
+    (
+        lambda: schedules.linear_warmup(1.0, warmup_steps=20, start_factor=0.1),
+        "LinearLR",
+        {"start_factor": 0.1, "total_iters": 20},
+    ),
+]
+
+
+def _torch_path(key, kwargs, start, steps, maximize, scheduler=None):
+    """Run torch.optim on Rosenbrock (negated when maximizing) in float64."""
+    p = torch.tensor(start, dtype=torch.float64, requires_grad=True)
+    opt = getattr(torch.optim, TORCH[key])([p], **PRESET.get(key, {}), **kwargs, foreach=False)
+    sched = None
+    if scheduler is not None:
+        name, sched_kwargs = scheduler
+        extra = {"gamma": 0.5} if name == "StepLR" else {}
+        sched = getattr(torch.optim.lr_scheduler, name)(opt, **sched_kwargs, **extra)
+    path = [p.detach().clone().numpy()]
+    for _ in range(steps):
+        opt.zero_grad()
+        x, y = p[0], p[1]
+        loss = (1 - x) ** 2 + 100 * (y - x**2) ** 2
+        (-loss if maximize else loss).backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+        path.append(p.detach().clone().numpy())
+    return np.array(path)
+
+
+class NegatedRosenbrock:
+    f = staticmethod(lambda xy: -SURFACES["rosenbrock"].f(xy))
+    grad = staticmethod(lambda xy: -SURFACES["rosenbrock"].grad(xy))
+
+
+def _scaled_gap(a, b):
+    return np.max(np.abs(a - b) / np.maximum(np.abs(b), 1.0))
+
+
+@pytest.mark.parametrize("maximize", [False, True])
+@pytest.mark.parametrize(("key", "kwargs"), CASES)
+def test_matches_torch_optim(key, kwargs, maximize):
+    kwargs = {**kwargs, "maximize": maximize}
+    surface = NegatedRosenbrock if maximize else SURFACES["rosenbrock"]
+    ours = run(surface, OPTIMIZERS[key](**kwargs), [-1.5, 2.0], 150).points[:, 0]
+    theirs = _torch_path(key, kwargs, [-1.5, 2.0], 150, maximize)
+    assert _scaled_gap(ours, theirs) < 1e-11
+
+
+@pytest.mark.parametrize(("make", "name", "sched_kwargs"), SCHEDULES)
+@pytest.mark.parametrize("key", ["sgd", "adam", "rmsprop", "adagrad", "nadam"])
+def test_schedules_match_torch_lr_scheduler(key, make, name, sched_kwargs):
+    base = {"sgd": 5e-4, "adam": 0.05, "rmsprop": 5e-3, "adagrad": 0.3, "nadam": 0.03}[key]
+    spec = make().to_dict()
+    spec["lr"] = base
+    ours_sched = schedules.from_dict(spec)
+    ours = run(SURFACES["rosenbrock"], OPTIMIZERS[key](lr=ours_sched), [-1.5, 2.0], 120).points
+    theirs = _torch_path(key, {"lr": base}, [-1.5, 2.0], 120, False, (name, sched_kwargs))
+    assert _scaled_gap(ours[:, 0], theirs) < 1e-11
+
+
+@pytest.mark.parametrize(("make", "name", "sched_kwargs"), SCHEDULES)
+def test_schedule_closed_forms_equal_torch_get_last_lr(make, name, sched_kwargs):
+    sched = make()
+    p = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.SGD([p], lr=1.0)
+    extra = {"gamma": 0.5} if name == "StepLR" else {}
+    torch_sched = getattr(torch.optim.lr_scheduler, name)(opt, **sched_kwargs, **extra)
+    for k in range(150):
+        assert float(sched(k)) == pytest.approx(torch_sched.get_last_lr()[0], rel=1e-12, abs=1e-15)
+        opt.step()
+        torch_sched.step()
