@@ -1,0 +1,864 @@
+"""Many-run studies: basin-of-attraction maps, hyperparameter sweeps, fair learning rates.
+
+Every study is ONE batched computation (all starts or all hyperparameter cells advance
+together, one array operation per step) and keeps only what it is coloured by, so memory
+is O(grid), never ``(T+1, N, 2)`` (DESIGN.md §8). Pure NumPy, float64, deterministic;
+no Streamlit. Results are frozen dataclasses of NumPy arrays and plain values (picklable,
+so the page can wrap the calls in ``st.cache_data`` keyed on plain arguments: surface key
+and parameters, optimizer key and a tuple of keyword pairs).
+
+Grids follow the contour convention (DESIGN.md §2): ``xs (nx,)``, ``ys (ny,)`` and every
+colour array ``(ny, nx)`` with ``a[j, i]`` belonging to ``(xs[i], ys[j])`` — Plotly's
+``z[y][x]``.
+
+Codes used in :attr:`BasinMap.minimum_index`: ``k ≥ 0`` the final point is within
+``radius`` of ``surface.minima[k]`` (the nearest one); :data:`NO_MINIMUM` (−1) it is near
+none of them; :data:`DIVERGED` (−2) the path diverged. In every study ``steps_to_tol`` is
+the first step whose point lies within ``tol`` (Euclidean) of one of ``surface.minima``,
+−1 if never, and ``diverged_at`` the first step beyond ``max_abs`` (or non-finite), −1 if
+never — both exactly as :func:`optviz.descent.run_final` reports them.
+
+All studies step through :func:`run_checkpoints`, a lean loop with the same arithmetic
+and marks as ``run_final`` (tests check equality) that also records f at several step
+counts (a ``steps`` sweep axis) and computes its marks column-wise: ``run_final``'s
+``(N, M, 2)`` distance temporaries and length-2/length-M axis reductions made a 101²
+Himmelblau basin map ~7× slower than the run itself. Studies are noise-free.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from .descent import as_starts, as_steps
+from .optimizers import OPTIMIZERS, Optimizer
+
+NO_MINIMUM = -1
+"""``BasinMap.minimum_index`` code: the final point is near none of the surface's minima."""
+DIVERGED = -2
+"""``BasinMap.minimum_index`` code: the path diverged (left ``max_abs`` or became NaN/inf)."""
+MAX_RESOLUTION = 201
+"""Largest basin-map grid side (201² starts keep a study within the memory/time budget)."""
+CRITERIA = ("final_loss", "steps_to_tol")
+"""What a best cell or best learning rate minimises (ties: the other one, then order)."""
+
+
+# ---------------------------------------------------------------------------------------
+# the lean batched run every study uses
+
+
+class Checkpoints(NamedTuple):
+    """What a lean run keeps for N paths, with f recorded at C step counts.
+
+    values: (C, N) f after ``checkpoints[c]`` steps; NaN once the path has diverged.
+    final_points: (N, 2) after the last checkpoint; NaN for diverged paths.
+    diverged_at: (N,) int, first step beyond ``max_abs`` (or non-finite), −1 never.
+    reached_at: (N,) int, first step within ``tol`` of a target (while not diverged), −1.
+    (For starts of shape ``(..., 2)``, read N as the leading shape ``...``.)
+    """
+
+    values: np.ndarray
+    final_points: np.ndarray
+    diverged_at: np.ndarray
+    reached_at: np.ndarray
+
+
+def _newly_out(points: np.ndarray, max_abs: float, alive: np.ndarray) -> np.ndarray | None:
+    """``(..., 2) -> (...)`` mask of alive paths whose point is non-finite or beyond ``max_abs``, or
+    None (fast path: two whole-array reductions; NaN anywhere takes the full check)."""
+    if points.max() <= max_abs and points.min() >= -max_abs:
+        return None
+    inside = (np.abs(points[..., 0]) <= max_abs) & (np.abs(points[..., 1]) <= max_abs)
+    return alive & ~inside
+
+
+def _min_sq_distance(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """``(..., 2), (M, 2) -> (...)``: ``min_j (x − x_j)² + (y − y_j)²`` (column-wise, O(N))."""
+    x, y = points[..., 0], points[..., 1]
+    best = None
+    for tx, ty in targets:
+        dx, dy = x - tx, y - ty
+        d2 = dx * dx + dy * dy
+        best = d2 if best is None else np.minimum(best, d2)
+    return best
+
+
+def _as_points(starts) -> np.ndarray:
+    """``(2,)`` -> ``(1, 2)``; ``(..., 2)`` kept; a fresh float64 array; ValueError else."""
+    arr = np.array(starts, dtype=np.float64)
+    if arr.ndim == 1:
+        return as_starts(arr)
+    if arr.ndim == 0 or arr.shape[-1] != 2 or arr.size == 0:
+        raise ValueError(f"starts must have shape (2,) or (..., 2), got {arr.shape}")
+    return arr
+
+
+def run_checkpoints(
+    surface, optimizer, starts, checkpoints, *, max_abs=1e6, targets=None, tol=1e-3
+) -> Checkpoints:
+    """Lean batched run recording f at several step counts; what every study runs.
+
+    Per step k = 0..T−1 (T = the last checkpoint), exactly as
+    :func:`~optviz.descent.run_final` with zero noise: ``g = ∇f(θ_k)``,
+    ``Δ, s = update(g, s, θ_k)``, ``θ_{k+1} = θ_k + Δ`` — one array operation per step on
+    the whole ``(N, 2)`` batch — with the same divergence and tolerance marks, computed
+    column-wise (O(N) per step, no ``(N, M, 2)`` temporaries, no small-axis reductions).
+    Memory O(C·N + N·M).
+
+    Args:
+        starts: ``(2,)``, ``(N, 2)`` or any ``(..., 2)`` (e.g. ``(ny, nx, 2)``, so that
+            hyperparameters of shape ``(1, nx, 1)`` and ``(ny, 1, 1)`` broadcast over it).
+        checkpoints: increasing whole numbers ≥ 0 (at least one).
+        targets: ``(M, 2)`` points for ``reached_at`` (e.g. the minima), or None.
+
+    Returns:
+        :class:`Checkpoints`. ``run_final(..., steps=s)`` for a checkpoint s is: final
+        value ``values[c]``; ``diverged_at`` where ``≤ s``, else −1; ``reached_at`` where
+        ``≤ s``, else −1 (and ``final_points`` when s is the last checkpoint).
+    """
+    params = _as_points(starts)
+    checkpoints = [as_steps(s) for s in np.atleast_1d(checkpoints)]
+    if not checkpoints or any(b <= a for a, b in pairwise(checkpoints)):
+        raise ValueError(f"checkpoints must be increasing step counts, got {checkpoints}")
+    n = params.shape[:-1]
+    targets = None if targets is None or len(targets) == 0 else np.asarray(targets, float)
+    slots = {s: c for c, s in enumerate(checkpoints)}
+    values = np.full((len(checkpoints), *n), np.nan)
+    diverged_at = np.full(n, -1)
+    reached_at = np.full(n, -1)
+    alive = np.ones(n, dtype=bool)
+    pending = np.ones(n, dtype=bool)  # alive and not yet within tol of a target
+    tol2 = float(tol) * float(tol)
+    grad_fn, update = surface.grad, optimizer.update
+    with np.errstate(all="ignore"):
+        state = optimizer.init(params)
+        for k in range(checkpoints[-1] + 1):
+            if k:
+                step, state = update(grad_fn(params), state, params)
+                params = params + step
+            bad = _newly_out(params, max_abs, alive)
+            if bad is not None:
+                diverged_at[bad] = k
+                alive &= ~bad
+                pending &= ~bad
+            if targets is not None and pending.any():
+                hit = (_min_sq_distance(params, targets) <= tol2) & pending
+                reached_at[hit] = k
+                pending &= ~hit
+            if k in slots:
+                values[slots[k]] = np.where(alive, surface.f(params), np.nan)
+    final_points = np.where(alive[..., None], params, np.nan)
+    return Checkpoints(values, final_points, diverged_at, reached_at)
+
+
+# ---------------------------------------------------------------------------------------
+# basin-of-attraction map
+
+
+@dataclass(frozen=True, eq=False)
+class BasinMap:
+    """Where each start of a grid ends up, for one optimizer.
+
+    xs: (nx,) start abscissas; ys: (ny,) start ordinates.
+    minimum_index: (ny, nx) int, index into ``minima`` of the nearest minimum within
+        ``radius`` of the final point; ``NO_MINIMUM`` (−1) none; ``DIVERGED`` (−2) diverged.
+    final_loss: (ny, nx) f at the final point, NaN where diverged.
+    steps_to_tol: (ny, nx) int, first step within ``tol`` of a minimum, −1 never.
+    diverged_at: (ny, nx) int, first diverged step, −1 never.
+    minima: (M, 2) the surface's minima the indices refer to (M may be 0).
+    radius: capture radius used for ``minimum_index``; tol, steps: as requested.
+    optimizer: the optimizer's registry name.
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    minimum_index: np.ndarray
+    final_loss: np.ndarray
+    steps_to_tol: np.ndarray
+    diverged_at: np.ndarray
+    minima: np.ndarray
+    radius: float
+    tol: float
+    steps: int
+    optimizer: str = ""
+
+    def start(self, ix: int, iy: int) -> tuple[float, float]:
+        """The start point of cell ``[iy, ix]`` (e.g. a clicked cell), as plain floats."""
+        return float(self.xs[ix]), float(self.ys[iy])
+
+
+@dataclass(frozen=True, eq=False)
+class BasinMaps:
+    """Small multiples: several runs' maps over the same grid, with shared colour ranges.
+
+    maps: one :class:`BasinMap` per run, in the order given.
+    loss_min, loss_max: the global finite min/max of ``final_loss`` over all maps (NaN if
+        no map has a finite value), for one shared colour scale.
+    """
+
+    maps: tuple[BasinMap, ...]
+    loss_min: float
+    loss_max: float
+
+
+def start_grid(bounds, resolution: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``xs (n,)``, ``ys (n,)`` and the starts ``(n*n, 2)`` in row-major ``[iy, ix]`` order.
+
+    ``bounds`` is ``((xmin, xmax), (ymin, ymax))``; ``resolution`` n with 2 ≤ n ≤ 201.
+    """
+    if isinstance(resolution, bool) or int(resolution) != resolution:
+        raise ValueError(f"resolution must be a whole number, got {resolution}")
+    n = int(resolution)
+    if not 2 <= n <= MAX_RESOLUTION:
+        raise ValueError(f"resolution must be between 2 and {MAX_RESOLUTION}, got {n}")
+    (x0, x1), (y0, y1) = _check_bounds(bounds)
+    xs = np.linspace(x0, x1, n)
+    ys = np.linspace(y0, y1, n)
+    starts = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+    return xs, ys, starts
+
+
+def _check_bounds(bounds):
+    try:
+        (x0, x1), (y0, y1) = bounds
+        x0, x1, y0, y1 = (float(v) for v in (x0, x1, y0, y1))
+    except (TypeError, ValueError):
+        raise ValueError(f"bounds must be ((xmin, xmax), (ymin, ymax)), got {bounds}") from None
+    if not (np.isfinite([x0, x1, y0, y1]).all() and x0 < x1 and y0 < y1):
+        raise ValueError(f"bounds must be finite with min < max, got {bounds}")
+    return (x0, x1), (y0, y1)
+
+
+def _minima(surface) -> np.ndarray:
+    """The surface's minima as an ``(M, 2)`` float array (M may be 0)."""
+    minima = np.asarray(getattr(surface, "minima", ()) or (), dtype=np.float64)
+    return minima.reshape(-1, 2)
+
+
+def default_radius(bounds) -> float:
+    """Default capture radius of a basin map: 5 % of the diagonal of ``bounds``."""
+    (x0, x1), (y0, y1) = _check_bounds(bounds)
+    return 0.05 * math.hypot(x1 - x0, y1 - y0)
+
+
+def nearest_minimum(points: np.ndarray, minima: np.ndarray, radius: float) -> np.ndarray:
+    """``(N, 2), (M, 2) -> (N,)`` int: index of the nearest minimum within ``radius``.
+
+    ``NO_MINIMUM`` where none is within ``radius`` (or M = 0), ``DIVERGED`` where the point
+    is not finite. Memory O(N·M).
+    """
+    points = np.asarray(points, dtype=np.float64)
+    finite = np.isfinite(points).all(axis=-1)
+    codes = np.full(points.shape[0], NO_MINIMUM, dtype=np.int64)
+    if len(minima):
+        with np.errstate(all="ignore"):
+            d2 = np.sum((points[:, None, :] - minima[None, :, :]) ** 2, axis=-1)
+        d2 = np.where(finite[:, None], d2, np.inf)
+        nearest = np.argmin(d2, axis=1)
+        close = np.take_along_axis(d2, nearest[:, None], axis=1)[:, 0] <= radius * radius
+        codes = np.where(close, nearest, NO_MINIMUM)
+    return np.where(finite, codes, DIVERGED)
+
+
+def basin_map(
+    surface,
+    optimizer: Optimizer,
+    *,
+    resolution: int = 101,
+    bounds=None,
+    steps: int = 300,
+    tol: float = 1e-3,
+    radius: float | None = None,
+    max_abs: float = 1e6,
+) -> BasinMap:
+    """Run ``optimizer`` from every start of a ``resolution²`` grid, in one batched run.
+
+    Args:
+        surface: a Surface (``.f``, ``.grad``, ``.bounds``, ``.minima``).
+        optimizer: an :class:`Optimizer` with scalar (or broadcastable) hyperparameters.
+        resolution: grid side n (2 ≤ n ≤ 201); the grid has n² starts.
+        bounds: ``((xmin, xmax), (ymin, ymax))``, default ``surface.bounds``.
+        steps: step budget T of every run.
+        tol: distance to a minimum that counts as reached (``steps_to_tol``).
+        radius: capture radius of ``minimum_index``; default 5 % of the bounds diagonal.
+        max_abs: a coordinate beyond this counts as divergence.
+
+    Returns:
+        A :class:`BasinMap` with ``(n, n)`` colour arrays, from one batched run over the
+        ``(n², 2)`` starts (:func:`run_checkpoints`, equal to ``run_final``): memory O(n²·M).
+    """
+    bounds = surface.bounds if bounds is None else bounds
+    xs, ys, starts = start_grid(bounds, resolution)
+    radius = default_radius(bounds) if radius is None else float(radius)
+    minima = _minima(surface)
+    outcome = run_checkpoints(
+        surface, optimizer, starts, [as_steps(steps)], max_abs=max_abs, targets=minima, tol=tol
+    )
+    shape = (ys.size, xs.size)
+    codes = nearest_minimum(outcome.final_points, minima, radius)
+    codes = np.where(outcome.diverged_at >= 0, DIVERGED, codes)
+    return BasinMap(
+        xs=xs,
+        ys=ys,
+        minimum_index=codes.reshape(shape),
+        final_loss=outcome.values[0].reshape(shape),
+        steps_to_tol=outcome.reached_at.reshape(shape),
+        diverged_at=outcome.diverged_at.reshape(shape),
+        minima=minima,
+        radius=radius,
+        tol=float(tol),
+        steps=int(steps),
+        optimizer=getattr(optimizer, "name", ""),
+    )
+
+
+def loss_range(arrays: Iterable[np.ndarray]) -> tuple[float, float]:
+    """Global finite ``(min, max)`` over several arrays; ``(nan, nan)`` if none is finite."""
+    lo, hi = math.inf, -math.inf
+    for array in arrays:
+        finite = np.asarray(array, dtype=np.float64)
+        finite = finite[np.isfinite(finite)]
+        if finite.size:
+            lo, hi = min(lo, float(finite.min())), max(hi, float(finite.max()))
+    return (lo, hi) if lo <= hi else (math.nan, math.nan)
+
+
+def basin_maps(surface, optimizers: Sequence[Optimizer], **options) -> BasinMaps:
+    """One :func:`basin_map` per optimizer over the same grid, plus the shared loss range.
+
+    ``options`` are those of :func:`basin_map`. (A page that caches each map separately
+    can call :func:`basin_map` per run and :func:`loss_range` on their ``final_loss``.)
+    """
+    maps = tuple(basin_map(surface, optimizer, **options) for optimizer in optimizers)
+    lo, hi = loss_range(m.final_loss for m in maps)
+    return BasinMaps(maps=maps, loss_min=lo, loss_max=hi)
+
+
+# ---------------------------------------------------------------------------------------
+# sweepable hyperparameters
+
+
+class ParamRange(NamedTuple):
+    """Suggested sweep range of a hyperparameter; ``log``: space the values geometrically."""
+
+    low: float
+    high: float
+    log: bool
+
+
+SWEEP_PARAMS: Mapping[str, ParamRange] = MappingProxyType(
+    {
+        "lr": ParamRange(1e-5, 10.0, True),
+        "momentum": ParamRange(0.0, 0.99, False),
+        "dampening": ParamRange(0.0, 0.9, False),
+        "beta1": ParamRange(0.0, 0.99, False),
+        "beta2": ParamRange(0.9, 0.9999, False),
+        "eps": ParamRange(1e-10, 1.0, True),
+        "alpha": ParamRange(0.5, 0.999, False),
+        "rho": ParamRange(0.5, 0.999, False),
+        "weight_decay": ParamRange(0.0, 0.5, False),
+        "lr_decay": ParamRange(0.0, 0.5, False),
+        "initial_accumulator_value": ParamRange(0.0, 1.0, False),
+        "momentum_decay": ParamRange(0.0, 0.05, False),
+        "steps": ParamRange(10, 1000, True),
+    }
+)
+"""Sweepable hyperparameter -> suggested range. ``beta1``/``beta2`` are the two entries of
+``betas``; ``steps`` is the step budget (accepted by every optimizer)."""
+
+_BETAS = ("beta1", "beta2")
+
+
+def _signature(key: str) -> Mapping[str, inspect.Parameter]:
+    if key not in OPTIMIZERS:
+        raise ValueError(f"unknown optimizer {key!r}; known: {', '.join(OPTIMIZERS)}")
+    return inspect.signature(OPTIMIZERS[key]).parameters
+
+
+def sweepable(optimizer_key: str) -> tuple[str, ...]:
+    """The names of :data:`SWEEP_PARAMS` that optimizer ``optimizer_key`` accepts."""
+    accepted = set(_signature(optimizer_key)) | {"steps"}
+    if "betas" in accepted:
+        accepted |= set(_BETAS)
+    return tuple(name for name in SWEEP_PARAMS if name in accepted)
+
+
+def sweep_values(name: str, n: int = 40, low=None, high=None) -> np.ndarray:
+    """``(n,)`` values over the suggested (or given) range of ``name``: geometric for log
+    parameters, linear otherwise; ``steps`` values are distinct whole numbers (maybe < n).
+    """
+    if name not in SWEEP_PARAMS:
+        raise ValueError(f"unknown sweep parameter {name!r}; known: {', '.join(SWEEP_PARAMS)}")
+    spec = SWEEP_PARAMS[name]
+    low = spec.low if low is None else float(low)
+    high = spec.high if high is None else float(high)
+    values = np.geomspace(low, high, n) if spec.log else np.linspace(low, high, n)
+    if name == "steps":
+        return np.unique(np.round(values).astype(np.int64))
+    return values
+
+
+def _default_betas(key: str) -> tuple[Any, Any]:
+    return tuple(_signature(key)["betas"].default)
+
+
+def _check_names(key: str, names: Iterable[str]) -> None:
+    allowed = sweepable(key)
+    for name in names:
+        if name not in allowed:
+            raise ValueError(f"{key} cannot sweep {name!r}; sweepable: {', '.join(allowed)}")
+
+
+def _kwargs(key: str, base: Mapping, columns: Mapping[str, Any]) -> dict:
+    """``base`` keyword arguments with the swept ``columns`` put in (beta1/beta2 -> betas)."""
+    kwargs = dict(base)
+    betas = [columns.get(name) for name in _BETAS]
+    if any(b is not None for b in betas):
+        old = kwargs.get("betas", _default_betas(key))
+        kwargs["betas"] = tuple(o if b is None else b for o, b in zip(old, betas, strict=True))
+    kwargs.update({k: v for k, v in columns.items() if k not in _BETAS})
+    return kwargs
+
+
+def _is_valid(key: str, base: Mapping, columns: Mapping[str, Any]) -> bool:
+    try:
+        OPTIMIZERS[key](**_kwargs(key, base, columns))
+    except ValueError:
+        return False
+    return True
+
+
+def valid_cells(key: str, base: Mapping, columns: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``(N,)`` bool: which cells' hyperparameters the optimizer's factory accepts.
+
+    ``columns`` maps names to ``(N,)`` values. Non-finite values are invalid. The factory
+    is first tried once on the whole batch (its checks are element-wise); only if that
+    raises is each cell tried alone, so the factory's own rules decide (β ≥ 1, negative
+    lr, Nesterov with dampening or zero momentum, ...).
+    """
+    n = len(next(iter(columns.values())))
+    valid = np.ones(n, dtype=bool)
+    for values in columns.values():
+        valid &= np.isfinite(values)
+    if valid.all() and _is_valid(key, base, columns):
+        return valid
+    for i in np.flatnonzero(valid):
+        valid[i] = _is_valid(key, base, {k: float(v[i]) for k, v in columns.items()})
+    return valid
+
+
+# ---------------------------------------------------------------------------------------
+# batched runs over hyperparameter cells
+
+
+class _Cells(NamedTuple):
+    """Flat per-cell results of a batched study; leading axes as the caller asked."""
+
+    final_loss: np.ndarray
+    steps_to_tol: np.ndarray
+    diverged: np.ndarray
+    invalid: np.ndarray
+
+
+def _batched_optimizer(key, base, columns, valid) -> Optimizer:
+    """The optimizer with every swept parameter as an ``(N, 1)`` array; invalid cells get
+    the first valid cell's values (their results are discarded)."""
+    first = int(np.flatnonzero(valid)[0])
+    filled = {k: np.where(valid, v, v[first])[:, None] for k, v in columns.items()}
+    return OPTIMIZERS[key](**_kwargs(key, base, filled))
+
+
+def _run_cells(surface, key, base, columns, start, steps, tol, max_abs, valid=None) -> _Cells:
+    """One batched run over N hyperparameter cells (``(N,)`` columns) from ``start``."""
+    n = len(next(iter(columns.values())))
+    valid = valid_cells(key, base, columns) if valid is None else valid
+    loss = np.full(n, np.nan)
+    reached = np.full(n, -1, dtype=np.int64)
+    diverged = np.zeros(n, dtype=bool)
+    if valid.any():
+        outcome = run_checkpoints(
+            surface,
+            _batched_optimizer(key, base, columns, valid),
+            np.broadcast_to(start, (n, 2)),
+            [steps],
+            max_abs=max_abs,
+            targets=_minima(surface),
+            tol=tol,
+        )
+        loss = np.where(valid, outcome.values[0], np.nan)
+        reached = np.where(valid, outcome.reached_at, -1)
+        diverged = valid & (outcome.diverged_at >= 0)
+    return _Cells(loss, reached, diverged, ~valid)
+
+
+def _run_grid(surface, key, base, x_axis, y_axis, start, steps, tol, max_abs) -> _Cells:
+    """Cells over two hyperparameters: ``(ny, nx)`` arrays from one batched run.
+
+    The batch is laid out as ``(ny, nx, 2)`` with the x values as a ``(1, nx, 1)`` and the
+    y values as a ``(ny, 1, 1)`` array, so the optimizer's per-hyperparameter arithmetic
+    (``β₁ᵗ``, ``1 − β₂ᵗ``, ...) costs O(nx + ny) per step instead of O(nx·ny). This needs
+    the valid cells to be a product (valid x values × valid y values), which holds for
+    torch's element-wise checks; otherwise the flat ``(ny·nx, 1)`` layout is used.
+    """
+    (x_param, xv), (y_param, yv) = x_axis, y_axis
+    gx, gy = np.meshgrid(xv, yv)
+    columns = {x_param: gx.ravel(), y_param: gy.ravel()}
+    valid = valid_cells(key, base, columns).reshape(gy.shape)
+    col_ok, row_ok = valid.any(axis=0), valid.any(axis=1)
+    if not valid.any() or not np.array_equal(valid, row_ok[:, None] & col_ok[None, :]):
+        flat = _run_cells(surface, key, base, columns, start, steps, tol, max_abs, valid.ravel())
+        return _Cells(*(a.reshape(gy.shape) for a in flat))
+    x_fill = np.where(col_ok, xv, xv[np.argmax(col_ok)])[None, :, None]
+    y_fill = np.where(row_ok, yv, yv[np.argmax(row_ok)])[:, None, None]
+    optimizer = OPTIMIZERS[key](**_kwargs(key, base, {x_param: x_fill, y_param: y_fill}))
+    outcome = run_checkpoints(
+        surface,
+        optimizer,
+        np.broadcast_to(start, (*gy.shape, 2)),
+        [steps],
+        max_abs=max_abs,
+        targets=_minima(surface),
+        tol=tol,
+    )
+    return _Cells(
+        np.where(valid, outcome.values[0], np.nan),
+        np.where(valid, outcome.reached_at, -1),
+        valid & (outcome.diverged_at >= 0),
+        ~valid,
+    )
+
+
+def _run_steps_axis(surface, key, base, name, values, steps_values, start, tol, max_abs):
+    """Cells over (step count × one hyperparameter): ``(C, n)`` arrays, one batched run."""
+    n, c = len(values), len(steps_values)
+    columns = {name: values}
+    valid = valid_cells(key, base, columns)
+    steps_ok = np.array([_whole(s) for s in steps_values], dtype=bool)
+    loss = np.full((c, n), np.nan)
+    reached = np.full((c, n), -1, dtype=np.int64)
+    diverged = np.zeros((c, n), dtype=bool)
+    cells_ok = steps_ok[:, None] & valid[None, :]
+    if cells_ok.any():
+        wanted = np.unique(np.asarray(steps_values, dtype=np.float64)[steps_ok]).astype(int)
+        table, _, diverged_at, reached_at = run_checkpoints(
+            surface,
+            _batched_optimizer(key, base, columns, valid),
+            np.broadcast_to(start, (n, 2)),
+            wanted,
+            max_abs=max_abs,
+            targets=_minima(surface),
+            tol=tol,
+        )
+        for row, s in enumerate(steps_values):
+            if steps_ok[row]:
+                s = int(s)
+                loss[row] = table[int(np.searchsorted(wanted, s))]
+                reached[row] = np.where((reached_at >= 0) & (reached_at <= s), reached_at, -1)
+                diverged[row] = (diverged_at >= 0) & (diverged_at <= s)
+    loss = np.where(cells_ok, loss, np.nan)
+    reached = np.where(cells_ok, reached, -1)
+    return _Cells(loss, reached, diverged & cells_ok, ~cells_ok)
+
+
+def _whole(value) -> bool:
+    try:
+        as_steps(value)
+    except (ValueError, TypeError, OverflowError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------------------------------
+# choosing the best cell
+
+
+def best_index(final_loss, steps_to_tol, usable, criterion: str = "final_loss") -> int | None:
+    """Flat index of the best usable cell, or None if no usable cell has a finite loss.
+
+    ``criterion="final_loss"``: lowest final loss, ties broken by fewer steps to tolerance
+    (never = last), then by position. ``"steps_to_tol"``: fewest steps to tolerance, ties by
+    lower loss; falls back to ``"final_loss"`` when no usable cell reached tolerance.
+    """
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
+    loss = np.asarray(final_loss, dtype=np.float64).ravel()
+    steps = np.asarray(steps_to_tol).ravel()
+    usable = np.asarray(usable, dtype=bool).ravel() & np.isfinite(loss)
+    if not usable.any():
+        return None
+    loss_key = np.where(usable, loss, np.inf)
+    steps_key = np.where(usable & (steps >= 0), steps, np.iinfo(np.int64).max)
+    order = np.arange(loss.size)
+    if criterion == "steps_to_tol" and (usable & (steps >= 0)).any():
+        keys = (order, loss_key, steps_key)
+    else:
+        keys = (order, steps_key, loss_key)
+    return int(np.lexsort(keys)[0])
+
+
+# ---------------------------------------------------------------------------------------
+# two-parameter sweep
+
+
+@dataclass(frozen=True, eq=False)
+class Sweep:
+    """A heatmap over two hyperparameters of one optimizer, same surface and start.
+
+    x_param, y_param: swept names (keys of :data:`SWEEP_PARAMS`).
+    x_values: (nx,); y_values: (ny,) (int64 for ``steps``, float64 otherwise).
+    final_loss: (ny, nx) f after the run; NaN where diverged or invalid.
+    steps_to_tol: (ny, nx) int, first step within ``tol`` of a minimum, −1 never/invalid.
+    diverged: (ny, nx) bool; invalid: (ny, nx) bool (hyperparameters the optimizer refuses,
+        e.g. β ≥ 1 or Nesterov with dampening; not run).
+    optimizer: registry key; steps: the step budget (the largest value of a steps axis).
+    """
+
+    x_param: str
+    x_values: np.ndarray
+    y_param: str
+    y_values: np.ndarray
+    final_loss: np.ndarray
+    steps_to_tol: np.ndarray
+    diverged: np.ndarray
+    invalid: np.ndarray
+    optimizer: str = ""
+    steps: int = 0
+
+    def best_cell(self, criterion: str = "final_loss") -> tuple[int, int] | None:
+        """``(iy, ix)`` of the best valid, non-diverged cell (see :func:`best_index`)."""
+        index = best_index(
+            self.final_loss, self.steps_to_tol, ~(self.diverged | self.invalid), criterion
+        )
+        return None if index is None else divmod(index, self.x_values.size)
+
+    def best(self, criterion: str = "final_loss") -> tuple[float, float] | None:
+        """``(x, y)`` hyperparameter values of the best cell: lowest final loss among valid,
+        non-diverged cells, ties broken by fewer steps to tolerance; None if there is none.
+        """
+        cell = self.best_cell(criterion)
+        if cell is None:
+            return None
+        iy, ix = cell
+        return self.x_values[ix].item(), self.y_values[iy].item()
+
+
+def _axis(name: str, values) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if values.size == 0:
+        raise ValueError(f"no values given for {name!r}")
+    if name == "steps" and all(_whole(v) for v in values):
+        return values.astype(np.int64)
+    return values
+
+
+def _start(surface, start) -> np.ndarray:
+    start = np.asarray(surface.start if start is None else start, dtype=np.float64)
+    if start.shape != (2,) or not np.isfinite(start).all():
+        raise ValueError(f"start must be a finite point (x, y), got {start}")
+    return start
+
+
+def sweep(
+    surface,
+    optimizer_key: str,
+    base_kwargs=(),
+    x_param: str = "lr",
+    x_values=None,
+    y_param: str = "momentum",
+    y_values=None,
+    *,
+    start=None,
+    steps: int = 300,
+    tol: float = 1e-3,
+    max_abs: float = 1e6,
+) -> Sweep:
+    """Heatmap of one optimizer over two hyperparameters, as ONE batched run.
+
+    Every cell starts at ``start`` (default ``surface.start``) and runs ``steps`` steps;
+    the hyperparameters are ``(1, nx, 1)`` and ``(ny, 1, 1)`` arrays broadcast against an
+    ``(ny, nx, 2)`` batch (or ``(ny·nx, 1)`` against ``(ny·nx, 2)`` when the valid cells
+    are not a product of valid x and y values). ``beta1``/``beta2`` set one entry of
+    ``betas`` (the other from ``base_kwargs`` or the default). A ``steps`` axis replaces
+    ``steps``: one batched run of the largest value over the other parameter, recording f
+    at each requested step count.
+
+    Args:
+        surface: a Surface.
+        optimizer_key: key of ``OPTIMIZERS``.
+        base_kwargs: the fixed keyword arguments (a mapping or ``(name, value)`` pairs).
+        x_param, y_param: names from :func:`sweepable` (distinct).
+        x_values, y_values: the values (default: 40 from :func:`sweep_values`).
+
+    Returns:
+        A :class:`Sweep`. Cells the optimizer refuses are ``invalid`` (NaN), not errors.
+
+    Raises:
+        ValueError: unknown optimizer, a parameter this optimizer does not accept, the same
+            parameter twice, no values.
+    """
+    base = dict(base_kwargs)
+    if x_param == y_param:
+        raise ValueError(f"sweep two different parameters, got {x_param!r} twice")
+    _check_names(optimizer_key, (x_param, y_param))
+    for name in (x_param, y_param):
+        base.pop(name, None)
+    xv = _axis(x_param, sweep_values(x_param) if x_values is None else x_values)
+    yv = _axis(y_param, sweep_values(y_param) if y_values is None else y_values)
+    start = _start(surface, start)
+    if "steps" in (x_param, y_param):
+        other, other_values, steps_values = (
+            (y_param, yv, xv) if x_param == "steps" else (x_param, xv, yv)
+        )
+        cells = _run_steps_axis(
+            surface, optimizer_key, base, other, other_values, steps_values, start, tol, max_abs
+        )
+        if x_param == "steps":  # (C, n) -> (ny=n, nx=C)
+            cells = _Cells(*(a.T for a in cells))
+        budget = int(max((int(s) for s in steps_values if _whole(s)), default=0))
+    else:
+        budget = as_steps(steps)
+        cells = _run_grid(
+            surface,
+            optimizer_key,
+            base,
+            (x_param, xv),
+            (y_param, yv),
+            start,
+            budget,
+            tol,
+            max_abs,
+        )
+    return Sweep(
+        x_param=x_param,
+        x_values=xv,
+        y_param=y_param,
+        y_values=yv,
+        final_loss=cells.final_loss,
+        steps_to_tol=cells.steps_to_tol,
+        diverged=cells.diverged,
+        invalid=cells.invalid,
+        optimizer=optimizer_key,
+        steps=budget,
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# fair comparison: each optimizer at its best learning rate
+
+
+@dataclass(frozen=True, eq=False)
+class LrSweep:
+    """A 1-D learning-rate sweep of one optimizer (same surface, start and step budget).
+
+    lrs: (n,); final_loss: (n,) NaN where diverged/invalid; steps_to_tol: (n,) int, −1
+    never; diverged, invalid: (n,) bool; best: index of the chosen lr or None;
+    criterion: what was minimised.
+    """
+
+    lrs: np.ndarray
+    final_loss: np.ndarray
+    steps_to_tol: np.ndarray
+    diverged: np.ndarray
+    invalid: np.ndarray
+    best: int | None
+    criterion: str
+    optimizer: str = ""
+    steps: int = 0
+
+    @property
+    def best_lr(self) -> float | None:
+        """The chosen learning rate (None if every lr diverged or was invalid)."""
+        return None if self.best is None else float(self.lrs[self.best])
+
+
+def lr_grid(n: int = 40, low: float = 1e-5, high: float = 10.0) -> np.ndarray:
+    """``(n,)`` learning rates spaced geometrically from ``low`` to ``high``."""
+    return np.geomspace(low, high, n)
+
+
+def best_learning_rate(
+    surface,
+    optimizer_key: str,
+    base_kwargs=(),
+    *,
+    start=None,
+    steps: int = 300,
+    lrs=None,
+    criterion: str = "final_loss",
+    tol: float = 1e-3,
+    max_abs: float = 1e6,
+) -> tuple[float | None, LrSweep]:
+    """The learning rate that does best within the step budget, from one batched run.
+
+    Sweeps ``lrs`` (default :func:`lr_grid`: 40 values 1e-5 … 10) with the other
+    hyperparameters from ``base_kwargs`` (its ``lr`` is ignored), every run from ``start``
+    for ``steps`` steps, and picks by ``criterion`` among non-diverged runs (see
+    :func:`best_index`).
+
+    Returns:
+        ``(best_lr, sweep)``; ``best_lr`` is None if every run diverged or was invalid.
+    """
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
+    base = {k: v for k, v in dict(base_kwargs).items() if k != "lr"}
+    _check_names(optimizer_key, ("lr",))
+    lrs = _axis("lr", lr_grid() if lrs is None else lrs)
+    budget = as_steps(steps)
+    cells = _run_cells(
+        surface, optimizer_key, base, {"lr": lrs}, _start(surface, start), budget, tol, max_abs
+    )
+    best = best_index(
+        cells.final_loss, cells.steps_to_tol, ~(cells.diverged | cells.invalid), criterion
+    )
+    result = LrSweep(
+        lrs=lrs,
+        final_loss=cells.final_loss,
+        steps_to_tol=cells.steps_to_tol,
+        diverged=cells.diverged,
+        invalid=cells.invalid,
+        best=best,
+        criterion=criterion,
+        optimizer=optimizer_key,
+        steps=budget,
+    )
+    return result.best_lr, result
+
+
+def fair_lrs(
+    surface,
+    runs: Sequence[tuple[str, Any]],
+    *,
+    start=None,
+    steps: int = 300,
+    lrs=None,
+    criterion: str = "final_loss",
+    tol: float = 1e-3,
+    max_abs: float = 1e6,
+) -> tuple[float | None, ...]:
+    """Each run's best learning rate over the same step budget (one batched sweep per run).
+
+    ``runs`` is a sequence of ``(optimizer_key, kwargs)`` (kwargs a mapping or pairs; its
+    ``lr`` is ignored). Returns one lr (or None: nothing converged) per run, in order, so
+    the page can show "each optimizer at its best learning rate" instead of one shared lr.
+    """
+    return tuple(
+        best_learning_rate(
+            surface,
+            key,
+            kwargs,
+            start=start,
+            steps=steps,
+            lrs=lrs,
+            criterion=criterion,
+            tol=tol,
+            max_abs=max_abs,
+        )[0]
+        for key, kwargs in runs
+    )
