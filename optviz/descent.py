@@ -211,11 +211,16 @@ def run_final(
     grad_fn, update = surface.grad, optimizer.update
 
     def mark(k, params):
-        bad = _out_of_range(params, max_abs) & (diverged_at < 0)
-        diverged_at[bad] = k
+        if _anything_out_of_range(params, max_abs):
+            x, y = params[:, 0], params[:, 1]
+            inside = (np.abs(x) <= max_abs) & (np.abs(y) <= max_abs)
+            diverged_at[~inside & (diverged_at < 0)] = k
         if targets is not None:
-            gaps = np.min(np.sum((params[:, None, :] - targets[None]) ** 2, axis=-1), axis=1)
-            hit = (gaps <= tol * tol) & (reached_at < 0) & (diverged_at < 0)
+            x, y = params[:, 0], params[:, 1]
+            gap = np.full(n, np.inf)
+            for tx, ty in targets:  # M is small: a loop over minima beats (N, M, 2) arrays
+                gap = np.minimum(gap, (x - tx) ** 2 + (y - ty) ** 2)
+            hit = (gap <= tol * tol) & (reached_at < 0) & (diverged_at < 0)
             reached_at[hit] = k
 
     with np.errstate(all="ignore"):
