@@ -1,0 +1,299 @@
+"""The step inspector's numbers: what one run did at step k, and arrows to draw there.
+
+Convention (``optviz.descent``): θ_k is the point after k steps; g_k = ``grads[k]`` is the
+gradient the optimizer saw there (gradient noise included); the update number
+t = k + 1 uses g_k and the state after k steps, and moves θ_k to θ_{k+1}. The inspector
+reports θ_k, g_k, the state after k steps (what the update reads), and the quantities of
+update t = k + 1 computed from the *same* SymPy assignments the equations panel shows
+(:mod:`optviz.equations`): new buffers, m̂, v̂, denominators, and the learning rates.
+
+Two per-coordinate learning rates are reported:
+
+* ``effective_lr = −Δθ / g`` (NaN where g = 0): the plain-SGD learning rate that would
+  have made the same move. Negative where the step went uphill in that coordinate
+  (momentum carrying the point on); independent of the optimizer.
+* ``adaptive_lr``: the optimizer's own factor in front of its direction (η for SGD,
+  η/(√v̂ + ε) for Adam, η/a for RMSprop, …; see :func:`optviz.equations.adaptive_lr_expr`),
+  or None where there is no such factor (RAdam, Lion).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import numpy as np
+import sympy as sp
+
+from . import equations as eq
+
+STATE_LABELS: dict[str, str] = {
+    "momentum_buffer": "b (momentum_buffer)",
+    "sum": "s (sum)",
+    "square_avg": "v (square_avg)",
+    "grad_avg": "ḡ (grad_avg)",
+    "acc_delta": "u (acc_delta)",
+    "exp_avg": "m (exp_avg)",
+    "exp_avg_sq": "v (exp_avg_sq)",
+    "max_exp_avg_sq": "v_max (max_exp_avg_sq)",
+    "exp_inf": "u (exp_inf)",
+    "mu_product": "Π (mu_product)",
+}
+"""State field (torch's buffer name) -> readable name with the equations' symbol."""
+
+DERIVED_LABELS: dict[sp.Symbol, str] = {
+    eq.G: "g (after maximize / weight decay)",
+    eq.MHAT: "m̂ (bias-corrected m)",
+    eq.VHAT: "v̂ (bias-corrected v)",
+    eq.A: "a (denominator)",
+    eq.ETA_T: "η̃ (decayed lr)",
+    eq.DELTA: "Δ (AdaDelta step)",
+    eq.C: "c (interpolated momentum)",
+    eq.MU_T: "μ_t",
+    eq.MU_NEXT: "μ_{t+1}",
+    eq.RHO_INF: "ρ_∞",
+    eq.RHO_T: "ρ_t",
+    eq.R: "r (rectification)",
+}
+"""Intermediate symbols -> readable names (state symbols use :data:`STATE_LABELS`)."""
+
+
+@dataclass(frozen=True, eq=False)
+class StepReport:
+    """One run at step k (arrays are float64; NaN where undefined).
+
+    Attributes:
+        k: the step shown, after clamping to ``[0, T]``; ``requested_k`` as asked.
+        steps: T. ``t``: the update number that starts here, k + 1.
+        theta: (2,) θ_k. ``grad``: (2,) g_k, noise included (``noisy``).
+        true_grad: (2,) ∇f(θ_k) without noise when a surface was given, else None.
+        delta: (2,) θ_{k+1} − θ_k; NaN at k = T or when the path has diverged by k + 1.
+        loss: f(θ_k). ``lr``: the learning rate update t uses (a schedule at step k).
+        state: readable name -> value of the state after k steps (what update t reads).
+        derived: readable name -> value computed by update t (new buffers, m̂, v̂, ...);
+            empty at k = T and once the path has diverged.
+        tex: readable name -> LaTeX symbol, for every key of ``state`` and ``derived``.
+        effective_lr: (2,) −Δθ/g_k per coordinate (NaN where g = 0 or no step).
+        adaptive_lr: (2,) the optimizer's own factor (see the module doc) or None.
+        diverged: θ_k is no longer finite (k ≥ ``diverged_at``).
+        diverged_at: the step the path diverged at, or None.
+        last: k = T, so there is no next step.
+    """
+
+    k: int
+    requested_k: int
+    steps: int
+    path: int
+    theta: np.ndarray
+    grad: np.ndarray
+    delta: np.ndarray
+    loss: float
+    lr: float | None
+    state: dict = field(default_factory=dict)
+    derived: dict = field(default_factory=dict)
+    tex: dict = field(default_factory=dict)
+    effective_lr: np.ndarray | None = None
+    adaptive_lr: np.ndarray | None = None
+    true_grad: np.ndarray | None = None
+    noisy: bool = False
+    diverged: bool = False
+    diverged_at: int | None = None
+    last: bool = False
+
+    @property
+    def t(self) -> int:
+        """The update number that starts at θ_k (t = k + 1)."""
+        return self.k + 1
+
+    def rows(self) -> list[tuple[str, str, np.ndarray]]:
+        """Table rows ``(latex, name, value)``: θ_k, g_k, Δθ, the lrs, state, derived."""
+        rows = [
+            (r"\theta_k", "θ", self.theta),
+            (r"g_k", "g", self.grad),
+        ]
+        if self.true_grad is not None:
+            rows.append((r"\nabla f(\theta_k)", "∇f (no noise)", self.true_grad))
+        rows.append((r"\Delta\theta", "Δθ", self.delta))
+        if self.effective_lr is not None:
+            rows.append((r"-\Delta\theta / g", "effective lr", self.effective_lr))
+        if self.adaptive_lr is not None:
+            rows.append((r"\eta_{\text{eff}}", "adaptive lr", self.adaptive_lr))
+        rows += [(self.tex[name], name, value) for name, value in self.state.items()]
+        rows += [(self.tex[name], name, value) for name, value in self.derived.items()]
+        return rows
+
+
+def _as_row(value) -> np.ndarray:
+    """A 0-d array for a single number, else the value broadcast to (2,)."""
+    arr = np.asarray(value, dtype=float)
+    if arr.size == 1:
+        return arr.reshape(())
+    return np.broadcast_to(arr, (1, 2))[0].copy()
+
+
+def _pick(value, path: int, n: int):
+    """One path's value out of an (N, ...) array; scalars and other shapes unchanged."""
+    arr = np.asarray(value, dtype=float)
+    if arr.ndim >= 1 and arr.shape[0] == n:
+        arr = arr[path]
+    if arr.ndim >= 1 and arr.shape[-1] == 1:
+        arr = arr[..., 0]
+    return arr
+
+
+def _pick_hyperparams(hyperparams: dict, path: int, n: int) -> dict:
+    """Array hyperparameters of a batched sweep (shape (N, 1)) reduced to one path."""
+    picked = {}
+    for name, value in hyperparams.items():
+        if isinstance(value, np.ndarray):
+            value = _pick(value, path, n)
+            value = float(value) if value.ndim == 0 else value
+        picked[name] = value
+    return picked
+
+
+def _state_row(states, k: int, path: int, n: int):
+    """The state after k steps for one path, as the optimizer's NamedTuple."""
+    values = []
+    for name, column in zip(states._fields, states, strict=True):
+        row = np.asarray(column)[k]
+        values.append(int(row) if name == "count" else _pick(row, path, n)[None])
+    return type(states)(*values)
+
+
+def _scalar_lr(lr, k: int) -> float | None:
+    value = np.asarray(eq.lr_at(lr, k), dtype=float)
+    return float(value) if value.size == 1 else None
+
+
+def inspect_step(trajectory, optimizer, k: int, path: int = 0, *, surface=None, noise=0.0):
+    """The :class:`StepReport` of run ``path`` at step ``k`` (clamped to ``[0, T]``).
+
+    Args:
+        trajectory: :class:`optviz.descent.Trajectory` (points ``(T+1, N, 2)``, ...).
+        optimizer: the :class:`optviz.optimizers.Optimizer` that produced it.
+        k: the step (synced with the animation); out of range is clamped.
+        path: which of the N starts.
+        surface: optional; gives the noise-free gradient ∇f(θ_k) for comparison.
+        noise: the run's gradient-noise level (only flags that g_k is noisy).
+    """
+    n_steps = trajectory.points.shape[0] - 1
+    n = trajectory.points.shape[1]
+    if not 0 <= path < n:
+        raise ValueError(f"path must be in [0, {n - 1}], got {path}")
+    requested = int(k)
+    k = min(max(requested, 0), n_steps)
+    key = optimizer.name
+    hp = _pick_hyperparams(dict(optimizer.hyperparams or {}), path, n)
+    theta = trajectory.points[k, path].copy()
+    grad = trajectory.grads[k, path].copy()
+    diverged_at = int(trajectory.diverged_at[path])
+    diverged = diverged_at >= 0 and k >= diverged_at
+    last = k == n_steps
+    delta = np.full(2, np.nan)
+    if not last:
+        delta = trajectory.points[k + 1, path] - theta
+    true_grad = None
+    if surface is not None:
+        with np.errstate(all="ignore"):
+            true_grad = np.asarray(surface.grad(theta), dtype=float)
+    family = eq.FAMILY[key]
+    state_row = _state_row(trajectory.states, k, path, n)
+    used = set()
+    for lhs, rhs in eq.update_steps(key, hp):
+        used |= {lhs} | rhs.free_symbols
+    state, tex = {}, {}
+    for name in state_row._fields:
+        if eq.STATE_SYMBOLS[family].get(name) in used:
+            label = STATE_LABELS.get(name, name)
+            state[label] = _as_row(getattr(state_row, name))
+            tex[label] = eq.SYMBOL_TEX[eq.STATE_SYMBOLS[family][name]]
+    derived, adaptive, effective = {}, None, None
+    if not last and not diverged:
+        before = eq.initial_env(key, hp, grad[None], state_row, theta[None])
+        after = eq.evaluate_update(key, hp, grad[None], state_row, theta[None])
+        derived, derived_tex = _derived(key, hp, after)
+        tex.update(derived_tex)
+        value = eq.adaptive_lr(key, hp, before, after)
+        adaptive = None if value is None else np.broadcast_to(value, (1, 2))[0].copy()
+        with np.errstate(all="ignore"):
+            effective = np.where(grad != 0, -delta / np.where(grad != 0, grad, 1.0), np.nan)
+    return StepReport(
+        k=k,
+        requested_k=requested,
+        steps=n_steps,
+        path=path,
+        theta=theta,
+        grad=grad,
+        delta=delta,
+        loss=float(trajectory.values[k, path]),
+        lr=_scalar_lr(hp.get("lr"), k),
+        state=state,
+        derived=derived,
+        tex=tex,
+        effective_lr=effective,
+        adaptive_lr=adaptive,
+        true_grad=true_grad,
+        noisy=bool(np.any(np.asarray(noise) > 0)),
+        diverged=diverged,
+        diverged_at=diverged_at if diverged_at >= 0 else None,
+        last=last,
+    )
+
+
+def _derived(key: str, hyperparams: dict, env: dict) -> tuple[dict, dict]:
+    """Readable name -> value (and -> LaTeX) for every quantity update t assigned."""
+    family = eq.FAMILY[key]
+    field_of = {symbol: name for name, symbol in eq.STATE_SYMBOLS[family].items()}
+    values, tex = {}, {}
+    for lhs, _ in eq.update_steps(key, hyperparams):
+        if lhs == eq.THETA:
+            continue
+        if lhs in field_of:
+            label = "new " + STATE_LABELS.get(field_of[lhs], field_of[lhs])
+        else:
+            label = DERIVED_LABELS.get(lhs, str(lhs))
+        values[label] = _as_row(env[lhs])
+        tex[label] = eq.SYMBOL_TEX[lhs]
+    return values, tex
+
+
+class Arrows(NamedTuple):
+    """Arrows at step k for every run, each ``(N, 2, 2)``: ``[i, 0]`` start, ``[i, 1]`` end.
+
+    ``gradient``: −g_k, drawn from θ_k, scaled by the common factor ``scale`` (so the
+    longest arrow has the requested length and the runs keep their relative sizes).
+    ``step``: the actual move θ_k → θ_{k+1}, unscaled. Rows are NaN where undefined
+    (diverged, or no next step at k = T).
+    """
+
+    gradient: np.ndarray
+    step: np.ndarray
+    scale: float
+
+
+def step_arrows(trajectory, k: int, *, length: float | None = None) -> Arrows:
+    """Arrows of −g_k (scaled for visibility) and Δθ_k for all N runs at step k.
+
+    ``length`` is the drawn length of the longest −g arrow, in plot units; by default
+    one tenth of the diagonal of the box holding all finite points of the paths.
+    ``scale`` = length / max_i ‖g_k,i‖ (0 if every gradient is zero or undefined).
+    """
+    points = trajectory.points
+    n_steps = points.shape[0] - 1
+    k = min(max(int(k), 0), n_steps)
+    theta = points[k]
+    grad = trajectory.grads[k]
+    if length is None:
+        finite = points[np.all(np.isfinite(points), axis=-1)]
+        span = np.ptp(finite, axis=0) if finite.size else np.zeros(2)
+        length = 0.1 * float(np.hypot(*span)) or 1.0
+    with np.errstate(all="ignore"):
+        norms = np.hypot(grad[:, 0], grad[:, 1])
+    finite_norms = norms[np.isfinite(norms)]
+    top = float(finite_norms.max()) if finite_norms.size else 0.0
+    scale = length / top if top > 0 else 0.0
+    gradient = np.stack((theta, theta - scale * grad), axis=1)
+    after = points[k + 1] if k < n_steps else np.full_like(theta, np.nan)
+    step = np.stack((theta, after), axis=1)
+    return Arrows(gradient=gradient, step=step, scale=scale)
