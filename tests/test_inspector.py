@@ -55,13 +55,13 @@ def test_adam_first_step_numbers():
 
 
 def test_sgd_adaptive_lr_is_lr_and_schedule_is_followed():
-    optimizer = OPTIMIZERS["sgd"](lr=exponential_lr(0.1, gamma=0.5))
+    optimizer = OPTIMIZERS["sgd"](lr=exponential_lr(0.05, gamma=0.5))
     traj = run(BOWL, optimizer, starts=[-4.0, 1.3], steps=4)
     for k in range(4):
         report = inspect_step(traj, optimizer, k)
-        assert report.lr == pytest.approx(0.1 * 0.5**k)
-        np.testing.assert_allclose(report.adaptive_lr, 0.1 * 0.5**k)
-        np.testing.assert_allclose(report.effective_lr, 0.1 * 0.5**k)
+        assert report.lr == pytest.approx(0.05 * 0.5**k)
+        np.testing.assert_allclose(report.adaptive_lr, 0.05 * 0.5**k)
+        np.testing.assert_allclose(report.effective_lr, 0.05 * 0.5**k)
         assert report.state == {}
 
 
