@@ -1,0 +1,661 @@
+"""Exports of the current view: data (CSV, JSON), figures (HTML, PNG/SVG, GIF), PyTorch code.
+
+Every function is pure: arrays and figures in, ``str`` or ``bytes`` out, nothing written to
+disk. A run to export is an :class:`ExportRun` (one optimizer's trajectory with its label,
+gradient noise, seed and colour).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import platform
+import shutil
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .descent import Trajectory
+from .equations import NAMES
+from .optimizers import Optimizer
+
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+CSV_COLUMNS = ("run", "optimizer", "path", "step", "x", "y", "loss", "gx", "gy", "diverged")
+"""Columns of :func:`trajectories_csv`, one row per (run, path, step)."""
+
+
+@dataclass(frozen=True)
+class ExportRun:
+    """One run as shown on the page.
+
+    Attributes:
+        label: the legend label ("Adam lr=0.05").
+        optimizer: the :class:`optviz.optimizers.Optimizer` (its ``name`` is the registry
+            key, ``hyperparams`` the torch keyword values).
+        trajectory: the :class:`optviz.descent.Trajectory` it produced.
+        noise: the gradient-noise standard deviation passed to ``run``.
+        seed: the noise seed passed to ``run``.
+        color: a CSS colour (``"#1f77b4"``, ``"rgb(31, 119, 180)"`` or a name).
+    """
+
+    label: str
+    optimizer: Optimizer
+    trajectory: Trajectory
+    noise: float = 0.0
+    seed: int | None = None
+    color: str = "#1f77b4"
+
+
+# ---------------------------------------------------------------------------------------
+# CSV and JSON
+
+
+def _jsonable(value):
+    """Hyperparameter values as JSON: schedules via ``to_dict``, arrays as lists, NaN None."""
+    if hasattr(value, "to_dict"):
+        return _jsonable(value.to_dict())
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return _jsonable(value.tolist())
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        return value if math.isfinite(value) else None
+    return value
+
+
+def _diverged_flags(trajectory: Trajectory) -> np.ndarray:
+    """``(T+1, N)`` bool: True from each path's divergence step on."""
+    steps = np.arange(trajectory.points.shape[0])[:, None]
+    at = np.asarray(trajectory.diverged_at)[None, :]
+    return (at >= 0) & (steps >= at)
+
+
+def _rows(run: ExportRun):
+    """``(label, key, path, step, x, y, loss, gx, gy, diverged)`` for every path and step."""
+    traj = run.trajectory
+    flags = _diverged_flags(traj)
+    n_steps, n_paths = traj.values.shape
+    for path in range(n_paths):
+        for step in range(n_steps):
+            x, y = traj.points[step, path]
+            gx, gy = traj.grads[step, path]
+            yield (
+                run.label,
+                run.optimizer.name,
+                path,
+                step,
+                float(x),
+                float(y),
+                float(traj.values[step, path]),
+                float(gx),
+                float(gy),
+                bool(flags[step, path]),
+            )
+
+
+def trajectories_csv(runs: Sequence[ExportRun]) -> str:
+    """All runs as CSV with the header :data:`CSV_COLUMNS`.
+
+    Numbers are written with ``repr`` (they parse back to the same float64); undefined
+    values after divergence are ``nan``; ``diverged`` is ``0``/``1``.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for run in runs:
+        for row in _rows(run):
+            *front, diverged = row
+            cells = [repr(v) if isinstance(v, float) else v for v in front]
+            writer.writerow([*cells, int(diverged)])
+    return buffer.getvalue()
+
+
+def _versions() -> dict:
+    versions = {"python": platform.python_version(), "numpy": np.__version__}
+    try:
+        from importlib.metadata import version
+
+        versions["optviz"] = version("optviz")
+    except Exception:  # not installed as a package: the source tree is used directly
+        versions["optviz"] = "source"
+    return versions
+
+
+def trajectories_json(runs: Sequence[ExportRun], meta: dict | None = None) -> str:
+    """All runs as a JSON document.
+
+    ``{"meta": {...caller's meta (surface, surface params, start, steps...),
+    "versions": {...}}, "runs": [{"label", "optimizer", "name", "hyperparams", "noise",
+    "seed", "color", "diverged_at": [per path, null if never], "steps": [{"path", "step",
+    "x", "y", "loss", "gx", "gy", "diverged"}, ...]}]}``. NaN is written as ``null``.
+    """
+    doc_runs = []
+    for run in runs:
+        steps = [
+            dict(zip(CSV_COLUMNS[2:], _jsonable(list(row[2:])), strict=True)) for row in _rows(run)
+        ]
+        doc_runs.append(
+            {
+                "label": run.label,
+                "optimizer": run.optimizer.name,
+                "name": NAMES.get(run.optimizer.name, run.optimizer.name),
+                "hyperparams": _jsonable(dict(run.optimizer.hyperparams or {})),
+                "noise": _jsonable(run.noise),
+                "seed": run.seed,
+                "color": run.color,
+                "diverged_at": [
+                    int(a) if a >= 0 else None for a in np.asarray(run.trajectory.diverged_at)
+                ],
+                "steps": steps,
+            }
+        )
+    doc = {"meta": {**_jsonable(dict(meta or {})), "versions": _versions()}, "runs": doc_runs}
+    return json.dumps(doc, ensure_ascii=False, allow_nan=False)
+
+
+# ---------------------------------------------------------------------------------------
+# figures
+
+
+def figure_html(fig) -> str:
+    """A standalone interactive HTML page of a Plotly figure (plotly.js inline, frames kept)."""
+    return fig.to_html(full_html=True, include_plotlyjs=True, auto_play=False)
+
+
+def chromium_path() -> str | None:
+    """The browser kaleido should use: ``BROWSER_PATH``, else ``/usr/bin/chromium``, else
+    ``chromium`` on PATH; None if none exists. Never downloads one."""
+    for candidate in (
+        os.environ.get("BROWSER_PATH"),
+        DEFAULT_CHROMIUM,
+        shutil.which("chromium"),
+        shutil.which("chromium-browser"),
+    ):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
+
+
+def figure_image(fig, fmt: str = "png", scale: float = 2, *, width=None, height=None) -> bytes:
+    """PNG or SVG bytes of a Plotly figure, rendered by kaleido with the system Chromium.
+
+    Raises:
+        ValueError: ``fmt`` is not "png" or "svg".
+        RuntimeError: no Chromium found or kaleido missing (message suitable for the page).
+    """
+    if fmt not in ("png", "svg"):
+        raise ValueError(f"fmt must be 'png' or 'svg', got {fmt!r}")
+    path = chromium_path()
+    if path is None:
+        raise RuntimeError(
+            "Image export needs Chromium, which is not installed here "
+            "(Debian: apt-get install chromium; or set BROWSER_PATH). "
+            "画像の書き出しには Chromium が必要ですが、見つかりません。"
+        )
+    try:
+        import kaleido
+    except ImportError as error:
+        message = "Image export needs the kaleido package (pip install kaleido)."
+        raise RuntimeError(message) from error
+    opts = {"format": fmt, "scale": scale}
+    if width is not None:
+        opts["width"] = width
+    if height is not None:
+        opts["height"] = height
+    try:
+        return kaleido.calc_fig_sync(fig, opts=opts, kopts={"path": path})
+    except Exception as error:  # browser failed to start or render: show, don't crash
+        raise RuntimeError(f"Image export failed: {error}") from error
+
+
+# ---------------------------------------------------------------------------------------
+# GIF
+
+_COLORMAP = np.array(  # viridis at 9 stops
+    [
+        [68, 1, 84],
+        [72, 40, 120],
+        [62, 74, 137],
+        [49, 104, 142],
+        [38, 130, 142],
+        [31, 158, 137],
+        [53, 183, 121],
+        [109, 205, 89],
+        [180, 222, 44],
+        [253, 231, 37],
+    ],
+    dtype=float,
+)
+
+
+def _colorize(levels: np.ndarray) -> np.ndarray:
+    """``(ny, nx)`` values in [0, 1] (NaN allowed) -> ``(ny, nx, 3)`` uint8 RGB."""
+    pos = np.nan_to_num(levels, nan=1.0) * (len(_COLORMAP) - 1)
+    lo = np.clip(np.floor(pos).astype(int), 0, len(_COLORMAP) - 2)
+    frac = (pos - lo)[..., None]
+    rgb = _COLORMAP[lo] * (1 - frac) + _COLORMAP[lo + 1] * frac
+    return rgb.astype(np.uint8)
+
+
+def _background(surface, size: tuple[int, int], bands: int = 14) -> np.ndarray:
+    """Filled-contour image ``(h, w, 3)`` uint8 of the surface over its bounds, y up.
+
+    Values are log-scaled (``log(f − f_min + 1e-3·spread)``) when ``surface.log_scale``,
+    clipped to the 2nd–98th percentiles, cut into ``bands`` bands; band edges are
+    darkened so they read as contour lines.
+    """
+    width, height = size
+    (x0, x1), (y0, y1) = surface.bounds
+    xs = np.linspace(x0, x1, width)
+    ys = np.linspace(y1, y0, height)  # first row is the top of the image
+    xy = np.stack(np.meshgrid(xs, ys), axis=-1)
+    with np.errstate(all="ignore"):
+        zs = np.asarray(surface.f(xy), dtype=float)
+    zs = np.where(np.isfinite(zs), zs, np.nan)
+    finite = zs[np.isfinite(zs)]
+    if finite.size == 0:
+        return np.zeros((height, width, 3), dtype=np.uint8)
+    if getattr(surface, "log_scale", False):
+        low = float(finite.min()) if surface.f_min is None else float(surface.f_min)
+        spread = float(np.ptp(finite)) or 1.0
+        with np.errstate(all="ignore"):
+            zs = np.log(np.maximum(zs - low, 0.0) + 1e-3 * spread)
+        finite = zs[np.isfinite(zs)]
+    lo, hi = np.percentile(finite, [2, 98])
+    levels = np.clip((zs - lo) / ((hi - lo) or 1.0), 0.0, 1.0)
+    band = np.floor(levels * bands)
+    image = _colorize((band + 0.5) / (bands + 1))
+    edge = np.zeros(band.shape, dtype=bool)
+    edge[:, 1:] |= band[:, 1:] != band[:, :-1]
+    edge[1:, :] |= band[1:, :] != band[:-1, :]
+    image[edge] = (image[edge] * 0.6).astype(np.uint8)
+    return image
+
+
+def _to_pixels(points: np.ndarray, bounds, size) -> np.ndarray:
+    """``(..., 2)`` plot coordinates -> pixel coordinates (y down)."""
+    (x0, x1), (y0, y1) = bounds
+    width, height = size
+    px = (points[..., 0] - x0) / (x1 - x0) * (width - 1)
+    py = (y1 - points[..., 1]) / (y1 - y0) * (height - 1)
+    return np.stack((px, py), axis=-1)
+
+
+def _frame_steps(n_steps: int, frames: int) -> np.ndarray:
+    """The step shown on each frame: 0 … T spread evenly over ``frames`` frames."""
+    return np.round(np.linspace(0, n_steps, frames)).astype(int)
+
+
+def _palette(base, colors: Sequence[str]):
+    """One shared 256-colour palette image for all frames (background + run colours).
+
+    Quantizing every frame against it is ~10× faster than Pillow's per-frame adaptive
+    palette and keeps colours stable between frames.
+    """
+    from PIL import Image, ImageColor
+
+    swatches = [ImageColor.getrgb(c)[:3] for c in (*colors, "white", "black")]
+    strip = Image.new("RGB", (base.width, 8 * len(swatches)))
+    for row, rgb in enumerate(swatches):
+        strip.paste(rgb, (0, 8 * row, base.width, 8 * row + 8))
+    sample = Image.new("RGB", (base.width, base.height + strip.height))
+    sample.paste(base, (0, 0))
+    sample.paste(strip, (0, base.height))
+    return sample.quantize(colors=256 - len(swatches), dither=Image.Dither.NONE)
+
+
+def descent_gif(
+    surface, runs: Sequence[ExportRun], *, frames: int = 60, size=(640, 480), fps: float = 12
+) -> bytes:
+    """An animated GIF of the descent (drawn with Pillow; no browser).
+
+    Each of the ``frames`` frames shows the filled contours of ``surface`` over its
+    bounds, every run's path up to the frame's step (a polyline ending in a marker; a
+    hollow circle at the start), a legend, the step counter and a progress bar, so no two
+    frames are identical. Loops forever; ``fps`` frames per second.
+    """
+    from PIL import Image, ImageDraw, ImageFont
+
+    if frames < 1:
+        raise ValueError(f"frames must be ≥ 1, got {frames}")
+    width, height = (int(v) for v in size)
+    base = Image.fromarray(_background(surface, (width, height)), "RGB")
+    font = ImageFont.load_default()
+    n_steps = max((run.trajectory.points.shape[0] - 1 for run in runs), default=0)
+    pixels = [_to_pixels(run.trajectory.points, surface.bounds, (width, height)) for run in runs]
+    palette = _palette(base, [run.color for run in runs])
+    images = []
+    for index, step in enumerate(_frame_steps(n_steps, frames)):
+        image = base.copy()
+        draw = ImageDraw.Draw(image)
+        for run, px in zip(runs, pixels, strict=True):
+            upto = min(step, px.shape[0] - 1)
+            for path in range(px.shape[1]):
+                line = px[: upto + 1, path]
+                line = line[np.all(np.isfinite(line), axis=-1)]
+                if len(line) == 0:
+                    continue
+                sx, sy = line[0]
+                draw.ellipse((sx - 5, sy - 5, sx + 5, sy + 5), outline="white", width=2)
+                if len(line) > 1:
+                    draw.line([tuple(p) for p in line], fill=run.color, width=3)
+                ex, ey = line[-1]
+                draw.ellipse((ex - 5, ey - 5, ex + 5, ey + 5), fill=run.color, outline="white")
+        for row, run in enumerate(runs):
+            y = 8 + 16 * row
+            draw.rectangle((8, y + 2, 20, y + 12), fill=run.color, outline="white")
+            draw.text((26, y), run.label, fill="white", font=font)
+        draw.text((width - 130, 8), f"step {step} / {n_steps}", fill="white", font=font)
+        bar = round((index + 1) / frames * (width - 1))
+        draw.rectangle((0, height - 4, bar, height - 1), fill="white")
+        images.append(image.quantize(palette=palette, dither=Image.Dither.NONE))
+    out = io.BytesIO()
+    images[0].save(
+        out,
+        format="GIF",
+        save_all=True,
+        append_images=images[1:],
+        duration=round(1000 / fps),
+        loop=0,
+    )
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------------------------------
+# "copy as PyTorch code"
+
+_CATALOG_TORCH = {
+    "rosenbrock": "(1 - x) ** 2 + 100 * (y - x**2) ** 2",
+    "saddle": "x**2 - y**2",
+    "monkey_saddle": "x**3 - 3 * x * y**2",
+    "himmelblau": "(x**2 + y - 11) ** 2 + (x + y**2 - 7) ** 2",
+    "beale": "(1.5 - x + x * y) ** 2 + (2.25 - x + x * y**2) ** 2 + (2.625 - x + x * y**3) ** 2",
+    "booth": "(x + 2 * y - 7) ** 2 + (2 * x + y - 5) ** 2",
+    "rastrigin": (
+        "20 + (x**2 - 10 * torch.cos(2 * math.pi * x)) + (y**2 - 10 * torch.cos(2 * math.pi * y))"
+    ),
+    "ackley": (
+        "-20 * torch.exp(-0.2 * torch.sqrt(0.5 * (x**2 + y**2)))"
+        " - torch.exp(0.5 * (torch.cos(2 * math.pi * x) + torch.cos(2 * math.pi * y)))"
+        " + math.e + 20"
+    ),
+    "styblinski_tang": "0.5 * ((x**4 - 16 * x**2 + 5 * x) + (y**4 - 16 * y**2 + 5 * y))",
+    "six_hump_camel": "(4 - 2.1 * x**2 + x**4 / 3) * x**2 + x * y + (-4 + 4 * y**2) * y**2",
+    "goldstein_price": (
+        "(1 + (x + y + 1) ** 2 * (19 - 14 * x + 3 * x**2 - 14 * y + 6 * x * y + 3 * y**2))"
+        " * (30 + (2 * x - 3 * y) ** 2"
+        " * (18 - 32 * x + 12 * x**2 + 48 * y - 36 * x * y + 27 * y**2))"
+    ),
+}
+"""``SURFACES`` key -> f(x, y) as a torch expression (x, y tensors of any shape)."""
+
+_TORCH_CLASSES = {
+    "sgd": ("torch.optim.SGD", ("lr", "momentum", "dampening", "weight_decay", "nesterov")),
+    "momentum": ("torch.optim.SGD", ("lr", "momentum", "dampening", "weight_decay", "nesterov")),
+    "nesterov": ("torch.optim.SGD", ("lr", "momentum", "dampening", "weight_decay", "nesterov")),
+    "adagrad": (
+        "torch.optim.Adagrad",
+        ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"),
+    ),
+    "rmsprop": (
+        "torch.optim.RMSprop",
+        ("lr", "alpha", "eps", "weight_decay", "momentum", "centered"),
+    ),
+    "adadelta": ("torch.optim.Adadelta", ("lr", "rho", "eps", "weight_decay")),
+    "adam": (
+        "torch.optim.Adam",
+        ("lr", "betas", "eps", "weight_decay", "amsgrad", "decoupled_weight_decay"),
+    ),
+    "adamw": ("torch.optim.AdamW", ("lr", "betas", "eps", "weight_decay", "amsgrad")),
+    "nadam": (
+        "torch.optim.NAdam",
+        ("lr", "betas", "eps", "weight_decay", "momentum_decay", "decoupled_weight_decay"),
+    ),
+    "radam": (
+        "torch.optim.RAdam",
+        ("lr", "betas", "eps", "weight_decay", "decoupled_weight_decay"),
+    ),
+    "adamax": ("torch.optim.Adamax", ("lr", "betas", "eps", "weight_decay")),
+    "lion": ("Lion", ("lr", "betas", "weight_decay")),
+}
+"""Registry key -> (torch class, keyword names passed besides ``maximize``/``foreach``)."""
+
+_LION_CLASS = """
+class Lion(torch.optim.Optimizer):
+    \"\"\"Lion (Chen et al. 2023), the update of the lion-pytorch package.\"\"\"
+
+    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, maximize=False,
+                 foreach=False):
+        defaults = dict(lr=lr, betas=betas, weight_decay=weight_decay, maximize=maximize)
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            lr, wd, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = -p.grad if group["maximize"] else p.grad
+                state = self.state[p]
+                if not state:
+                    state["exp_avg"] = torch.zeros_like(p)
+                exp_avg = state["exp_avg"]
+                p.mul_(1 - lr * wd)
+                update = exp_avg.clone().mul_(beta1).add(grad, alpha=1 - beta1).sign_()
+                p.add_(update, alpha=-lr)
+                exp_avg.mul_(beta2).add_(grad, alpha=1 - beta2)
+"""
+
+
+def _py(value) -> str:
+    """A Python literal for a hyperparameter (floats with repr precision)."""
+    if isinstance(value, bool | np.bool_):
+        return repr(bool(value))
+    if isinstance(value, int | float | np.integer | np.floating):
+        return repr(float(value)) if isinstance(value, float | np.floating) else repr(int(value))
+    if isinstance(value, tuple | list):
+        return "(" + ", ".join(_py(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    raise ValueError(f"cannot write {value!r} as a PyTorch argument (a batched sweep?)")
+
+
+def _scheduler(lr) -> tuple[float, str | None]:
+    """``(base lr, scheduler constructor text or None)`` for a number or a schedule."""
+    if not callable(lr):
+        return lr, None
+    spec = lr.to_dict()
+    kind, base = spec["kind"], spec["lr"]
+    if kind == "constant":
+        return base, None
+    sched = "torch.optim.lr_scheduler"
+    if kind == "step":
+        text = f"{sched}.StepLR(opt, step_size={spec['step_size']!r}, gamma={_py(spec['gamma'])})"
+    elif kind == "exponential":
+        text = f"{sched}.ExponentialLR(opt, gamma={_py(spec['gamma'])})"
+    elif kind == "cosine":
+        text = (
+            f"{sched}.CosineAnnealingLR(opt, T_max={spec['T_max']!r}, "
+            f"eta_min={_py(spec['eta_min'])})"
+        )
+    elif kind == "warmup":
+        text = (
+            f"{sched}.LinearLR(opt, start_factor={_py(spec['start_factor'])}, "
+            f"end_factor=1.0, total_iters={spec['warmup_steps']!r})"
+        )
+    else:
+        raise ValueError(f"no torch.optim.lr_scheduler equivalent for the {kind!r} schedule")
+    return base, text
+
+
+def _optimizer_text(optimizer: Optimizer) -> tuple[str, str | None]:
+    """``(constructor text taking `params`, scheduler text taking `opt` or None)``."""
+    key = optimizer.name
+    if key not in _TORCH_CLASSES:
+        raise ValueError(f"Unknown optimizer: {key!r}")
+    cls, names = _TORCH_CLASSES[key]
+    hp = dict(optimizer.hyperparams or {})
+    base_lr, sched = _scheduler(hp["lr"])
+    args = [f"lr={_py(base_lr)}"]
+    args += [f"{name}={_py(hp[name])}" for name in names[1:] if name in hp]
+    args += [f"maximize={_py(hp.get('maximize', False))}", "foreach=False"]
+    return f"{cls}(params, {', '.join(args)})", sched
+
+
+def _formula_expr(surface):
+    """The SymPy expression of a typed-formula surface (symbols named x and y)."""
+    import sympy as sp
+
+    params = dict(surface.params or {})
+    for name in ("sympy", "sympy_expr", "expr"):
+        if isinstance(params.get(name), sp.Basic):
+            return params[name]
+    text = params.get("expression")
+    if text is not None:
+        try:
+            from surfaces import expression as module
+        except ImportError:
+            module = None
+        for name in ("to_sympy", "parse_expression", "parse"):
+            parse = getattr(module, name, None)
+            if parse is not None:
+                parsed = parse(text)
+                return parsed if isinstance(parsed, sp.Basic) else parsed[0]
+    raise ValueError(
+        "cannot write this formula surface as PyTorch code: it carries no SymPy expression "
+        "(surface.params['sympy'])"
+    )
+
+
+def _formula_torch(expr) -> str:
+    """A SymPy expression in x, y as torch code (numpy function names -> torch)."""
+    from sympy.printing.numpy import NumPyPrinter
+
+    names = {s.name for s in expr.free_symbols}
+    if not names <= {"x", "y"}:
+        raise ValueError(f"a formula may use only x and y, got {sorted(names)}")
+    code = NumPyPrinter({"fully_qualified_modules": True}).doprint(expr)
+    if "functools" in code:
+        raise ValueError("max/min in a formula cannot be exported as PyTorch code")
+    return code.replace("numpy.", "torch.")
+
+
+def surface_torch(surface) -> list[str]:
+    """Lines of Python defining ``f(p)`` (``p`` a ``(..., 2)`` tensor -> ``(...)``)."""
+    name = surface.name
+    params = dict(surface.params or {})
+    head = ["def f(p):", "    x, y = p[..., 0], p[..., 1]"]
+    if name in _CATALOG_TORCH:
+        return [*head, f"    return {_CATALOG_TORCH[name]}"]
+    if name == "bowl":
+        from surfaces.quadratic import bowl_hessian
+
+        h11, h12, h22 = bowl_hessian(params["condition"], params["angle_deg"], params["scale"])
+        return [
+            f"H11, H12, H22 = {h11!r}, {h12!r}, {h22!r}  # Hessian of the bowl",
+            "",
+            "",
+            *head,
+            "    return 0.5 * (H11 * x * x + 2.0 * H12 * x * y + H22 * y * y)",
+        ]
+    if name == "linear_regression":
+        xs = ", ".join(repr(float(v)) for v in params["x"])
+        ys = ", ".join(repr(float(v)) for v in params["y"])
+        return [
+            f"X = torch.tensor([{xs}], dtype=torch.float64)",
+            f"Y = torch.tensor([{ys}], dtype=torch.float64)",
+            "",
+            "",
+            "def f(p):",
+            "    # mean squared error of the line Y ≈ w·X + b, as a function of p = (w, b)",
+            "    w, b = p[..., 0:1], p[..., 1:2]",
+            "    return ((w * X + b - Y) ** 2).mean(dim=-1)",
+        ]
+    if name == "formula" or "expression" in params:
+        expr = _formula_expr(surface)
+        text = params.get("expression")
+        comment = [f"    # {text}"] if text else []
+        return [*head, *comment, f"    return {_formula_torch(expr)}"]
+    raise ValueError(f"no PyTorch version of the surface {name!r}")
+
+
+_DESCEND = """
+def descend(make_optimizer, make_scheduler=None, noise=0.0, seed=None):
+    \"\"\"STEPS steps from START; gradient noise drawn like optviz (numpy default_rng).\"\"\"
+    params = torch.tensor(START, requires_grad=True)
+    opt = make_optimizer([params])
+    scheduler = make_scheduler(opt) if make_scheduler else None
+    rng = np.random.default_rng(seed)
+    for _ in range(STEPS):
+        opt.zero_grad()
+        f(params).sum().backward()  # each row of params is an independent start
+        if noise:
+            params.grad += torch.from_numpy(noise * rng.standard_normal(tuple(params.shape)))
+        opt.step()
+        if scheduler is not None:
+            scheduler.step()
+    return params.detach()
+"""
+
+
+def pytorch_script(surface, start, steps: int, runs: Sequence[ExportRun]) -> str:
+    """A short runnable script with ``torch.optim`` that reproduces ``runs``.
+
+    Same surface (catalog formula, the bowl's Hessian, the regression data, or a typed
+    formula printed from SymPy), the same start (``(2,)`` or ``(N, 2)``), steps,
+    hyperparameters, schedules (``torch.optim.lr_scheduler``) and gradient noise (numpy
+    ``default_rng(seed)`` draws added to ``.grad`` in optviz's order). float64 throughout.
+    Prints one line per run: ``final[i] <label>: [[x, y], ...]`` (repr precision).
+
+    Raises:
+        ValueError: a surface, optimizer or schedule without a PyTorch equivalent, or
+            array-valued hyperparameters (batched sweeps).
+    """
+    start = np.asarray(start, dtype=float)
+    start = start[None] if start.ndim == 1 else start
+    start_text = "[" + ", ".join(f"[{x!r}, {y!r}]" for x, y in start.tolist()) + "]"
+    title = getattr(surface, "title_en", "") or surface.name
+    lines = [
+        f'"""Reproduces an optviz view with torch.optim ({title}). Run: python this_file.py"""',
+        "",
+        "import math",
+        "",
+        "import numpy as np",
+        "import torch",
+        "",
+        "torch.set_default_dtype(torch.float64)  # optviz computes in float64",
+        "",
+        *surface_torch(surface),
+        "",
+    ]
+    if any(run.optimizer.name == "lion" for run in runs):
+        lines += [_LION_CLASS.rstrip(), ""]
+    lines += ["", f"START = {start_text}", f"STEPS = {int(steps)}", "", _DESCEND.rstrip(), "", ""]
+    for index, run in enumerate(runs):
+        make, sched = _optimizer_text(run.optimizer)
+        noise = float(np.max(np.asarray(run.noise, dtype=float)))
+        call = [f"lambda params: {make}"]
+        if sched is not None:
+            call.append(f"make_scheduler=lambda opt: {sched}")
+        if noise > 0:
+            call += [f"noise={noise!r}", f"seed={run.seed!r}"]
+        label = f"final[{index}] {run.label}:"
+        lines += [
+            f"# {run.label}",
+            f"final = descend({', '.join(call)})",
+            f"print({label!r}, final.tolist())",
+            "",
+        ]
+    return "\n".join(lines).rstrip() + "\n"

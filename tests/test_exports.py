@@ -1,0 +1,255 @@
+"""Exports: CSV/JSON round trips, HTML, images, GIF, and the PyTorch script."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import io
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+import sympy as sp
+
+from optviz import OPTIMIZERS, run
+from optviz import exports as ex
+from optviz.schedules import cosine_annealing_lr, exponential_lr, linear_warmup, step_lr
+from surfaces import SURFACES, Surface, make_bowl, make_linear_regression
+
+BOWL = SURFACES["bowl"]
+
+
+def _run(surface, key, start=None, steps=30, noise=0.0, seed=None, color="#1f77b4", **kw):
+    optimizer = OPTIMIZERS[key](**kw)
+    start = surface.start if start is None else start
+    traj = run(surface, optimizer, starts=start, steps=steps, noise=noise, seed=seed)
+    return ex.ExportRun(f"{key} {kw}", optimizer, traj, noise=noise, seed=seed, color=color)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    return [
+        _run(BOWL, "adam", lr=0.1, color="#e41a1c"),
+        _run(BOWL, "sgd", start=[[-4.0, 2.0], [1.0, 0.0]], lr=0.3),  # path 0 diverges
+        _run(BOWL, "sgd", lr=exponential_lr(0.05, 0.99), noise=0.5, seed=1, color="green"),
+    ]
+
+
+def test_csv_round_trip(runs):
+    text = ex.trajectories_csv(runs)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert tuple(rows[0]) == ex.CSV_COLUMNS
+    assert len(rows) == sum(r.trajectory.values.size for r in runs)
+    for run_ in runs:
+        traj = run_.trajectory
+        mine = [row for row in rows if row["run"] == run_.label]
+        for row in mine:
+            path, step = int(row["path"]), int(row["step"])
+            assert row["optimizer"] == run_.optimizer.name
+            got = [float(row[c]) for c in ("x", "y", "loss", "gx", "gy")]
+            want = [*traj.points[step, path], traj.values[step, path], *traj.grads[step, path]]
+            np.testing.assert_array_equal(got, want)  # exact, NaN included
+            at = traj.diverged_at[path]
+            assert row["diverged"] == str(int(at >= 0 and step >= at))
+    assert any(row["diverged"] == "1" for row in rows)
+
+
+def test_json_round_trip(runs):
+    meta = {"surface": "bowl", "surface_params": {"condition": 10.0}, "start": (-4.0, 2.0)}
+    doc = json.loads(ex.trajectories_json(runs, {**meta, "steps": 30}))
+    assert doc["meta"]["surface"] == "bowl" and doc["meta"]["start"] == [-4.0, 2.0]
+    assert doc["meta"]["steps"] == 30 and "numpy" in doc["meta"]["versions"]
+    assert [r["label"] for r in doc["runs"]] == [r.label for r in runs]
+    adam, sgd, scheduled = doc["runs"]
+    assert adam["name"] == "Adam" and adam["hyperparams"]["lr"] == 0.1
+    assert adam["hyperparams"]["betas"] == [0.9, 0.999]
+    assert scheduled["hyperparams"]["lr"] == {"kind": "exponential", "lr": 0.05, "gamma": 0.99}
+    assert scheduled["noise"] == 0.5 and scheduled["seed"] == 1
+    assert sgd["diverged_at"][0] is not None and sgd["diverged_at"][1] is None
+    for entry, run_ in zip(doc["runs"], runs, strict=True):
+        traj = run_.trajectory
+        for row in entry["steps"]:
+            path, step = row["path"], row["step"]
+            for name, value in zip(
+                ("x", "y", "loss"), (*traj.points[step, path], traj.values[step, path]), strict=True
+            ):
+                if math.isnan(value):
+                    assert row[name] is None
+                else:
+                    assert row[name] == value
+
+
+def _figure():
+    frames = [go.Frame(data=[go.Scatter(x=[0, k], y=[0, k])], name=str(k)) for k in range(3)]
+    return go.Figure(data=[go.Scatter(x=[0], y=[0])], frames=frames)
+
+
+def test_figure_html_is_standalone_with_frames():
+    html = ex.figure_html(_figure())
+    assert "<html" in html[:100].lower() and html.rstrip().endswith("</html>")
+    assert "Plotly.newPlot" in html and len(html) > 1_000_000  # plotly.js is inline
+    assert "Plotly.addFrames" in html and '"name":"2"' in html
+    assert '<script src="https://cdn.plot.ly' not in html
+
+
+def _chromium_expected() -> bool:
+    return Path(ex.DEFAULT_CHROMIUM).is_file() or bool(os.environ.get("CI"))
+
+
+@pytest.mark.skipif(not _chromium_expected(), reason="no Chromium (and not on CI)")
+def test_figure_png_and_svg():
+    fig = _figure()
+    png = ex.figure_image(fig, "png", scale=1, width=300, height=200)
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    svg = ex.figure_image(fig, "svg")
+    assert b"<svg" in svg[:500]
+
+
+def test_figure_image_errors(monkeypatch):
+    with pytest.raises(ValueError):
+        ex.figure_image(_figure(), "jpg")
+    monkeypatch.setattr(ex, "chromium_path", lambda: None)
+    with pytest.raises(RuntimeError, match="Chromium"):
+        ex.figure_image(_figure(), "png")
+
+
+@pytest.mark.parametrize("frames", [1, 7, 60])
+def test_gif_frames(runs, frames):
+    from PIL import Image
+
+    data = ex.descent_gif(BOWL, runs, frames=frames, size=(320, 240), fps=10)
+    assert data[:6] in (b"GIF87a", b"GIF89a")
+    image = Image.open(io.BytesIO(data))
+    assert image.n_frames == frames
+    assert image.size == (320, 240)
+
+
+def test_gif_log_surface_and_short_run():
+    rosen = SURFACES["rosenbrock"]
+    short = [_run(rosen, "adam", steps=3, lr=0.05, color="rgb(200, 10, 10)")]
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(ex.descent_gif(rosen, short, frames=20)))
+    assert image.n_frames == 20  # more frames than steps: the progress bar keeps them apart
+
+
+# ---------------------------------------------------------------------------------------
+# PyTorch script
+
+
+def _formula_surface():
+    x, y = sp.symbols("x y")
+    expr = x**2 / 4 + 3 * y**2 / 2 - x * y / 2 + sp.sin(x) / 2
+    f = sp.lambdify((x, y), expr, "numpy")
+    gx, gy = (sp.lambdify((x, y), sp.diff(expr, v), "numpy") for v in (x, y))
+
+    def value(p):
+        p = np.asarray(p, dtype=float)
+        return f(p[..., 0], p[..., 1])
+
+    def grad(p):
+        p = np.asarray(p, dtype=float)
+        return np.stack(np.broadcast_arrays(gx(p[..., 0], p[..., 1]), gy(p[..., 0], p[..., 1])), -1)
+
+    return Surface(
+        name="formula",
+        f=value,
+        grad=grad,
+        bounds=((-3.0, 3.0), (-3.0, 3.0)),
+        start=(2.0, 1.5),
+        params={"expression": "x^2/4 + 3*y^2/2 - x*y/2 + sin(x)/2", "sympy": expr},
+    )
+
+
+CASES = {
+    "rosenbrock": (
+        SURFACES["rosenbrock"],
+        [
+            ("adam", {"lr": 0.02}, 0.0),
+            ("rmsprop", {"lr": 1e-3, "centered": True, "momentum": 0.5}, 0.0),
+            ("lion", {"lr": 0.01, "weight_decay": 0.1}, 0.0),
+        ],
+    ),
+    "bowl_rotated": (
+        make_bowl(condition=20.0, angle_deg=30.0),
+        [
+            ("sgd", {"lr": cosine_annealing_lr(0.05, T_max=40)}, 0.0),
+            ("nesterov", {"lr": linear_warmup(0.02, warmup_steps=10)}, 0.0),
+            ("adagrad", {"lr": step_lr(0.5, step_size=15, gamma=0.5), "lr_decay": 0.01}, 0.0),
+            ("momentum", {"lr": 0.01}, 0.3),
+        ],
+    ),
+    "regression": (
+        make_linear_regression(n=12, seed=3),
+        [
+            ("adamw", {"lr": 0.05, "amsgrad": True}, 0.0),
+            ("nadam", {"lr": 0.05, "decoupled_weight_decay": True, "weight_decay": 0.1}, 0.0),
+            ("adadelta", {"lr": 1.0}, 0.0),
+        ],
+    ),
+    "multimodal": (
+        SURFACES["himmelblau"],
+        [
+            ("radam", {"lr": 0.01, "betas": (0.8, 0.99)}, 0.0),
+            ("adamax", {"lr": 0.01}, 0.5),
+            ("sgd", {"lr": 1e-3, "maximize": False, "weight_decay": 0.01}, 0.0),
+        ],
+    ),
+    "formula": (_formula_surface(), [("adam", {"lr": 0.05}, 0.1), ("sgd", {"lr": 0.1}, 0.0)]),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_pytorch_script_lands_on_the_same_points(case, tmp_path):
+    pytest.importorskip("torch")
+    surface, specs = CASES[case]
+    steps = 60
+    start = np.array([surface.start, np.asarray(surface.start) + 0.3])
+    runs_ = [
+        _run(surface, key, start=start, steps=steps, noise=noise, seed=7 + i, **kw)
+        for i, (key, kw, noise) in enumerate(specs)
+    ]
+    script = ex.pytorch_script(surface, start, steps, runs_)
+    compile(script, "script.py", "exec")
+    path = tmp_path / "script.py"
+    path.write_text(script)
+    out = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=300, check=True
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("final[")]
+    assert len(lines) == len(runs_)
+    for line, run_ in zip(lines, runs_, strict=True):
+        _, rest = re.match(r"final\[(\d+)\] (.*)$", line).groups()
+        got = np.array(ast.literal_eval(rest[rest.rindex(": ") + 2 :]))
+        want = run_.trajectory.points[-1]
+        assert np.all(np.isfinite(want))
+        scale = np.maximum(np.abs(want), 1.0)
+        assert np.max(np.abs(got - want) / scale) < 1e-9, (run_.label, got, want)
+
+
+@pytest.mark.parametrize("key", sorted(SURFACES))
+def test_every_catalog_surface_has_a_torch_version(key):
+    torch = pytest.importorskip("torch")
+    surface = SURFACES[key]
+    namespace = {"torch": torch, "math": math}
+    exec("\n".join(ex.surface_torch(surface)), namespace)
+    rng = np.random.default_rng(0)
+    (x0, x1), (y0, y1) = surface.bounds
+    points = np.stack([rng.uniform(x0, x1, 20), rng.uniform(y0, y1, 20)], axis=-1)
+    with torch.no_grad():
+        got = namespace["f"](torch.tensor(points, dtype=torch.float64)).numpy()
+    np.testing.assert_allclose(got, surface.f(points), rtol=1e-10, atol=1e-10)
+
+
+def test_script_rejects_batched_sweeps():
+    optimizer = OPTIMIZERS["sgd"](lr=np.array([[0.1], [0.2]]))
+    traj = run(BOWL, optimizer, starts=[[-4.0, 2.0], [-4.0, 2.0]], steps=3)
+    with pytest.raises(ValueError):
+        ex.pytorch_script(BOWL, [[-4.0, 2.0], [-4.0, 2.0]], 3, [ex.ExportRun("s", optimizer, traj)])
