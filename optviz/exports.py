@@ -528,11 +528,11 @@ def _formula_expr(surface):
             from surfaces import expression as module
         except ImportError:
             module = None
-        for name in ("to_sympy", "parse_expression", "parse"):
+        for name in ("parse_formula", "to_sympy", "parse_expression", "parse"):
             parse = getattr(module, name, None)
-            if parse is not None:
+            if parse is not None:  # the safe AST allow-list parser, never eval
                 parsed = parse(text)
-                return parsed if isinstance(parsed, sp.Basic) else parsed[0]
+                return parsed if isinstance(parsed, sp.Basic) else parsed.expr
     raise ValueError(
         "cannot write this formula surface as PyTorch code: it carries no SymPy expression "
         "(surface.params['sympy'])"
@@ -546,7 +546,12 @@ def _formula_torch(expr) -> str:
     names = {s.name for s in expr.free_symbols}
     if not names <= {"x", "y"}:
         raise ValueError(f"a formula may use only x and y, got {sorted(names)}")
-    code = NumPyPrinter({"fully_qualified_modules": True}).doprint(expr)
+    import sympy as sp
+
+    constants = {  # e.g. log(10) from log10(u): torch functions need tensors, use floats
+        a: sp.Float(a.evalf(20), 17) for a in expr.atoms(sp.Function) if not a.free_symbols
+    }
+    code = NumPyPrinter({"fully_qualified_modules": True}).doprint(expr.xreplace(constants))
     if "functools" in code:
         raise ValueError("max/min in a formula cannot be exported as PyTorch code")
     return code.replace("numpy.", "torch.")

@@ -206,6 +206,21 @@ CASES = {
 }
 
 
+def _typed_formula_cases():
+    try:
+        from surfaces.expression import from_expression
+    except ImportError:
+        return {}
+    texts = ["x^2 + 3*y^2 - x*y", "log10(1 + x^2) + abs(y)^1.5 + sqrt(x^2 + y^2 + 1) + pi*e*x/10"]
+    return {
+        f"typed{i}": (from_expression(text), [("adam", {"lr": 0.05}, 0.0)])
+        for i, text in enumerate(texts)
+    }
+
+
+CASES.update(_typed_formula_cases())
+
+
 @pytest.mark.parametrize("case", list(CASES))
 def test_pytorch_script_lands_on_the_same_points(case, tmp_path):
     pytest.importorskip("torch")
