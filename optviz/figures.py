@@ -1,0 +1,1051 @@
+"""Plotly figures for the page: arrays in, ``plotly.graph_objects.Figure`` out.
+
+No Streamlit here. Every builder is a small pure function; the page composes them and so
+can later views (step inspector arrows, presenter mode via :class:`Style`, basin maps and
+sweep heatmaps via :func:`raster_image` / :func:`map_layout`).
+
+Speed (DESIGN.md §7): Streamlit redraws every chart from scratch on each rerun, so the
+map's background is not a ``go.Contour`` trace (the browser would run marching squares on
+every rerun) but one PNG image of filled contour bands with their iso-lines, rendered here
+with NumPy (a few tens of kB) and placed with ``layout.images``; a colour bar comes from a
+dummy trace. Paths are lines only, with markers at the start, the end and the current
+step. Animation frames touch only the path and marker traces and are subsampled; long
+paths are decimated at display resolution (a point is dropped only if it lies within a
+small fraction of the plot from the previous kept point, so zig-zags survive).
+
+Shapes (DESIGN.md §2): a path is ``points (T+1, 2)`` and ``values (T+1,)``, NaN after it
+diverged; a grid is ``xs (nx,)``, ``ys (ny,)``, ``zs (ny, nx)``.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import struct
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import plotly.graph_objects as go
+
+Bounds = tuple[tuple[float, float], tuple[float, float]]
+
+PALETTE = (
+    "#0072B2",  # blue            (Okabe–Ito, colour-blind safe, projects well on white)
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#D55E00",  # vermillion
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#000000",  # black
+    "#8C6D1F",  # dark ochre (Okabe–Ito yellow is unreadable on a light map)
+)
+"""One colour per run, used on every chart (run ``i`` gets ``PALETTE[i % len]``)."""
+
+BACKGROUND_SCALE = (
+    (0.0, (255, 255, 255)),
+    (0.3, (236, 241, 247)),
+    (0.65, (207, 219, 233)),
+    (1.0, (172, 190, 214)),
+)
+"""Light blue-grey sequential scale for the surface (low = white) so coloured paths pop."""
+
+LOG_EPS = 1e-12
+"""ε in log10(f − f* + ε): keeps the minimum itself finite on a log map."""
+
+
+def color(i: int) -> str:
+    """The colour of run ``i`` (cycles through :data:`PALETTE`)."""
+    return PALETTE[i % len(PALETTE)]
+
+
+@dataclass(frozen=True)
+class Style:
+    """Sizes for every chart; ``Style.presenter()`` is the lecture-hall version."""
+
+    font_size: int = 14
+    line_width: float = 2.5
+    marker_size: float = 9.0
+    height: int = 560
+    side_height: int = 320
+    contour_lines: bool = True
+
+    def scaled(self, factor: float) -> Style:
+        """Every size multiplied by ``factor`` (fonts rounded)."""
+        return replace(
+            self,
+            font_size=round(self.font_size * factor),
+            line_width=self.line_width * factor,
+            marker_size=self.marker_size * factor,
+        )
+
+    @classmethod
+    def presenter(cls) -> Style:
+        """Large fonts and thick lines, readable from the back of a lecture hall."""
+        return cls(height=680, side_height=420).scaled(1.6)
+
+
+@dataclass(frozen=True)
+class Path:
+    """One run as the charts see it.
+
+    name: legend label; color: CSS colour.
+    points: (T+1, 2) positions, NaN from divergence on; values: (T+1,) f along the path.
+    diverged_at: first diverged step or -1.
+    """
+
+    name: str
+    color: str
+    points: np.ndarray
+    values: np.ndarray
+    diverged_at: int = -1
+
+    @property
+    def steps(self) -> int:
+        """T, the number of steps."""
+        return self.points.shape[0] - 1
+
+    @property
+    def last(self) -> int:
+        """Index of the last finite point (the start if the path diverged at step 1)."""
+        if self.diverged_at < 0:
+            return self.steps
+        return max(self.diverged_at - 1, 0)
+
+
+# ---------------------------------------------------------------------------------------
+# surface levels and the background raster
+
+
+@dataclass(frozen=True)
+class Levels:
+    """How f is coloured: ``t = log10(f − f_min + ε)`` if ``log`` else ``t = f``.
+
+    lo, hi: the coloured range of t (values outside are clamped to the end bands);
+    n: number of bands (filled contour levels); title: the colour bar's honest label.
+    """
+
+    log: bool
+    f_min: float
+    lo: float
+    hi: float
+    n: int
+    title: str
+
+    def transform(self, f: np.ndarray) -> np.ndarray:
+        """``(...) -> (...)``: the coloured quantity t for values f (NaN stays NaN)."""
+        f = np.asarray(f, dtype=np.float64)
+        if not self.log:
+            return f
+        with np.errstate(all="ignore"):
+            return np.log10(np.maximum(f - self.f_min, 0.0) + LOG_EPS)
+
+    def edges(self) -> np.ndarray:
+        """``(n+1,)`` band edges in t."""
+        return np.linspace(self.lo, self.hi, self.n + 1)
+
+
+def choose_levels(
+    zs: np.ndarray, *, log: bool, f_min: float | None, n: int = 18, title: str = "f"
+) -> Levels:
+    """Pick the colouring of a grid of values ``zs (ny, nx)``.
+
+    log: colour log10(f − f_min + ε) (Rosenbrock-like valleys; needs f_min, else the grid's
+    minimum is used). Otherwise f itself over its 0.5–99.5 % range, so one huge corner
+    does not wash out the rest.
+    """
+    finite = zs[np.isfinite(zs)]
+    if finite.size == 0:
+        return Levels(False, 0.0, 0.0, 1.0, n, title)
+    base = float(f_min) if f_min is not None else float(finite.min())
+    if log:
+        levels = Levels(True, base, 0.0, 1.0, n, f"log₁₀({title} − {title}*)")
+        t = levels.transform(finite)
+        lo, hi = float(np.min(t)), float(np.max(t))
+        lo = max(lo, hi - 12.0)  # more than 12 decades would be noise around the minimum
+    else:
+        levels = Levels(False, base, 0.0, 1.0, n, title)
+        lo, hi = (float(v) for v in np.percentile(finite, [0.5, 99.5]))
+    if not hi > lo:
+        hi = lo + 1.0
+    return replace(levels, lo=lo, hi=hi)
+
+
+def _interpolate_scale(scale, u: np.ndarray) -> np.ndarray:
+    """``u (...) in [0, 1] -> (..., 3) uint8`` along a piecewise-linear colour scale."""
+    stops = np.array([s for s, _ in scale])
+    rgb = np.array([c for _, c in scale], dtype=np.float64)
+    out = np.stack([np.interp(u, stops, rgb[:, c]) for c in range(3)], axis=-1)
+    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+def band_colors(n: int, scale=BACKGROUND_SCALE) -> np.ndarray:
+    """``(n, 3) uint8``: the fill colour of each of ``n`` bands."""
+    return _interpolate_scale(scale, (np.arange(n) + 0.5) / n)
+
+
+def raster_image(
+    zs: np.ndarray, levels: Levels, *, lines: bool = True, scale=BACKGROUND_SCALE
+) -> np.ndarray:
+    """Filled contour bands of ``zs (ny, nx)`` as an RGB image ``(ny, nx, 3) uint8``.
+
+    Row 0 of the image is the TOP of the plot (largest y), as images are drawn. With
+    ``lines``, pixels where the band changes to the right or below are darkened (the
+    iso-lines). NaN cells are drawn light grey.
+    """
+    t = levels.transform(zs)
+    finite = np.isfinite(t)
+    u = np.where(finite, (t - levels.lo) / (levels.hi - levels.lo), 0.0)
+    band = np.clip(np.floor(u * levels.n), 0, levels.n - 1).astype(np.int64)
+    rgb = band_colors(levels.n, scale)[band]
+    if lines:
+        edge = np.zeros(band.shape, dtype=bool)
+        edge[:, :-1] |= band[:, 1:] != band[:, :-1]
+        edge[:-1, :] |= band[1:, :] != band[:-1, :]
+        rgb[edge] = (rgb[edge] * 0.8).astype(np.uint8)
+    rgb[~finite] = (225, 225, 225)
+    return np.ascontiguousarray(rgb[::-1])
+
+
+def png_bytes(rgb: np.ndarray) -> bytes:
+    """Encode an ``(h, w, 3) uint8`` image as PNG (no dependencies beyond zlib)."""
+    h, w, _ = rgb.shape
+    raw = np.concatenate([np.zeros((h, 1), np.uint8), rgb.reshape(h, w * 3)], axis=1)
+
+    def chunk(tag: bytes, data: bytes) -> bytes:
+        body = tag + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(raw.tobytes(), 6))
+        + chunk(b"IEND", b"")
+    )
+
+
+def data_uri(png: bytes) -> str:
+    """``data:image/png;base64,...`` for ``layout.images``."""
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def pixel_grid(bounds: Bounds, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pixel-centre grid over ``bounds``: ``xs (n,)``, ``ys (n,)``, ``xy (n, n, 2)``.
+
+    ``xy[j, i] = (xs[i], ys[j])`` — the ``z[y][x]`` layout; pixel centres so that an
+    ``n``-pixel image stretched over the bounds puts every value where it was computed.
+    """
+    (x0, x1), (y0, y1) = bounds
+    xs = x0 + (np.arange(n) + 0.5) * (x1 - x0) / n
+    ys = y0 + (np.arange(n) + 0.5) * (y1 - y0) / n
+    return xs, ys, np.stack(np.meshgrid(xs, ys), axis=-1)
+
+
+def sample(f: Callable[[np.ndarray], np.ndarray], bounds: Bounds, n: int = 240):
+    """``f`` on the pixel grid: ``xs (n,)``, ``ys (n,)``, ``zs (n, n)`` (non-finite → NaN)."""
+    xs, ys, xy = pixel_grid(bounds, n)
+    with np.errstate(all="ignore"):
+        zs = np.asarray(f(xy), dtype=np.float64)
+    return xs, ys, np.where(np.isfinite(zs), zs, np.nan)
+
+
+def background_image(bounds: Bounds, rgb: np.ndarray) -> dict:
+    """A ``layout.images`` entry stretching ``rgb`` exactly over ``bounds``, below the data."""
+    (x0, x1), (y0, y1) = bounds
+    return dict(
+        source=data_uri(png_bytes(rgb)),
+        xref="x",
+        yref="y",
+        x=x0,
+        y=y1,
+        sizex=x1 - x0,
+        sizey=y1 - y0,
+        xanchor="left",
+        yanchor="top",
+        sizing="stretch",
+        layer="below",
+    )
+
+
+def _log_ticks(lo: float, hi: float) -> tuple[list[float], list[str]]:
+    """Integer decades between lo and hi as ``10^k`` labels (at most ~8 of them)."""
+    first, last = math.ceil(lo), math.floor(hi)
+    stride = max(1, math.ceil((last - first + 1) / 8))
+    vals = list(range(first, last + 1, stride))
+    return [float(v) for v in vals], [_power_label(v) for v in vals]
+
+
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_label(k: int) -> str:
+    """``10`` with a superscript exponent (``-3`` -> ``10⁻³``)."""
+    return "10" + str(k).translate(_SUPERSCRIPT)
+
+
+def colorbar_trace(levels: Levels, style: Style, scale=BACKGROUND_SCALE) -> dict:
+    """An invisible trace whose colour bar explains the background bands."""
+    colors = band_colors(levels.n, scale)
+    stepped = []
+    for i, (r, g, b) in enumerate(colors):
+        css = f"rgb({r},{g},{b})"
+        stepped += [(i / levels.n, css), ((i + 1) / levels.n, css)]
+    colorbar = dict(
+        title=dict(text=levels.title, side="right"),
+        thickness=14,
+        len=0.9,
+        tickfont=dict(size=style.font_size - 2),
+    )
+    if levels.log:
+        colorbar["tickvals"], colorbar["ticktext"] = _log_ticks(levels.lo, levels.hi)
+        colorbar["title"]["text"] = levels.title.replace("log₁₀", "").strip("()") + " (log)"
+    return dict(
+        type="scatter",
+        x=[None],
+        y=[None],
+        mode="markers",
+        marker=dict(
+            colorscale=stepped,
+            cmin=levels.lo,
+            cmax=levels.hi,
+            color=[levels.lo],
+            showscale=True,
+            colorbar=colorbar,
+        ),
+        hoverinfo="skip",
+        showlegend=False,
+        name="levels",
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# paths: decimation, rounding
+
+
+def display_indices(points: np.ndarray, span: float, *, rel: float = 0.002, cap: int = 1500):
+    """Indices of a path's points worth drawing: ``points (T+1, 2) -> (K,) int``.
+
+    Keeps the first and last finite points and every point that lies more than
+    ``rel * span`` from the previously kept one (so sub-pixel creep collapses, zig-zags
+    stay). If more than ``cap`` remain, they are thinned by a stride (first/last kept).
+    Vectorised: a point is kept when the cumulative arc length crosses a multiple of the
+    threshold (equivalent to greedy distance decimation for straight creep, and keeps more
+    points when the path turns back on itself).
+    """
+    finite = np.all(np.isfinite(points), axis=-1)
+    n = points.shape[0] if finite.all() else int(np.argmin(finite))
+    if n <= 2:
+        return np.arange(n)
+    p = points[:n]
+    seg = np.linalg.norm(np.diff(p, axis=0), axis=-1)
+    arc = np.concatenate([[0.0], np.cumsum(seg)])
+    threshold = max(rel * span, 1e-300)
+    bucket = np.floor(arc / threshold).astype(np.int64)
+    keep = np.flatnonzero(np.diff(bucket, prepend=-1) != 0)
+    keep = np.union1d(keep, [0, n - 1])
+    if keep.size > cap:
+        stride = math.ceil(keep.size / cap)
+        keep = np.union1d(keep[::stride], [n - 1])
+    return keep
+
+
+def round_for_display(a: np.ndarray, span: float, digits: int = 4) -> np.ndarray:
+    """Round to ``digits`` significant digits of ``span`` (display only), as float32."""
+    if not (span > 0 and math.isfinite(span)):
+        return np.asarray(a, dtype=np.float32)
+    decimals = max(0, digits - math.floor(math.log10(span)))
+    return np.round(np.asarray(a, dtype=np.float64), decimals).astype(np.float32)
+
+
+def _span(bounds: Bounds) -> float:
+    (x0, x1), (y0, y1) = bounds
+    return max(x1 - x0, y1 - y0)
+
+
+# ---------------------------------------------------------------------------------------
+# trace builders (composable; plain dicts, validated once by the tests)
+
+
+def _hover(name: str) -> str:
+    return f"{name}<br>step %{{customdata}}<br>(%{{x}}, %{{y}})<extra></extra>"
+
+
+def path_trace(
+    path: Path, idx: np.ndarray, span: float, style: Style, *, legend: bool = False
+) -> dict:
+    """Lines-only trace of ``path`` through its display indices ``idx (K,)``.
+
+    Map legends are off by default: the loss chart and the results table name the runs
+    in the same colours, and the map keeps its room for the surface.
+    """
+    pts = round_for_display(path.points[idx], span)
+    return dict(
+        type="scatter",
+        x=pts[:, 0],
+        y=pts[:, 1],
+        mode="lines",
+        line=dict(color=path.color, width=style.line_width),
+        name=path.name,
+        legendgroup=path.name,
+        showlegend=legend,
+        customdata=idx.astype(np.int32),
+        hovertemplate=_hover(path.name),
+    )
+
+
+def trail_indices(idx: np.ndarray, lo: int, hi: int, cap: int = 40) -> np.ndarray:
+    """Display indices in ``(lo, hi]`` plus ``hi`` itself and the point before (≤ cap)."""
+    inside = idx[(idx > lo) & (idx < hi)]
+    if inside.size > cap:
+        inside = inside[:: math.ceil(inside.size / cap)]
+    before = idx[idx <= lo][-1:] if lo >= 0 else idx[:0]
+    return np.concatenate([before, inside, [hi]]).astype(np.int64)
+
+
+def trail_trace(path: Path, idx: np.ndarray, span: float, style: Style) -> dict:
+    """Thick line of the recent part of ``path`` (the animation's moving trail)."""
+    pts = round_for_display(path.points[idx], span) if idx.size else np.empty((0, 2))
+    return dict(
+        type="scatter",
+        x=pts[:, 0],
+        y=pts[:, 1],
+        mode="lines",
+        line=dict(color=path.color, width=style.line_width * 1.8),
+        name=path.name,
+        legendgroup=path.name,
+        showlegend=False,
+        hoverinfo="skip",
+    )
+
+
+def _current_points(paths: Sequence[Path], step: int) -> tuple[np.ndarray, list[str], list]:
+    """Positions ``(N, 2)`` at ``step`` (last finite point if diverged), symbols, steps."""
+    ks = [min(step, p.last) for p in paths]
+    pts = np.array([p.points[k] for p, k in zip(paths, ks, strict=True)]).reshape(-1, 2)
+    dead = [0 <= p.diverged_at <= step for p in paths]
+    return pts, ["x" if d else "circle" for d in dead], ks
+
+
+def current_trace(paths: Sequence[Path], step: int, span: float, style: Style) -> dict:
+    """ONE trace with every path's marker at ``step`` (an ✕ where it has diverged)."""
+    pts, symbols, ks = _current_points(paths, step)
+    pts = round_for_display(pts, span)
+    return dict(
+        type="scatter",
+        x=pts[:, 0],
+        y=pts[:, 1],
+        mode="markers",
+        marker=dict(
+            color=[p.color for p in paths],
+            size=style.marker_size * 1.3,
+            symbol=symbols,
+            line=dict(width=1.5, color="white"),
+        ),
+        customdata=np.asarray(ks, dtype=np.int32),
+        text=[p.name for p in paths],
+        hovertemplate="%{text}<br>step %{customdata}<br>(%{x}, %{y})<extra></extra>",
+        showlegend=False,
+        name="current",
+        selected=dict(marker=dict(opacity=1)),
+        unselected=dict(marker=dict(opacity=1)),
+    )
+
+
+def starts_trace(starts: np.ndarray, style: Style, name: str = "start") -> dict:
+    """Hollow black circle(s) on the start point(s) ``(M, 2)``."""
+    s = np.asarray(starts, dtype=np.float64).reshape(-1, 2)
+    return dict(
+        type="scatter",
+        x=s[:, 0],
+        y=s[:, 1],
+        mode="markers",
+        marker=dict(
+            symbol="circle-open",
+            size=style.marker_size * 1.5,
+            color="black",
+            line=dict(width=2.5),
+        ),
+        name=name,
+        showlegend=False,
+        hovertemplate=name + " (%{x}, %{y})<extra></extra>",
+        selected=dict(marker=dict(opacity=1)),
+        unselected=dict(marker=dict(opacity=1)),
+    )
+
+
+def minima_trace(minima: np.ndarray, style: Style, name: str = "minimum") -> dict:
+    """Star markers on the known minimizers ``(M, 2)``."""
+    m = np.asarray(minima, dtype=np.float64).reshape(-1, 2)
+    return dict(
+        type="scatter",
+        x=m[:, 0],
+        y=m[:, 1],
+        mode="markers",
+        marker=dict(
+            symbol="star",
+            size=style.marker_size * 1.7,
+            color="#FFD700",
+            line=dict(color="#333333", width=1.2),
+        ),
+        name=name,
+        hovertemplate=name + " (%{x}, %{y})<extra></extra>",
+        selected=dict(marker=dict(opacity=1)),
+        unselected=dict(marker=dict(opacity=1)),
+    )
+
+
+def click_grid_trace(bounds: Bounds, n: int = 48) -> dict:
+    """Invisible ``n × n`` markers over the plot so that a click reports a point.
+
+    Contour/heatmap/image clicks are not reported by Streamlit (DESIGN.md §7); these
+    markers have opacity 0 and ``hoverinfo="none"`` (events, no label).
+    """
+    _, _, xy = pixel_grid(bounds, n)
+    pts = round_for_display(xy.reshape(-1, 2), _span(bounds), digits=3)
+    return dict(
+        type="scatter",
+        x=pts[:, 0],
+        y=pts[:, 1],
+        mode="markers",
+        marker=dict(size=8, opacity=0, color="black"),
+        hoverinfo="none",
+        showlegend=False,
+        name="click",
+        selected=dict(marker=dict(opacity=0)),
+        unselected=dict(marker=dict(opacity=0)),
+    )
+
+
+def arrows_trace(
+    origins: np.ndarray,
+    vectors: np.ndarray,
+    *,
+    color: str,
+    name: str,
+    style: Style,
+    width: float | None = None,
+    showlegend: bool = True,
+) -> dict:
+    """Arrows ``origins (M, 2) -> origins + vectors`` as ONE trace.
+
+    Segments separated by NaN gaps and an arrow-head marker (``angleref="previous"``) at
+    each tip only. Used for the −∇f field and, at step k, for g_k and Δθ_k.
+    """
+    o = np.asarray(origins, dtype=np.float64).reshape(-1, 2)
+    v = np.asarray(vectors, dtype=np.float64).reshape(-1, 2)
+    m = o.shape[0]
+    xy = np.full((m, 3, 2), np.nan)
+    xy[:, 0], xy[:, 1] = o, o + v
+    sizes = np.zeros((m, 3))
+    sizes[:, 1] = style.marker_size
+    xy = xy.reshape(-1, 2)
+    return dict(
+        type="scatter",
+        x=np.round(xy[:, 0], 5).astype(np.float32),
+        y=np.round(xy[:, 1], 5).astype(np.float32),
+        mode="lines+markers",
+        line=dict(color=color, width=width if width is not None else style.line_width * 0.5),
+        marker=dict(symbol="arrow", angleref="previous", size=sizes.ravel(), color=color),
+        name=name,
+        hoverinfo="skip",
+        showlegend=showlegend,
+        connectgaps=False,
+    )
+
+
+def gradient_field(
+    grad: Callable[[np.ndarray], np.ndarray], bounds: Bounds, n: int = 17
+) -> tuple[np.ndarray, np.ndarray]:
+    """Directions of −∇f on an ``n × n`` grid: ``origins (M, 2)``, ``vectors (M, 2)``.
+
+    Arrows have a fixed length (0.8 of the grid spacing): the field shows directions; the
+    contour bands show steepness. Points with a zero or non-finite gradient are dropped.
+    """
+    _, _, xy = pixel_grid(bounds, n)
+    xy = xy.reshape(-1, 2)
+    with np.errstate(all="ignore"):
+        g = -np.asarray(grad(xy), dtype=np.float64)
+        norm = np.linalg.norm(g, axis=-1)
+    ok = np.isfinite(norm) & (norm > 0)
+    (x0, x1), (y0, y1) = bounds
+    length = 0.8 * min(x1 - x0, y1 - y0) / n
+    return xy[ok], g[ok] / norm[ok, None] * length
+
+
+def map_layout(bounds: Bounds, style: Style, *, uirevision: str = "map") -> dict:
+    """Axes fixed to ``bounds``, equal scale, legend on top: the layout of any 2-D map."""
+    (x0, x1), (y0, y1) = bounds
+    axis = dict(
+        autorange=False,
+        constrain="domain",
+        showgrid=False,
+        zeroline=False,
+        ticks="outside",
+        automargin=True,
+    )
+    return dict(
+        xaxis=dict(axis, range=[x0, x1]),
+        yaxis=dict(axis, range=[y0, y1], scaleanchor="x", scaleratio=1),
+        height=style.height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        font=dict(size=style.font_size),
+        legend=dict(
+            orientation="h", yanchor="bottom", y=1.01, x=0, font=dict(size=style.font_size - 1)
+        ),
+        hovermode="closest",
+        uirevision=uirevision,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        dragmode="zoom",
+        clickmode="event+select",
+    )
+
+
+def map_width(bounds: Bounds, style: Style, *, animated: bool = True) -> int:
+    """Figure width (px) at which an equal-scale map of ``bounds`` fills ``style.height``
+    with its colour bar right beside it (the container may still make it narrower)."""
+    (x0, x1), (y0, y1) = bounds
+    plot_h = style.height - 30 - (90 if animated else 10)
+    return int(np.clip(plot_h * (x1 - x0) / (y1 - y0) + 60 + 6 * style.font_size, 380, 1400))
+
+
+# ---------------------------------------------------------------------------------------
+# animation
+
+
+@dataclass(frozen=True)
+class Labels:
+    """Visible words on the charts (the page passes translated ones)."""
+
+    play: str = "▶ Play"
+    pause: str = "❚❚ Pause"
+    restart: str = "↺ Restart"
+    step: str = "step"
+    start: str = "start"
+    minimum: str = "minimum"
+    gradient: str = "−∇f"
+    loss: str = "f − f*"
+    loss_raw: str = "f"
+
+
+def animation_controls(
+    names: Sequence[str],
+    steps: Sequence[int],
+    labels: Labels,
+    style: Style,
+    *,
+    duration: int = 60,
+    redraw: bool = False,
+    y: float = -0.06,
+) -> dict:
+    """``updatemenus`` (play / pause / resume) and a step ``slider`` over frames ``names``.
+
+    The slider starts on the last frame (the figure's data shows the finished paths);
+    Play continues from the current frame (from the first one on a fresh chart), Restart
+    always starts from the first frame.
+    ``redraw`` must be True for 3-D scenes; ``y`` is the controls' top in paper units.
+    """
+
+    def opts(ms: int) -> dict:
+        return dict(
+            frame=dict(duration=ms, redraw=redraw), transition=dict(duration=0), mode="immediate"
+        )
+
+    buttons = [
+        dict(
+            label=labels.play, method="animate", args=[None, dict(opts(duration), fromcurrent=True)]
+        ),
+        dict(label=labels.pause, method="animate", args=[[None], opts(0)]),
+        dict(label=labels.restart, method="animate", args=[list(names), opts(duration)]),
+    ]
+    slider_steps = [
+        dict(label=str(s), method="animate", args=[[name], opts(0)])
+        for name, s in zip(names, steps, strict=True)
+    ]
+    return dict(
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                showactive=False,
+                x=0,
+                xanchor="left",
+                y=y,
+                yanchor="top",
+                pad=dict(t=8, r=6),
+                buttons=buttons,
+                font=dict(size=style.font_size - 1),
+            )
+        ],
+        sliders=[
+            dict(
+                active=len(slider_steps) - 1,
+                steps=slider_steps,
+                x=0.46,
+                len=0.54,
+                y=y,
+                yanchor="top",
+                pad=dict(t=4),
+                currentvalue=dict(prefix=labels.step + " ", font=dict(size=style.font_size)),
+                font=dict(size=max(style.font_size - 5, 8)),
+                ticklen=2,
+                minorticklen=0,
+            )
+        ],
+    )
+
+
+def frame_steps(steps: int, max_frames: int = 100) -> np.ndarray:
+    """Steps shown by the animation frames: ``(F,) int``, 0 and ``steps`` included, F ≤ max.
+
+    Every step when there are few; otherwise half the frames evenly spaced and half on a
+    quadratic spacing that is denser early (where most of the motion happens).
+    """
+    if steps + 1 <= max_frames:
+        return np.arange(steps + 1)
+    lin = np.linspace(0, steps, max_frames // 2)
+    sq = (np.linspace(0, 1, max_frames - max_frames // 2) ** 2) * steps
+    return np.unique(np.rint(np.concatenate([lin, sq])).astype(np.int64))
+
+
+def trail_window(ks: np.ndarray, f: int, steps: int) -> int:
+    """First step (exclusive) of the trail shown at frame ``f``: 3 frames or T/25 back."""
+    back = max(int(ks[f]) - int(ks[max(f - 3, 0)]), steps // 25, 1)
+    return int(ks[f]) - back
+
+
+def display_cap(n_paths: int) -> int:
+    """Most points drawn per path (static lines), so a 6-run page stays light."""
+    return int(np.clip(6000 // max(n_paths, 1), 500, 2000))
+
+
+# ---------------------------------------------------------------------------------------
+# the figures
+
+
+@dataclass(frozen=True)
+class MapData:
+    """What the contour map needs of the surface (plain arrays; cacheable).
+
+    bounds: plot window; levels: colouring; image: ``(h, w, 3) uint8`` background bands;
+    minima: ``(M, 2)``; field: optional ``(origins (K, 2), vectors (K, 2))`` of −∇f.
+    """
+
+    bounds: Bounds
+    levels: Levels
+    image: np.ndarray
+    minima: np.ndarray
+    field: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def map_data(surface, *, resolution: int = 360, field: bool = False, lines: bool = True):
+    """Sample ``surface`` (``.f``, ``.grad``, ``.bounds``, ``.minima``, ``.f_min``,
+    ``.log_scale``) into :class:`MapData`."""
+    bounds = surface.bounds
+    _, _, zs = sample(surface.f, bounds, resolution)
+    f_min = surface.f_min
+    levels = choose_levels(zs, log=bool(surface.log_scale and f_min is not None), f_min=f_min)
+    image = raster_image(zs, levels, lines=lines)
+    minima = np.asarray(surface.minima, dtype=np.float64).reshape(-1, 2)
+    arrows = gradient_field(surface.grad, bounds) if field else None
+    return MapData(bounds, levels, image, minima, arrows)
+
+
+@dataclass(frozen=True)
+class MapTraces:
+    """Indices of the map's traces (stable order; see :func:`contour_figure`)."""
+
+    paths: tuple[int, ...]
+    trails: tuple[int, ...]
+    current: int | None
+
+
+def contour_figure(
+    data: MapData,
+    paths: Sequence[Path],
+    *,
+    style: Style = Style(),
+    labels: Labels = Labels(),
+    starts: np.ndarray | None = None,
+    animate: bool = True,
+    clickable: bool = True,
+    extra: Sequence[dict] = (),
+    max_frames: int = 100,
+    uirevision: str = "map",
+) -> go.Figure:
+    """The main map: background bands, every path, start/minima markers, animation.
+
+    Trace order (stable): colour bar, [click grid], [−∇f field], [minima], [starts], one
+    line per path, one trail per path, one "current step" marker trace for all paths, then
+    ``extra`` (e.g. step-inspector arrows). At rest the figure shows the finished paths.
+    Frames touch only the path lines (faded while playing), the trails and the markers,
+    so the background is never redrawn and a frame costs O(trail) bytes, not O(path).
+    """
+    bounds = data.bounds
+    span = _span(bounds)
+    traces: list[dict] = [colorbar_trace(data.levels, style)]
+    if clickable:
+        traces.append(click_grid_trace(bounds))
+    if data.field is not None:
+        traces.append(arrows_trace(*data.field, color="#666666", name=labels.gradient, style=style))
+    if data.minima.size:
+        traces.append(minima_trace(data.minima, style, labels.minimum))
+    if starts is None and paths:
+        starts = np.array([p.points[0] for p in paths])
+    if starts is not None:
+        traces.append(starts_trace(starts, style, labels.start))
+    cap = display_cap(len(paths))
+    idx = [display_indices(p.points, span, cap=cap) for p in paths]
+    first = len(traces)
+    traces += [path_trace(p, i, span, style) for p, i in zip(paths, idx, strict=True)]
+    traces += [trail_trace(p, np.empty(0, np.int64), span, style) for p in paths]
+    steps = max((p.steps for p in paths), default=0)
+    if paths:
+        traces.append(current_trace(paths, steps, span, style))
+    traces += list(extra)
+    layout = map_layout(bounds, style, uirevision=uirevision)
+    layout["width"] = map_width(bounds, style, animated=animate and bool(paths))
+    layout["images"] = [background_image(bounds, data.image)]
+    frames = []
+    if animate and paths and steps > 0:
+        n = len(paths)
+        moving = list(range(first, first + 2 * n + 1))
+        ks = frame_steps(steps, max_frames)
+        names = [f"k{k}" for k in ks]
+        for f, k in enumerate(ks):
+            k = int(k)
+            done = k == steps
+            lo = trail_window(ks, f, steps)
+            fdata = [dict(type="scatter", opacity=1.0 if done else 0.3) for _ in paths]
+            for p, i in zip(paths, idx, strict=True):
+                ti = np.empty(0, np.int64) if done else trail_indices(i, lo, min(k, p.last))
+                pts = round_for_display(p.points[ti], span) if ti.size else np.empty((0, 2))
+                fdata.append(dict(type="scatter", x=pts[:, 0], y=pts[:, 1]))
+            cur, symbols, cks = _current_points(paths, k)
+            cur = round_for_display(cur, span)
+            fdata.append(
+                dict(
+                    type="scatter",
+                    x=cur[:, 0],
+                    y=cur[:, 1],
+                    marker=dict(symbol=symbols),
+                    customdata=np.asarray(cks, dtype=np.int32),
+                )
+            )
+            frames.append(dict(name=names[f], data=fdata, traces=moving))
+        plot_h = style.height - 30 - 90
+        layout.update(animation_controls(names, ks.tolist(), labels, style, y=-30 / plot_h))
+        layout["margin"] = dict(l=10, r=10, t=30, b=90)
+    return go.Figure(data=traces, layout=layout, frames=frames, _validate=False)
+
+
+def map_traces(n_paths: int, fig: go.Figure) -> MapTraces:
+    """Where the path, trail and current traces of a :func:`contour_figure` are."""
+    names = [t.name for t in fig.data]
+    if "current" not in names:
+        return MapTraces((), (), None)
+    cur = names.index("current")
+    first = cur - 2 * n_paths
+    return MapTraces(tuple(range(first, first + n_paths)), tuple(range(first + n_paths, cur)), cur)
+
+
+def surface3d_figure(
+    surface,
+    paths: Sequence[Path],
+    *,
+    style: Style = Style(),
+    labels: Labels = Labels(),
+    levels: Levels | None = None,
+    resolution: int = 60,
+    animate: bool = True,
+    max_frames: int = 60,
+    uirevision: str = "3d",
+) -> go.Figure:
+    """The surface in 3-D (same transform as the map: log10(f − f*) where the map is log)
+    with every path lying on it, and a marker per path animated over the steps (frames
+    touch only the markers; 3-D frames need ``redraw``)."""
+    bounds = surface.bounds
+    xs, ys, zs = sample(surface.f, bounds, resolution)
+    if levels is None:
+        f_min = surface.f_min
+        levels = choose_levels(zs, log=bool(surface.log_scale and f_min is not None), f_min=f_min)
+    tz = np.clip(levels.transform(zs), levels.lo, levels.hi)
+    span = _span(bounds)
+    lift = 0.01 * (levels.hi - levels.lo)
+
+    def lifted(p: Path, i: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            z = np.clip(levels.transform(p.values[i]), levels.lo, levels.hi) + lift
+        return np.round(z, 4).astype(np.float32)
+
+    traces: list[dict] = [
+        dict(
+            type="surface",
+            x=xs.astype(np.float32),
+            y=ys.astype(np.float32),
+            z=np.round(tz, 4).astype(np.float32),
+            colorscale=[[s, f"rgb{c}"] for s, c in BACKGROUND_SCALE],
+            cmin=levels.lo,
+            cmax=levels.hi,
+            showscale=False,
+            opacity=0.95,
+            hoverinfo="skip",
+            lighting=dict(ambient=0.85, diffuse=0.45, specular=0.05),
+        )
+    ]
+    cap = min(display_cap(len(paths)), 800)
+    idx = [display_indices(p.points, span, cap=cap) for p in paths]
+    for p, i in zip(paths, idx, strict=True):
+        pts = round_for_display(p.points[i], span)
+        traces.append(
+            dict(
+                type="scatter3d",
+                x=pts[:, 0],
+                y=pts[:, 1],
+                z=lifted(p, i),
+                mode="lines",
+                line=dict(color=p.color, width=style.line_width * 2),
+                name=p.name,
+                hoverinfo="skip",
+            )
+        )
+    steps = max((p.steps for p in paths), default=0)
+
+    def markers(step: int) -> dict:
+        ks = [min(step, p.last) for p in paths]
+        pts = round_for_display(
+            np.array([p.points[k] for p, k in zip(paths, ks, strict=True)]), span
+        )
+        z = [float(lifted(p, np.array([k]))[0]) for p, k in zip(paths, ks, strict=True)]
+        return dict(type="scatter3d", x=pts[:, 0], y=pts[:, 1], z=z)
+
+    if paths:
+        m = markers(steps)
+        m.update(
+            mode="markers",
+            marker=dict(color=[p.color for p in paths], size=style.marker_size * 0.7),
+            hoverinfo="skip",
+            name="current",
+        )
+        traces.append(m)
+    (x0, x1), (y0, y1) = bounds
+    layout = dict(
+        height=style.height,
+        margin=dict(l=0, r=0, t=30, b=0),
+        font=dict(size=style.font_size),
+        uirevision=uirevision,
+        showlegend=False,
+        scene=dict(
+            xaxis=dict(title=dict(text="x"), range=[x0, x1]),
+            yaxis=dict(title=dict(text="y"), range=[y0, y1]),
+            zaxis=dict(title=dict(text=levels.title)),
+            aspectmode="manual",
+            aspectratio=dict(x=1, y=(y1 - y0) / (x1 - x0), z=0.6),
+            uirevision=uirevision,
+        ),
+    )
+    frames = []
+    if animate and paths and steps > 0:
+        ks = frame_steps(steps, max_frames)
+        names = [f"k{k}" for k in ks]
+        frames = [
+            dict(name=name, data=[markers(int(k))], traces=[len(traces) - 1])
+            for name, k in zip(names, ks, strict=True)
+        ]
+        layout.update(animation_controls(names, ks.tolist(), labels, style, redraw=True))
+        layout["margin"] = dict(l=0, r=0, t=30, b=80)
+    return go.Figure(data=traces, layout=layout, frames=frames, _validate=False)
+
+
+def loss_curve(values: np.ndarray, f_min: float | None, *, cap: int = 800):
+    """``values (T+1,)`` -> ``(steps (K,), y (K,))`` for a log plot of f − f* (or f).
+
+    With a known f_min, y = max(f − f*, 1e-16) (a log axis cannot show 0). Long curves are
+    reduced to the min and max of each of ``cap // 2`` step buckets (in step order), so
+    oscillations keep their envelope. NaN after divergence is dropped (the curve ends).
+    """
+    v = np.asarray(values, dtype=np.float64)
+    ok = np.isfinite(v)
+    n = v.shape[0] if ok.all() else int(np.argmin(ok))
+    with np.errstate(all="ignore"):
+        y = np.maximum(v[:n] - f_min, 1e-16) if f_min is not None else v[:n]
+    k = np.arange(n)
+    if n > cap:
+        buckets = np.array_split(np.arange(n), cap // 2)
+        keep = []
+        for b in buckets:
+            seg = y[b]
+            lo, hi = b[int(np.argmin(seg))], b[int(np.argmax(seg))]
+            keep += sorted({int(lo), int(hi)})
+        keep = np.unique(np.array([*keep, 0, n - 1]))
+        k, y = k[keep], y[keep]
+    return k, y
+
+
+def loss_figure(
+    paths: Sequence[Path],
+    f_min: float | None,
+    *,
+    style: Style = Style(),
+    labels: Labels = Labels(),
+    uirevision: str = "loss",
+) -> go.Figure:
+    """f − f* against the step on a log axis (f itself, linear, when f* is unknown).
+
+    One line per path in its colour; a diverged run's curve ends at its last finite value
+    with an ✕ marker.
+    """
+    log = f_min is not None
+    traces = []
+    for p in paths:
+        k, y = loss_curve(p.values, f_min)
+        traces.append(
+            dict(
+                type="scatter",
+                x=k.astype(np.int32),
+                y=np.asarray(y, dtype=np.float64 if log else np.float32),
+                mode="lines",
+                line=dict(color=p.color, width=style.line_width),
+                name=p.name,
+                hovertemplate=f"{p.name}<br>{labels.step} %{{x}}<br>%{{y:.4g}}<extra></extra>",
+            )
+        )
+        if p.diverged_at >= 0 and k.size:
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=[int(k[-1])],
+                    y=[float(y[-1])],
+                    mode="markers",
+                    marker=dict(symbol="x", size=style.marker_size * 1.3, color=p.color),
+                    name=p.name,
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+    layout = dict(
+        height=style.side_height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        font=dict(size=style.font_size),
+        uirevision=uirevision,
+        showlegend=True,
+        legend=dict(
+            orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=style.font_size - 1)
+        ),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        xaxis=dict(
+            title=dict(text=labels.step), gridcolor="#e5e5e5", zeroline=False, automargin=True
+        ),
+        yaxis=dict(
+            title=dict(text=labels.loss if log else labels.loss_raw),
+            type="log" if log else "linear",
+            gridcolor="#e5e5e5",
+            exponentformat="power",
+            dtick=1 if log else None,
+            automargin=True,
+        ),
+    )
+    return go.Figure(data=traces, layout=layout, _validate=False)

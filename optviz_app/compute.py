@@ -1,0 +1,138 @@
+"""Pure computations behind the page (no Streamlit): surfaces, runs, summaries.
+
+Every function takes plain hashable values (surface key, parameter tuples, a
+:class:`RunSpec`, a start tuple, a step count), so the page can wrap them in
+``st.cache_data`` and a change of one run recomputes only that run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from optviz import OPTIMIZERS, Trajectory, run, schedules
+from surfaces import SURFACE_PARAMS, SURFACES
+
+from .state import Notice, RunSpec
+
+MAX_ABS = 1e6
+
+
+def build_surface(key: str, params: tuple[tuple[str, float], ...] = ()):
+    """``(Surface, notices)``: the registry surface, rebuilt with ``params`` if it has a
+    factory; a factory ValueError falls back to the registry default with a notice."""
+    surface = SURFACES[key]
+    if not params or key not in SURFACE_PARAMS:
+        return surface, []
+    factory, _ = SURFACE_PARAMS[key]
+    try:
+        return factory(**dict(params)), []
+    except ValueError as error:
+        return surface, [Notice("notice.surface_error", (("error", str(error)),))]
+
+
+def build_lr(spec: RunSpec):
+    """The learning rate (a float, or a schedule from ``optviz.schedules``)."""
+    if spec.schedule == "constant":
+        return spec.lr
+    return schedules.SCHEDULES[spec.schedule](spec.lr, **spec.schedule_values())
+
+
+def build_optimizer(spec: RunSpec):
+    """``OPTIMIZERS[spec.optimizer](lr=..., **hyper)``; ValueError names the bad value."""
+    return OPTIMIZERS[spec.optimizer](lr=build_lr(spec), **dict(spec.hyper))
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One run's trajectory (single start) or the error that prevented it.
+
+    trajectory: :class:`optviz.Trajectory` with N = 1, or None; error: message or "".
+    """
+
+    trajectory: Trajectory | None
+    error: str = ""
+
+    @property
+    def points(self) -> np.ndarray:
+        """(T+1, 2)."""
+        return self.trajectory.points[:, 0]
+
+    @property
+    def values(self) -> np.ndarray:
+        """(T+1,)."""
+        return self.trajectory.values[:, 0]
+
+    @property
+    def diverged_at(self) -> int:
+        return int(self.trajectory.diverged_at[0])
+
+
+def compute_run(
+    surface_key: str,
+    surface_params: tuple[tuple[str, float], ...],
+    spec: RunSpec,
+    start: tuple[float, float],
+    steps: int,
+) -> RunResult:
+    """Run ``spec`` from ``start`` for ``steps`` steps; a ValueError becomes ``error``."""
+    surface, _ = build_surface(surface_key, surface_params)
+    try:
+        optimizer = build_optimizer(spec)
+        traj = run(
+            surface,
+            optimizer,
+            np.asarray(start, dtype=np.float64),
+            steps,
+            noise=spec.noise,
+            seed=spec.seed,
+            max_abs=MAX_ABS,
+        )
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError) as error:
+        return RunResult(None, str(error) or type(error).__name__)
+    return RunResult(traj)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The results-table row of one run.
+
+    final_loss: f(θ_T) (NaN if diverged); gap: f(θ_T) − f* (None if f* unknown);
+    distance: to the nearest known minimum (None if none known); reached: first step within
+    ``tol`` of a minimum (-1 if never); diverged_at: first diverged step (-1 if never);
+    final_point: θ_T (last finite point if diverged); moved: whether θ changed at all.
+    """
+
+    final_loss: float
+    gap: float | None
+    distance: float | None
+    reached: int
+    diverged_at: int
+    final_point: tuple[float, float]
+    moved: bool
+
+
+def summarize(result: RunResult, surface, tol: float) -> Summary:
+    """Summary of a successful :class:`RunResult` on ``surface`` (pure)."""
+    pts, vals = result.points, result.values
+    div = result.diverged_at
+    ok = np.all(np.isfinite(pts), axis=-1)
+    last = int(np.flatnonzero(ok)[-1]) if ok.any() else 0
+    final = pts[last]
+    minima = np.asarray(surface.minima, dtype=np.float64).reshape(-1, 2)
+    distance = reached = None
+    reached = -1
+    if minima.size:
+        with np.errstate(invalid="ignore"):
+            d = np.min(np.linalg.norm(pts[:, None, :] - minima[None], axis=-1), axis=1)
+        distance = float(d[last]) if div < 0 else math.nan
+        hits = np.flatnonzero(d <= tol)
+        reached = int(hits[0]) if hits.size else -1
+    final_loss = float(vals[-1]) if div < 0 else math.nan
+    gap = None if surface.f_min is None else final_loss - float(surface.f_min)
+    moved = bool(np.any(pts[1 : last + 1] != pts[0])) if last > 0 else False
+    return Summary(
+        final_loss, gap, distance, reached, div, (float(final[0]), float(final[1])), moved
+    )

@@ -1,0 +1,245 @@
+"""Every visible string of the page, in English and Japanese, through ``t(key, lang)``.
+
+Mathematical names stay as people write them (SGD, Adam, η, β₁). A missing Japanese
+entry falls back to English; a missing key shows the key itself (tests check that both
+languages are complete).
+"""
+
+from __future__ import annotations
+
+STRINGS: dict[str, dict[str, str]] = {
+    "title": {"en": "optviz", "ja": "optviz"},
+    "subtitle": {
+        "en": "Pick a surface and some optimizers; every path is computed exactly "
+        "(PyTorch's update rules in NumPy). Click the map to move the start; press ▶ to "
+        "animate.",
+        "ja": "曲面と最適化手法を選んでください。各経路は PyTorch と同じ更新式で正確に"
+        "計算されます。地図をクリックすると出発点が移動し、▶ でアニメーションします。",
+    },
+    "lang": {"en": "Language", "ja": "言語"},
+    "surface": {"en": "Surface", "ja": "曲面"},
+    "start": {"en": "Start point", "ja": "出発点"},
+    "start_hint": {
+        "en": "…or click anywhere on the map.",
+        "ja": "…または地図上をクリックしてください。",
+    },
+    "steps": {"en": "Steps", "ja": "ステップ数"},
+    "steps_help": {"en": "1 to 5,000", "ja": "1〜5,000"},
+    "runs": {"en": "Runs", "ja": "実行"},
+    "add_run": {"en": "Add a run", "ja": "実行を追加"},
+    "duplicate": {"en": "Duplicate", "ja": "複製"},
+    "remove": {"en": "Remove", "ja": "削除"},
+    "optimizer": {"en": "Optimizer", "ja": "最適化手法"},
+    "lr_slider": {"en": "Learning rate η (log scale)", "ja": "学習率 η（対数目盛）"},
+    "lr_exact": {"en": "η exactly", "ja": "η の正確な値"},
+    "schedule": {"en": "Learning-rate schedule", "ja": "学習率スケジュール"},
+    "schedule.constant": {"en": "constant", "ja": "一定"},
+    "schedule.step": {"en": "step decay (StepLR)", "ja": "段階的減衰（StepLR）"},
+    "schedule.exponential": {
+        "en": "exponential decay (ExponentialLR)",
+        "ja": "指数減衰（ExponentialLR）",
+    },
+    "schedule.cosine": {
+        "en": "cosine annealing (CosineAnnealingLR)",
+        "ja": "コサイン減衰（CosineAnnealingLR）",
+    },
+    "schedule.warmup": {"en": "linear warm-up (LinearLR)", "ja": "線形ウォームアップ（LinearLR）"},
+    "noise": {"en": "Gradient noise σ", "ja": "勾配ノイズ σ"},
+    "noise_short": {"en": "noisy", "ja": "ノイズあり"},
+    "seed": {"en": "Seed", "ja": "シード"},
+    "view": {"en": "View", "ja": "表示"},
+    "show_loss": {"en": "Loss curves", "ja": "損失の推移"},
+    "show_3d": {"en": "3-D surface", "ja": "3D 曲面"},
+    "show_3d_help": {
+        "en": "Drawing a 3-D surface takes a moment on computers without a GPU.",
+        "ja": "GPU のないコンピュータでは 3D 描画に少し時間がかかります。",
+    },
+    "show_field": {"en": "−∇f arrows", "ja": "−∇f の矢印"},
+    "animate": {"en": "Animation controls", "ja": "アニメーション操作"},
+    "tol": {"en": "Tolerance (distance to a minimum)", "ja": "許容誤差（最小点までの距離）"},
+    "tol_help": {
+        "en": "A run has 'arrived' once it is this close to a known minimum.",
+        "ja": "既知の最小点にこの距離まで近づいたら「到達」とみなします。",
+    },
+    "play": {"en": "▶ Play", "ja": "▶ 再生"},
+    "pause": {"en": "❚❚ Pause", "ja": "❚❚ 一時停止"},
+    "restart": {"en": "↺ Restart", "ja": "↺ 最初から"},
+    "step": {"en": "step", "ja": "ステップ"},
+    "start_marker": {"en": "start", "ja": "出発点"},
+    "minimum": {"en": "minimum", "ja": "最小点"},
+    "loss_title": {"en": "Loss against step", "ja": "ステップごとの損失"},
+    "results": {"en": "Results", "ja": "結果"},
+    "results_help": {
+        "en": "Final loss f(θ_T); gap f(θ_T) − f*; distance to the nearest known minimum; "
+        "first step within {tol} of a minimum; where a run diverged (left |θ| ≤ 10⁶ or "
+        "became NaN) its path ends there.",
+        "ja": "最終損失 f(θ_T)、差 f(θ_T) − f*、最も近い既知の最小点までの距離、"
+        "最小点から {tol} 以内に初めて入ったステップ。発散した実行（|θ| > 10⁶ または NaN）"
+        "の経路はそこで終わります。",
+    },
+    "view3d": {"en": "3-D view", "ja": "3D 表示"},
+    "col_run": {"en": "Run", "ja": "実行"},
+    "col_final": {"en": "final f", "ja": "最終 f"},
+    "col_gap": {"en": "f − f*", "ja": "f − f*"},
+    "col_distance": {"en": "distance to min", "ja": "最小点までの距離"},
+    "col_reached": {"en": "step within {tol}", "ja": "{tol} 以内のステップ"},
+    "col_status": {"en": "status", "ja": "状態"},
+    "status_ok": {"en": "ok", "ja": "正常"},
+    "status_still": {"en": "did not move", "ja": "動かない"},
+    "status_error": {"en": "invalid settings", "ja": "設定が不正"},
+    "status_diverged": {"en": "diverged at step {k}", "ja": "ステップ {k} で発散"},
+    "run_error": {"en": "Invalid setting: {error}", "ja": "設定が不正です: {error}"},
+    "run_failed": {
+        "en": "Run {i} ({name}) was not computed: {error}. The other runs are shown.",
+        "ja": "実行 {i}（{name}）は計算できませんでした: {error}。他の実行は表示しています。",
+    },
+    "lr_zero": {
+        "en": "Run {i} has learning rate 0: its parameters never move.",
+        "ja": "実行 {i} は学習率が 0 なので、パラメータは動きません。",
+    },
+    "diverged_note": {
+        "en": "{name} diverged at step {k}: its path ends there.",
+        "ja": "{name} はステップ {k} で発散しました。経路はそこで終わります。",
+    },
+    "no_runs": {
+        "en": "No runs: add one in the sidebar (“Add a run”). The surface is shown alone.",
+        "ja": "実行がありません。サイドバーの「実行を追加」で追加してください。"
+        "曲面だけを表示しています。",
+    },
+    # notices from validation (optviz_app.state)
+    "notice.bad_state": {
+        "en": "The settings could not be read; defaults are shown.",
+        "ja": "設定を読み取れなかったため、既定値を表示しています。",
+    },
+    "notice.unknown_surface": {
+        "en": "Unknown surface “{value}”; showing the default.",
+        "ja": "不明な曲面「{value}」のため、既定の曲面を表示しています。",
+    },
+    "notice.bad_surface_param": {
+        "en": "Surface parameter {name} = {value} is not a finite number; its default is used.",
+        "ja": "曲面のパラメータ {name} = {value} は有限の数ではないため、既定値を使います。",
+    },
+    "notice.param_clamped": {
+        "en": "Surface parameter {name} = {value} is out of range; using {to}.",
+        "ja": "曲面のパラメータ {name} = {value} は範囲外のため、{to} を使います。",
+    },
+    "notice.surface_error": {
+        "en": "The surface could not be built ({error}); its default is shown.",
+        "ja": "曲面を作れませんでした（{error}）。既定の曲面を表示しています。",
+    },
+    "notice.bad_runs": {
+        "en": "The list of runs could not be read; defaults are shown.",
+        "ja": "実行の一覧を読み取れなかったため、既定値を表示しています。",
+    },
+    "notice.bad_run": {
+        "en": "A run could not be read ({value}) and was left out.",
+        "ja": "実行を読み取れなかったため（{value}）、除外しました。",
+    },
+    "notice.unknown_optimizer": {
+        "en": "Unknown optimizer “{value}”; that run was left out.",
+        "ja": "不明な最適化手法「{value}」のため、その実行を除外しました。",
+    },
+    "notice.too_many_runs": {
+        "en": "At most {limit} runs; the rest were left out.",
+        "ja": "実行は最大 {limit} 個です。残りは除外しました。",
+    },
+    "notice.bad_lr": {
+        "en": "Learning rate {value} is not a finite number ≥ 0; using {default}.",
+        "ja": "学習率 {value} は 0 以上の有限の数ではないため、{default} を使います。",
+    },
+    "notice.bad_hyper": {
+        "en": "{name} = {value} is not valid; its default is used.",
+        "ja": "{name} = {value} は不正なため、既定値を使います。",
+    },
+    "notice.bad_schedule": {
+        "en": "Unknown schedule “{value}”; a constant learning rate is used.",
+        "ja": "不明なスケジュール「{value}」のため、一定の学習率を使います。",
+    },
+    "notice.bad_noise": {
+        "en": "Gradient noise {value} is not a finite number ≥ 0; no noise is used.",
+        "ja": "勾配ノイズ {value} は 0 以上の有限の数ではないため、ノイズなしにします。",
+    },
+    "notice.bad_steps": {
+        "en": "Steps = {value} is not a number; using 300.",
+        "ja": "ステップ数 {value} は数ではないため、300 を使います。",
+    },
+    "notice.steps_clamped": {
+        "en": "Steps = {value} is outside 1–5,000 (or not whole); using {to}.",
+        "ja": "ステップ数 {value} は 1〜5,000 の整数ではないため、{to} を使います。",
+    },
+    "notice.bad_start": {
+        "en": "Start {value} is not a finite point; using the surface's default start.",
+        "ja": "出発点 {value} は有限の点ではないため、曲面の既定の出発点を使います。",
+    },
+    "notice.start_clamped": {
+        "en": "Start {value} is outside the plot; moved to the nearest point inside, {to}.",
+        "ja": "出発点 {value} は描画範囲外のため、範囲内の最も近い点 {to} に移しました。",
+    },
+    "notice.bad_lang": {
+        "en": "Unknown language “{value}”; English is used.",
+        "ja": "不明な言語「{value}」のため、英語を使います。",
+    },
+}
+
+OPTIMIZER_NAMES = {
+    "sgd": "SGD",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov",
+    "adagrad": "AdaGrad",
+    "rmsprop": "RMSprop",
+    "adadelta": "AdaDelta",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nadam": "NAdam",
+    "radam": "RAdam",
+    "adamax": "Adamax",
+    "lion": "Lion",
+}
+
+HYPER_LABELS: dict[str, dict[str, str]] = {
+    "momentum": {"en": "momentum μ", "ja": "モメンタム μ"},
+    "dampening": {"en": "dampening", "ja": "減衰 (dampening)"},
+    "weight_decay": {"en": "weight decay λ", "ja": "重み減衰 λ"},
+    "nesterov": {"en": "Nesterov", "ja": "ネステロフ"},
+    "maximize": {"en": "maximize", "ja": "最大化"},
+    "lr_decay": {"en": "lr decay", "ja": "学習率の減衰"},
+    "initial_accumulator_value": {"en": "initial accumulator", "ja": "累積の初期値"},
+    "eps": {"en": "ε", "ja": "ε"},
+    "alpha": {"en": "smoothing α", "ja": "平滑化 α"},
+    "centered": {"en": "centered", "ja": "中心化"},
+    "rho": {"en": "ρ", "ja": "ρ"},
+    "betas:0": {"en": "β₁", "ja": "β₁"},
+    "betas:1": {"en": "β₂", "ja": "β₂"},
+    "amsgrad": {"en": "AMSGrad", "ja": "AMSGrad"},
+    "decoupled_weight_decay": {"en": "decoupled decay", "ja": "分離型の重み減衰"},
+    "momentum_decay": {"en": "momentum decay ψ", "ja": "モメンタム減衰 ψ"},
+    "s:step_size": {"en": "step size (steps)", "ja": "間隔（ステップ）"},
+    "s:gamma": {"en": "factor γ", "ja": "係数 γ"},
+    "s:T_max": {"en": "T_max (steps)", "ja": "T_max（ステップ）"},
+    "s:eta_min": {"en": "η_min", "ja": "η_min"},
+    "s:warmup_steps": {"en": "warm-up steps", "ja": "ウォームアップのステップ数"},
+    "s:start_factor": {"en": "start factor", "ja": "開始倍率"},
+}
+
+
+def t(key: str, lang: str = "en", **kwargs) -> str:
+    """The string ``key`` in ``lang`` (fallback English, then the key), formatted."""
+    entry = STRINGS.get(key)
+    text = key if entry is None else entry.get(lang) or entry["en"]
+    if kwargs:
+        try:
+            return text.format(**kwargs)
+        except (KeyError, IndexError, ValueError):
+            return text
+    return text
+
+
+def optimizer_name(key: str) -> str:
+    """Display name (the same in every language: SGD, Adam, ...)."""
+    return OPTIMIZER_NAMES.get(key, key)
+
+
+def hyper_label(name: str, lang: str = "en") -> str:
+    """Label of a hyperparameter control (``betas:0`` -> β₁)."""
+    entry = HYPER_LABELS.get(name)
+    return name if entry is None else entry.get(lang) or entry["en"]

@@ -1,0 +1,597 @@
+"""The Streamlit page: widgets <-> :class:`PageState`, cached runs, charts, results.
+
+Flow of one script run:
+
+1. ``st.session_state["state"]`` holds the last :class:`PageState`; ``"gen"`` a counter.
+   Widget keys are ``f"{gen}:{name}"``; a structural change (add/remove/duplicate a run,
+   another surface, a preset or a link in the next issue) stores a new state and bumps
+   ``gen``, so every widget is re-created from the state (:func:`load_state`).
+2. The sidebar draws the widgets (initial values from the state) and
+   :func:`state_from_widgets` turns their values into a dict that
+   :meth:`PageState.from_dict` validates — one path for widgets, links and presets.
+3. Runs are computed one by one through ``st.cache_data`` on plain arguments.
+4. The map, loss curves, results table and (optionally) the 3-D view are drawn.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import streamlit as st
+
+from optviz import OPTIMIZERS
+from optviz import figures as F
+from surfaces import SURFACE_PARAMS, SURFACES
+
+from .compute import RunResult, build_surface, compute_run, summarize
+from .i18n import hyper_label, optimizer_name, t
+from .state import MAX_RUNS, SCHEDULES, Notice, PageState, RunSpec, signature_defaults
+
+SWATCHES = tuple(
+    f":{c}[●]" for c in ("blue", "orange", "green", "red", "violet", "blue", "gray", "orange")
+)
+"""Streamlit's named colours closest to :data:`optviz.figures.PALETTE`, for widget labels."""
+
+COMPACT_CSS = "<style>.block-container {padding-top: 2rem; padding-bottom: 1rem;}</style>"
+"""Less empty space above the charts, so the map fits a projector screen."""
+
+LR_GRID = tuple(
+    float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5) if float(f"{m}e{e}") <= 10
+)
+"""Learning-rate slider stops (1-2-5 per decade, 1e-6 … 10); the number field is exact."""
+
+
+# ---------------------------------------------------------------------------------------
+# cached computations (plain hashable arguments, bounded)
+
+
+@st.cache_data(max_entries=96, show_spinner=False)
+def cached_run(surface_key, surface_params, spec, start, steps) -> RunResult:
+    return compute_run(surface_key, surface_params, spec, start, steps)
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def cached_map(surface_key, surface_params, field: bool) -> F.MapData:
+    surface, _ = build_surface(surface_key, surface_params)
+    return F.map_data(surface, field=field)
+
+
+# ---------------------------------------------------------------------------------------
+# state <-> widgets
+
+
+def key(gen: int, name: str) -> str:
+    return f"{gen}:{name}"
+
+
+def load_state(state: PageState) -> None:
+    """Make ``state`` the page's state and re-create every widget from it."""
+    ss = st.session_state
+    ss["state"] = state
+    ss["gen"] = ss.get("gen", 0) + 1
+    _seed_widgets(state, ss["gen"])
+
+
+def _seed_widgets(state: PageState, gen: int) -> None:
+    """Write ``state`` into the (new) widget keys of generation ``gen``."""
+    ss = st.session_state
+    ss[key(gen, "lang")] = state.lang
+    ss[key(gen, "surface")] = state.surface
+    surface, _ = build_surface(state.surface, state.surface_params)
+    for p in SURFACE_PARAMS.get(state.surface, (None, ()))[1]:
+        value = dict(state.surface_params).get(p.name, p.default)
+        ss[key(gen, f"sp:{p.name}")] = int(value) if p.kind == "int" else float(value)
+    x, y = state.start if state.start is not None else surface.start
+    ss[key(gen, "x")], ss[key(gen, "y")] = float(x), float(y)
+    ss[key(gen, "steps")] = int(state.steps)
+    for name, value in state.view.to_dict().items():
+        ss[key(gen, f"view:{name}")] = value
+    for i, spec in enumerate(state.runs):
+        _seed_run(spec, gen, i)
+
+
+def _seed_run(spec: RunSpec, gen: int, i: int) -> None:
+    ss = st.session_state
+    ss[key(gen, f"r{i}:optimizer")] = spec.optimizer
+    ss[key(gen, f"r{i}:lr")] = float(spec.lr)
+    ss[key(gen, f"r{i}:lr_s")] = nearest_grid(spec.lr)
+    for name, value in spec.hyper_values().items():
+        if isinstance(value, tuple):
+            for j, v in enumerate(value):
+                ss[key(gen, f"r{i}:{name}:{j}")] = float(v)
+        else:
+            ss[key(gen, f"r{i}:{name}")] = value
+    ss[key(gen, f"r{i}:schedule")] = spec.schedule
+    for name, value in spec.schedule_values().items():
+        ss[key(gen, f"r{i}:s:{name}")] = value
+    ss[key(gen, f"r{i}:noise")] = float(spec.noise)
+    ss[key(gen, f"r{i}:seed")] = int(spec.seed)
+
+
+def nearest_grid(lr) -> float:
+    """The slider stop closest to ``lr`` on a log scale (for junk: the default 1e-3)."""
+    try:
+        v = float(lr)
+    except (TypeError, ValueError):
+        return 1e-3
+    if not (math.isfinite(v) and v > 0):
+        return LR_GRID[0]
+    return min(LR_GRID, key=lambda g: abs(math.log10(g) - math.log10(v)))
+
+
+def state_from_widgets(state: PageState, gen: int) -> dict:
+    """The raw dict (for :meth:`PageState.from_dict`) that the widgets now show."""
+    ss = st.session_state
+
+    def get(name, default):
+        return ss.get(key(gen, name), default)
+
+    surface = get("surface", state.surface)
+    d: dict = {
+        "surface": surface,
+        "lang": get("lang", state.lang),
+        "steps": get("steps", state.steps),
+        "start": [get("x", state.start_point()[0]), get("y", state.start_point()[1])],
+        "view": {n: get(f"view:{n}", v) for n, v in state.view.to_dict().items()},
+    }
+    if surface in SURFACE_PARAMS:
+        d["surface_params"] = {
+            p.name: get(f"sp:{p.name}", p.default) for p in SURFACE_PARAMS[surface][1]
+        }
+    runs = []
+    for i, spec in enumerate(state.runs):
+        optimizer = get(f"r{i}:optimizer", spec.optimizer)
+        r: dict = {"optimizer": optimizer, "lr": get(f"r{i}:lr", spec.lr)}
+        if optimizer == spec.optimizer:
+            for name, value in spec.hyper_values().items():
+                if isinstance(value, tuple):
+                    r[name] = [get(f"r{i}:{name}:{j}", v) for j, v in enumerate(value)]
+                else:
+                    r[name] = get(f"r{i}:{name}", value)
+        schedule = get(f"r{i}:schedule", spec.schedule)
+        if schedule != "constant":
+            r["schedule"] = schedule
+            for name, default, _ in SCHEDULES.get(schedule, ()):
+                r[f"schedule.{name}"] = get(f"r{i}:s:{name}", default)
+        noise = get(f"r{i}:noise", spec.noise)
+        if noise:
+            r["noise"] = noise
+            r["seed"] = get(f"r{i}:seed", spec.seed)
+        runs.append(r)
+    d["runs"] = runs
+    return d
+
+
+def sync_state() -> tuple[PageState, list[Notice]]:
+    """Read the widgets into a validated state (stored) and its notices."""
+    ss = st.session_state
+    raw = state_from_widgets(ss["state"], ss["gen"])
+    state, notices = PageState.from_dict(raw)
+    ss["state"] = state
+    return state, notices
+
+
+# ---------------------------------------------------------------------------------------
+# callbacks (run before the script, may write widget keys)
+
+
+def _restructure(edit) -> None:
+    """Apply ``edit(state) -> state`` to the current widget values and reload."""
+    state, _ = sync_state()
+    load_state(edit(state))
+
+
+def on_add() -> None:
+    _restructure(lambda s: s.add_run())
+
+
+def on_remove(i: int) -> None:
+    _restructure(lambda s: s.remove_run(i))
+
+
+def on_duplicate(i: int) -> None:
+    _restructure(lambda s: s.duplicate_run(i))
+
+
+def on_optimizer_change(i: int) -> None:
+    """A new optimizer for run i: its own defaults (lr kept if it was changed)."""
+    ss = st.session_state
+    gen = ss["gen"]
+    new = ss[key(gen, f"r{i}:optimizer")]
+
+    def edit(s: PageState) -> PageState:
+        old = s.runs[i]
+        lr = old.lr if old.lr != signature_defaults(old.optimizer)["lr"] else None
+        spec = RunSpec.make(new, lr, noise=old.noise, seed=old.seed)
+        return s.with_run(i, spec)
+
+    _restructure(edit)
+
+
+def on_surface_change() -> None:
+    """Another surface: its own default start and parameters."""
+    ss = st.session_state
+    new = ss[key(ss["gen"], "surface")]
+    state, _ = sync_state()
+    load_state(replace(state, surface=new, surface_params=(), start=None))
+
+
+def on_lr_slider(i: int) -> None:
+    ss = st.session_state
+    gen = ss["gen"]
+    ss[key(gen, f"r{i}:lr")] = float(ss[key(gen, f"r{i}:lr_s")])
+
+
+def on_lr_number(i: int) -> None:
+    ss = st.session_state
+    gen = ss["gen"]
+    ss[key(gen, f"r{i}:lr_s")] = nearest_grid(ss[key(gen, f"r{i}:lr")])
+
+
+def on_map_select() -> None:
+    """A click on the map (the invisible grid or any marker) moves the start point."""
+    ss = st.session_state
+    event = ss.get("map")
+    points = _selected_points(event)
+    if not points:
+        return
+    x, y = points[0].get("x"), points[0].get("y")
+    if x is None or y is None:
+        return
+    gen = ss["gen"]
+    ss[key(gen, "x")], ss[key(gen, "y")] = round(float(x), 4), round(float(y), 4)
+
+
+def _selected_points(event) -> list:
+    if event is None:
+        return []
+    selection = (
+        event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
+    )
+    if selection is None:
+        return []
+    points = (
+        selection.get("points")
+        if isinstance(selection, dict)
+        else getattr(selection, "points", None)
+    )
+    return list(points or [])
+
+
+# ---------------------------------------------------------------------------------------
+# sidebar
+
+
+def sidebar(state: PageState, gen: int) -> None:
+    lang = state.lang
+    sb = st.sidebar
+    sb.title(t("title", lang))
+    sb.radio(
+        t("lang", lang),
+        ("en", "ja"),
+        format_func=lambda v: {"en": "English", "ja": "日本語"}[v],
+        key=key(gen, "lang"),
+        horizontal=True,
+    )
+    sb.header(t("surface", lang))
+    sb.selectbox(
+        t("surface", lang),
+        list(SURFACES),
+        format_func=lambda k: SURFACES[k].title_ja if lang == "ja" else SURFACES[k].title_en,
+        key=key(gen, "surface"),
+        on_change=on_surface_change,
+        label_visibility="collapsed",
+    )
+    for p in SURFACE_PARAMS.get(state.surface, (None, ()))[1]:
+        label = p.label_ja if lang == "ja" else p.label_en
+        if p.kind == "int":
+            sb.number_input(label, step=int(p.step), key=key(gen, f"sp:{p.name}"))
+        else:
+            sb.slider(
+                label, float(p.low), float(p.high), step=float(p.step), key=key(gen, f"sp:{p.name}")
+            )
+    sb.subheader(t("start", lang))
+    c1, c2 = sb.columns(2)
+    c1.number_input("x₀", step=0.1, format="%.4g", key=key(gen, "x"))
+    c2.number_input("y₀", step=0.1, format="%.4g", key=key(gen, "y"))
+    sb.caption(t("start_hint", lang))
+    sb.number_input(t("steps", lang), step=50, key=key(gen, "steps"), help=t("steps_help", lang))
+
+    sb.header(t("runs", lang))
+    for i, spec in enumerate(state.runs):
+        run_controls(sb, spec, i, gen, lang)
+    sb.button(
+        t("add_run", lang),
+        on_click=on_add,
+        disabled=len(state.runs) >= MAX_RUNS,
+        icon=":material/add:",
+        key=key(gen, "add"),
+    )
+
+    sb.header(t("view", lang))
+    sb.toggle(t("show_loss", lang), key=key(gen, "view:show_loss"))
+    sb.toggle(t("show_3d", lang), key=key(gen, "view:show_3d"), help=t("show_3d_help", lang))
+    sb.toggle(t("show_field", lang), key=key(gen, "view:show_field"))
+    sb.toggle(t("animate", lang), key=key(gen, "view:animate"))
+    sb.number_input(
+        t("tol", lang), format="%g", step=1e-3, key=key(gen, "view:tol"), help=t("tol_help", lang)
+    )
+
+
+def run_title(spec: RunSpec, i: int, lang: str) -> str:
+    """``🟦 1 · Adam · lr 0.05`` (the swatch matches the run's colour on the charts)."""
+    name = optimizer_name(spec.optimizer)
+    extra = " · " + t("noise_short", lang) if spec.noise else ""
+    return f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {name} · lr {spec.lr:g}{extra}"
+
+
+def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str) -> None:
+    """One run's expander: optimizer, lr (log slider + exact field), every other keyword of
+    the factory's signature, schedule, noise, and duplicate/remove buttons."""
+    errors = st.session_state.get("run_errors", {})
+    with sb.expander(run_title(spec, i, lang), expanded=bool(errors.get(i))):
+        if errors.get(i):
+            st.error(t("run_error", lang, error=errors[i]))
+        st.selectbox(
+            t("optimizer", lang),
+            list(OPTIMIZERS),
+            format_func=optimizer_name,
+            key=key(gen, f"r{i}:optimizer"),
+            on_change=on_optimizer_change,
+            args=(i,),
+        )
+        st.select_slider(
+            t("lr_slider", lang),
+            LR_GRID,
+            format_func=lambda v: f"{v:g}",
+            key=key(gen, f"r{i}:lr_s"),
+            on_change=on_lr_slider,
+            args=(i,),
+        )
+        st.number_input(
+            t("lr_exact", lang),
+            format="%g",
+            step=None,
+            key=key(gen, f"r{i}:lr"),
+            on_change=on_lr_number,
+            args=(i,),
+        )
+        defaults = signature_defaults(spec.optimizer)
+        bools = []
+        for name, default in defaults.items():
+            if name == "lr":
+                continue
+            if isinstance(default, bool):
+                bools.append(name)
+            elif isinstance(default, tuple):
+                cols = st.columns(len(default))
+                for j, col in enumerate(cols):
+                    col.number_input(
+                        hyper_label(f"{name}:{j}", lang),
+                        format="%g",
+                        step=0.01 if j == 0 else 0.001,
+                        key=key(gen, f"r{i}:{name}:{j}"),
+                    )
+            else:
+                st.number_input(
+                    hyper_label(name, lang), format="%g", step=None, key=key(gen, f"r{i}:{name}")
+                )
+        cols = st.columns(2)
+        for j, name in enumerate(bools):
+            cols[j % 2].checkbox(hyper_label(name, lang), key=key(gen, f"r{i}:{name}"))
+        st.selectbox(
+            t("schedule", lang),
+            list(SCHEDULES),
+            format_func=lambda k: t(f"schedule.{k}", lang),
+            key=key(gen, f"r{i}:schedule"),
+        )
+        current = st.session_state.get(key(gen, f"r{i}:schedule"), spec.schedule)
+        for name, default, kind in SCHEDULES.get(current, ()):
+            k = key(gen, f"r{i}:s:{name}")
+            if k not in st.session_state:
+                st.session_state[k] = default
+            st.number_input(
+                hyper_label(f"s:{name}", lang),
+                format="%d" if kind == "int" else "%g",
+                step=1 if kind == "int" else None,
+                key=k,
+            )
+        c1, c2 = st.columns(2)
+        c1.number_input(t("noise", lang), format="%g", step=0.05, key=key(gen, f"r{i}:noise"))
+        c2.number_input(t("seed", lang), step=1, key=key(gen, f"r{i}:seed"))
+        b1, b2 = st.columns(2)
+        b1.button(
+            t("duplicate", lang),
+            key=key(gen, f"r{i}:dup"),
+            on_click=on_duplicate,
+            args=(i,),
+            icon=":material/content_copy:",
+        )
+        b2.button(
+            t("remove", lang),
+            key=key(gen, f"r{i}:rm"),
+            on_click=on_remove,
+            args=(i,),
+            icon=":material/delete:",
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# main area
+
+
+def labels_for(lang: str) -> F.Labels:
+    return F.Labels(
+        play=t("play", lang),
+        pause=t("pause", lang),
+        restart=t("restart", lang),
+        step=t("step", lang),
+        start=t("start_marker", lang),
+        minimum=t("minimum", lang),
+        gradient="−∇f",
+    )
+
+
+def fmt(v, digits: int = 4) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float) and not math.isfinite(v):
+        return "—"
+    return f"{v:.{digits}g}"
+
+
+def results_table(
+    rows: list[tuple[int, RunSpec, RunResult]], surface, tol: float, lang: str
+) -> str:
+    """Markdown/HTML table: one row per run, coloured dot, final loss, gap, distance,
+    first step within tolerance, divergence."""
+    head = [
+        t("col_run", lang),
+        t("col_final", lang),
+        t("col_gap", lang) if surface.f_min is not None else None,
+        t("col_distance", lang) if surface.minima else None,
+        t("col_reached", lang, tol=f"{tol:g}") if surface.minima else None,
+        t("col_status", lang),
+    ]
+    head = [h for h in head if h is not None]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for i, spec, result in rows:
+        dot = f'<span style="color:{F.color(i)};font-size:1.2em">●</span>'
+        name = f"{dot} {i + 1} · {optimizer_name(spec.optimizer)} (lr {spec.lr:g})"
+        if result.trajectory is None:
+            lines.append(
+                "| " + " | ".join([name, *["—"] * (len(head) - 2), t("status_error", lang)]) + " |"
+            )
+            continue
+        s = summarize(result, surface, tol)
+        cells = [name, fmt(s.final_loss)]
+        if surface.f_min is not None:
+            cells.append(fmt(s.gap, 3))
+        if surface.minima:
+            cells.append(fmt(s.distance, 3))
+            cells.append(str(s.reached) if s.reached >= 0 else "—")
+        if s.diverged_at >= 0:
+            status = "⚠ " + t("status_diverged", lang, k=s.diverged_at)
+        elif not s.moved:
+            status = t("status_still", lang)
+        else:
+            status = t("status_ok", lang)
+        cells.append(status)
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def show_notices(notices: list[Notice], lang: str) -> None:
+    seen = set()
+    for n in notices:
+        text = t(n.key, lang, **n.kwargs())
+        if text not in seen:
+            seen.add(text)
+            st.warning(text, icon="⚠️")
+
+
+def main() -> None:
+    st.set_page_config(page_title="optviz", page_icon="📉", layout="wide")
+    st.html(COMPACT_CSS)
+    ss = st.session_state
+    if "state" not in ss:
+        load_state(PageState())
+    state, notices = sync_state()
+    gen = ss["gen"]
+    lang = state.lang
+    sidebar(state, gen)
+    # the sidebar may have changed widgets of this run only through callbacks (handled)
+    surface, surface_notices = build_surface(state.surface, state.surface_params)
+    notices = notices + surface_notices
+    title = surface.title_ja if lang == "ja" else surface.title_en
+    st.caption(t("subtitle", lang))
+    show_notices(notices, lang)
+
+    start = state.start_point()
+    results = [
+        (i, spec, cached_run(state.surface, state.surface_params, spec, start, state.steps))
+        for i, spec in enumerate(state.runs)
+    ]
+    errors = {i: r.error for i, spec, r in results if r.trajectory is None}
+    if errors != ss.get("run_errors", {}):
+        ss["run_errors"] = errors
+    for i, spec, r in results:
+        if r.trajectory is None:
+            st.error(
+                t("run_failed", lang, i=i + 1, name=optimizer_name(spec.optimizer), error=r.error)
+            )
+        elif spec.lr == 0 and spec.schedule == "constant":
+            st.info(t("lr_zero", lang, i=i + 1))
+    if not state.runs:
+        st.info(t("no_runs", lang))
+    paths = [
+        F.Path(
+            name=f"{i + 1} · {optimizer_name(spec.optimizer)} (η {spec.lr:g})",
+            color=F.color(i),
+            points=r.points,
+            values=r.values,
+            diverged_at=r.diverged_at,
+        )
+        for i, spec, r in results
+        if r.trajectory is not None
+    ]
+    for p in paths:
+        if p.diverged_at >= 0:
+            st.warning(t("diverged_note", lang, name=p.name, k=p.diverged_at), icon="⚠️")
+
+    labels = labels_for(lang)
+    style = F.Style()
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        st.markdown(f"#### {title}")
+        if surface.formula_tex:
+            st.caption(f"${surface.formula_tex}$")
+        data = cached_map(state.surface, state.surface_params, state.view.show_field)
+        fig = F.contour_figure(
+            data,
+            paths,
+            style=style,
+            labels=labels,
+            starts=np.array([start]),
+            animate=state.view.animate,
+            uirevision=f"map:{state.surface}:{state.surface_params}",
+        )
+        st.plotly_chart(
+            fig,
+            key="map",
+            on_select=on_map_select,
+            selection_mode="points",
+            width="content",
+            config={"displaylogo": False, "scrollZoom": False},
+            theme=None,
+        )
+    with right:
+        if state.view.show_loss and paths:
+            st.markdown(f"#### {t('loss_title', lang)}")
+            st.plotly_chart(
+                F.loss_figure(paths, surface.f_min, style=style, labels=labels_for(lang)),
+                key="loss",
+                config={"displaylogo": False},
+                theme=None,
+            )
+    st.markdown(f"#### {t('results', lang)}")
+    if results:
+        st.markdown(results_table(results, surface, state.view.tol, lang), unsafe_allow_html=True)
+    st.caption(t("results_help", lang, tol=f"{state.view.tol:g}"))
+    if state.view.show_3d:
+        st.markdown(f"#### {t('view3d', lang)}")
+        st.plotly_chart(
+            F.surface3d_figure(
+                surface,
+                paths,
+                style=style,
+                labels=labels,
+                levels=data.levels,
+                animate=state.view.animate,
+            ),
+            key="surface3d",
+            config={"displaylogo": False},
+            theme=None,
+        )

@@ -1,0 +1,447 @@
+"""The whole page state as one pure, hashable, serialisable value.
+
+``PageState`` (surface, its parameters, the runs, start, steps, view options, language)
+and ``RunSpec`` (one optimizer with its hyperparameters) are frozen dataclasses of plain
+values (str, float, int, bool, tuples), so they can key caches, travel in URLs
+(``to_dict`` -> JSON) and be compared. ``from_dict`` never raises: each field that is
+missing, of the wrong type or out of range falls back to its default (or is clamped) and
+a :class:`Notice` says so; the other fields are kept.
+
+No Streamlit here; ``optviz_app.page`` maps widgets to and from this model.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from optviz import OPTIMIZERS
+from surfaces import SURFACE_PARAMS, SURFACES
+
+MAX_STEPS = 5000
+MAX_RUNS = 8
+DEFAULT_SURFACE = "rosenbrock"
+LANGS = ("en", "ja")
+
+SCHEDULES: dict[str, tuple[tuple[str, float, str], ...]] = {
+    "constant": (),
+    "step": (("step_size", 100, "int"), ("gamma", 0.5, "float")),
+    "exponential": (("gamma", 0.99, "float"),),
+    "cosine": (("T_max", 300, "int"), ("eta_min", 0.0, "float")),
+    "warmup": (("warmup_steps", 20, "int"), ("start_factor", 0.1, "float")),
+}
+"""Schedule kind -> its parameters (name, default, kind), matching ``optviz.schedules``."""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message for the page: an i18n key and its format arguments (plain values)."""
+
+    key: str
+    args: tuple[tuple[str, Any], ...] = ()
+
+    def kwargs(self) -> dict:
+        return dict(self.args)
+
+
+def _notice(key: str, **kwargs) -> Notice:
+    return Notice(key, tuple(kwargs.items()))
+
+
+# ---------------------------------------------------------------------------------------
+# optimizer signatures
+
+
+def signature_defaults(optimizer: str) -> dict[str, Any]:
+    """Keyword -> default of ``OPTIMIZERS[optimizer]`` (``lr`` included)."""
+    sig = inspect.signature(OPTIMIZERS[optimizer])
+    return {
+        name: p.default
+        for name, p in sig.parameters.items()
+        if p.default is not inspect.Parameter.empty
+    }
+
+
+def _finite(value) -> bool:
+    return (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(float(value))
+    )
+
+
+def coerce_hyper(name: str, value, default) -> tuple[Any, bool]:
+    """``value`` coerced to the type of ``default``; ``(value, ok)`` (default if not ok).
+
+    bool -> bool; a pair (betas) -> tuple of two finite floats; a number -> finite float.
+    """
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value, True
+        if value in (0, 1, "0", "1", "true", "false", "True", "False"):
+            return str(value).lower() in ("1", "true"), True
+        return default, False
+    if isinstance(default, tuple):
+        try:
+            pair = tuple(float(v) for v in value)
+        except (TypeError, ValueError):
+            return default, False
+        if len(pair) != len(default) or not all(math.isfinite(v) for v in pair):
+            return default, False
+        return pair, True
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default, False
+    if isinstance(value, bool) or not math.isfinite(number):
+        return default, False
+    return number, True
+
+
+# ---------------------------------------------------------------------------------------
+# one run
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One optimizer run.
+
+    optimizer: an ``OPTIMIZERS`` key. lr: the base learning rate.
+    hyper: the other torch keywords, as sorted ``(name, value)`` pairs, only those that
+        differ from the factory's defaults (so equal settings give equal specs).
+    schedule: a :data:`SCHEDULES` kind; schedule_params: its ``(name, value)`` pairs.
+    noise: standard deviation of Gaussian gradient noise; seed: its seed.
+    """
+
+    optimizer: str = "sgd"
+    lr: float = 1e-3
+    hyper: tuple[tuple[str, Any], ...] = ()
+    schedule: str = "constant"
+    schedule_params: tuple[tuple[str, float], ...] = ()
+    noise: float = 0.0
+    seed: int = 0
+
+    @classmethod
+    def make(cls, optimizer: str, lr: float | None = None, **kwargs) -> RunSpec:
+        """A canonical spec from torch keywords (defaults dropped); ValueError if unknown."""
+        defaults = signature_defaults(optimizer)
+        unknown = set(kwargs) - set(defaults) - {"schedule", "schedule_params", "noise", "seed"}
+        if unknown:
+            raise ValueError(f"{optimizer} has no parameter(s) {sorted(unknown)}")
+        extra = {
+            k: kwargs.pop(k)
+            for k in ("schedule", "schedule_params", "noise", "seed")
+            if k in kwargs
+        }
+        if "schedule_params" in extra:
+            extra["schedule_params"] = tuple(sorted(dict(extra["schedule_params"]).items()))
+        hyper = _canonical_hyper(optimizer, kwargs)
+        return cls(optimizer, float(defaults["lr"] if lr is None else lr), hyper, **extra)
+
+    def hyper_values(self) -> dict[str, Any]:
+        """Every keyword but ``lr`` with its value (defaults filled in)."""
+        values = {k: v for k, v in signature_defaults(self.optimizer).items() if k != "lr"}
+        values.update(dict(self.hyper))
+        return values
+
+    def schedule_values(self) -> dict[str, Any]:
+        """The schedule's parameters with defaults filled in."""
+        values = {name: default for name, default, _ in SCHEDULES.get(self.schedule, ())}
+        values.update(dict(self.schedule_params))
+        return values
+
+    def to_dict(self) -> dict:
+        """Plain JSON-able dict (non-default fields only)."""
+        d: dict[str, Any] = {"optimizer": self.optimizer, "lr": self.lr}
+        d.update({k: list(v) if isinstance(v, tuple) else v for k, v in self.hyper})
+        if self.schedule != "constant":
+            d["schedule"] = self.schedule
+            d.update({f"schedule.{k}": v for k, v in self.schedule_params})
+        if self.noise:
+            d["noise"] = self.noise
+            d["seed"] = self.seed
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> tuple[RunSpec | None, list[Notice]]:
+        """Validate ``d``; ``(None, notices)`` if even the optimizer is unusable."""
+        notices: list[Notice] = []
+        if not isinstance(d, dict):
+            return None, [_notice("notice.bad_run", value=str(d)[:40])]
+        optimizer = d.get("optimizer")
+        if optimizer not in OPTIMIZERS:
+            return None, [_notice("notice.unknown_optimizer", value=str(optimizer)[:40])]
+        defaults = signature_defaults(optimizer)
+        lr = d.get("lr", defaults["lr"])
+        if not _finite(lr) or lr < 0:
+            notices.append(_notice("notice.bad_lr", value=str(lr), default=defaults["lr"]))
+            lr = defaults["lr"]
+        hyper = {}
+        for name, default in defaults.items():
+            if name == "lr" or name not in d:
+                continue
+            value, ok = coerce_hyper(name, d[name], default)
+            if not ok:
+                notices.append(_notice("notice.bad_hyper", name=name, value=str(d[name])[:40]))
+            hyper[name] = value
+        schedule = d.get("schedule", "constant")
+        if schedule not in SCHEDULES:
+            notices.append(_notice("notice.bad_schedule", value=str(schedule)[:40]))
+            schedule = "constant"
+        sparams = {}
+        for name, default, kind in SCHEDULES[schedule]:
+            key = f"schedule.{name}"
+            if key in d:
+                value = d[key]
+                if not _finite(value) or (kind == "int" and (value < 1 or int(value) != value)):
+                    notices.append(_notice("notice.bad_hyper", name=name, value=str(value)[:40]))
+                    value = default
+                sparams[name] = int(value) if kind == "int" else float(value)
+        noise = d.get("noise", 0.0)
+        if not _finite(noise) or noise < 0:
+            notices.append(_notice("notice.bad_noise", value=str(noise)))
+            noise = 0.0
+        seed = d.get("seed", 0)
+        if not _finite(seed) or int(seed) != seed:
+            seed = 0
+        spec = cls(
+            optimizer=optimizer,
+            lr=float(lr),
+            hyper=_canonical_hyper(optimizer, hyper),
+            schedule=schedule,
+            schedule_params=tuple(sorted(sparams.items())),
+            noise=float(noise),
+            seed=int(seed),
+        )
+        return spec, notices
+
+
+def _canonical_hyper(optimizer: str, values: dict) -> tuple[tuple[str, Any], ...]:
+    """Sorted ``(name, value)`` pairs of ``values`` that differ from the defaults."""
+    defaults = signature_defaults(optimizer)
+    out = []
+    for name, value in values.items():
+        if name == "lr":
+            continue
+        if isinstance(value, list):
+            value = tuple(value)
+        if isinstance(defaults.get(name), float) and not isinstance(value, bool):
+            value = float(value)
+        if value != defaults.get(name):
+            out.append((name, value))
+    return tuple(sorted(out))
+
+
+# ---------------------------------------------------------------------------------------
+# the page
+
+
+@dataclass(frozen=True)
+class View:
+    """View options: which charts, the −∇f field, the animation, the tolerance."""
+
+    show_3d: bool = False
+    show_loss: bool = True
+    show_field: bool = False
+    animate: bool = True
+    tol: float = 1e-2
+
+    def to_dict(self) -> dict:
+        return {
+            "show_3d": self.show_3d,
+            "show_loss": self.show_loss,
+            "show_field": self.show_field,
+            "animate": self.animate,
+            "tol": self.tol,
+        }
+
+
+DEFAULT_RUNS = (
+    RunSpec("sgd", 1e-3),
+    RunSpec("momentum", 1e-3),
+    RunSpec("rmsprop", 1e-2),
+    RunSpec("adam", 0.1),
+)
+"""The default story on Rosenbrock in 300 steps: SGD crawls down the wall; momentum runs
+along the valley; RMSprop's lr-sized steps rattle across the valley floor; Adam gets about
+half-way along it."""
+
+
+@dataclass(frozen=True)
+class PageState:
+    """Everything the page shows. ``start=None`` means the surface's default start."""
+
+    surface: str = DEFAULT_SURFACE
+    surface_params: tuple[tuple[str, float], ...] = ()
+    runs: tuple[RunSpec, ...] = DEFAULT_RUNS
+    start: tuple[float, float] | None = None
+    steps: int = 300
+    view: View = field(default_factory=View)
+    lang: str = "en"
+
+    # -- pure edits -----------------------------------------------------------------
+    def add_run(self, spec: RunSpec | None = None) -> PageState:
+        """Append ``spec`` (default: Adam at lr 0.05) unless there are MAX_RUNS already."""
+        if len(self.runs) >= MAX_RUNS:
+            return self
+        return replace(self, runs=(*self.runs, spec or RunSpec("adam", 0.05)))
+
+    def remove_run(self, i: int) -> PageState:
+        return replace(self, runs=self.runs[:i] + self.runs[i + 1 :])
+
+    def duplicate_run(self, i: int) -> PageState:
+        if len(self.runs) >= MAX_RUNS or not 0 <= i < len(self.runs):
+            return self
+        return replace(self, runs=(*self.runs[: i + 1], self.runs[i], *self.runs[i + 1 :]))
+
+    def with_run(self, i: int, spec: RunSpec) -> PageState:
+        return replace(self, runs=(*self.runs[:i], spec, *self.runs[i + 1 :]))
+
+    def start_point(self) -> tuple[float, float]:
+        """The start actually used (the surface's default when ``start`` is None)."""
+        if self.start is not None:
+            return self.start
+        return tuple(float(v) for v in SURFACES[self.surface].start)
+
+    # -- serialisation --------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain JSON-able dict; ``from_dict(to_dict(s)) == (s, [])``."""
+        d: dict[str, Any] = {
+            "surface": self.surface,
+            "runs": [r.to_dict() for r in self.runs],
+            "steps": self.steps,
+            "view": self.view.to_dict(),
+            "lang": self.lang,
+        }
+        if self.surface_params:
+            d["surface_params"] = dict(self.surface_params)
+        if self.start is not None:
+            d["start"] = list(self.start)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> tuple[PageState, list[Notice]]:
+        """Validate every field of ``d``; bad ones fall back (or clamp) with a notice."""
+        notices: list[Notice] = []
+        if not isinstance(d, dict):
+            return cls(), [_notice("notice.bad_state")]
+        base = cls()
+        surface = d.get("surface", base.surface)
+        if surface not in SURFACES:
+            notices.append(_notice("notice.unknown_surface", value=str(surface)[:40]))
+            surface = base.surface
+        params, n = clean_surface_params(surface, d.get("surface_params", {}))
+        notices += n
+        runs: list[RunSpec] = []
+        raw_runs = d.get("runs", [r.to_dict() for r in base.runs])
+        if not isinstance(raw_runs, list | tuple):
+            notices.append(_notice("notice.bad_runs"))
+            raw_runs = [r.to_dict() for r in base.runs]
+        for raw in list(raw_runs)[:MAX_RUNS]:
+            spec, n = RunSpec.from_dict(raw)
+            notices += n
+            if spec is not None:
+                runs.append(spec)
+        if len(raw_runs) > MAX_RUNS:
+            notices.append(_notice("notice.too_many_runs", limit=MAX_RUNS))
+        steps, n = clean_steps(d.get("steps", base.steps))
+        notices += n
+        start = None
+        if d.get("start") is not None:
+            start, n = clean_start(d["start"], SURFACES[surface].bounds, SURFACES[surface].start)
+            notices += n
+        view, n = clean_view(d.get("view", {}))
+        notices += n
+        lang = d.get("lang", base.lang)
+        if lang not in LANGS:
+            notices.append(_notice("notice.bad_lang", value=str(lang)[:10]))
+            lang = base.lang
+        state = cls(surface, params, tuple(runs), start, steps, view, lang)
+        return state, notices
+
+
+def clean_steps(value) -> tuple[int, list[Notice]]:
+    """A whole number of steps in [1, MAX_STEPS]; out of range is clamped, junk -> 300."""
+    if not _finite(value):
+        return 300, [_notice("notice.bad_steps", value=str(value))]
+    v = float(value)
+    if v < 1:
+        return 1, [_notice("notice.steps_clamped", value=f"{v:g}", to=1)]
+    if v > MAX_STEPS:
+        return MAX_STEPS, [_notice("notice.steps_clamped", value=f"{v:g}", to=MAX_STEPS)]
+    if int(v) != v:
+        return round(v), [_notice("notice.steps_clamped", value=f"{v:g}", to=round(v))]
+    return int(v), []
+
+
+def clean_start(value, bounds, default) -> tuple[tuple[float, float], list[Notice]]:
+    """A finite start inside ``bounds``: non-finite -> ``default``, outside -> clamped."""
+    try:
+        x, y = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return tuple(map(float, default)), [_notice("notice.bad_start", value=str(value)[:40])]
+    if not (math.isfinite(x) and math.isfinite(y)):
+        d = tuple(map(float, default))
+        return d, [_notice("notice.bad_start", value=f"({x:g}, {y:g})")]
+    (x0, x1), (y0, y1) = bounds
+    cx, cy = min(max(x, x0), x1), min(max(y, y0), y1)
+    if (cx, cy) != (x, y):
+        return (cx, cy), [
+            _notice("notice.start_clamped", value=f"({x:g}, {y:g})", to=f"({cx:g}, {cy:g})")
+        ]
+    return (x, y), []
+
+
+def clean_surface_params(surface: str, raw) -> tuple[tuple[tuple[str, float], ...], list]:
+    """The surface factory's parameters from ``raw``: junk -> default, out of range -> clamped.
+
+    Only non-default values are kept (sorted), so equal surfaces give equal states.
+    """
+    if surface not in SURFACE_PARAMS or not raw:
+        return (), []
+    if not isinstance(raw, dict):
+        raw = dict(raw) if isinstance(raw, list | tuple) else {}
+    notices: list[Notice] = []
+    out = []
+    for p in SURFACE_PARAMS[surface][1]:
+        if p.name not in raw:
+            continue
+        v = raw[p.name]
+        if not _finite(v):
+            notices.append(_notice("notice.bad_surface_param", name=p.name, value=str(v)[:40]))
+            continue
+        v = float(v)
+        c = min(max(v, p.low), p.high)
+        if p.kind == "int":
+            c = round(c)
+        if c != v:
+            notices.append(
+                _notice("notice.param_clamped", name=p.name, value=f"{v:g}", to=f"{c:g}")
+            )
+        if c != p.default:
+            out.append((p.name, int(c) if p.kind == "int" else float(c)))
+    return tuple(sorted(out)), notices
+
+
+def clean_view(raw) -> tuple[View, list[Notice]]:
+    """View options from ``raw`` (unknown keys ignored, bad values -> default)."""
+    base = View()
+    if not isinstance(raw, dict):
+        return base, []
+    kw = {}
+    notices: list[Notice] = []
+    for name in ("show_3d", "show_loss", "show_field", "animate"):
+        if name in raw:
+            value, ok = coerce_hyper(name, raw[name], getattr(base, name))
+            kw[name] = value
+            if not ok:
+                notices.append(_notice("notice.bad_hyper", name=name, value=str(raw[name])[:20]))
+    if "tol" in raw:
+        tol = raw["tol"]
+        if _finite(tol) and tol > 0:
+            kw["tol"] = float(tol)
+        else:
+            notices.append(_notice("notice.bad_hyper", name="tol", value=str(tol)[:20]))
+    return replace(base, **kw), notices
