@@ -1,0 +1,785 @@
+"""Streamlit sections of the many-run studies: basin maps, sweeps, fair comparison, fitting.
+
+Each section is one self-contained call with plain arguments (surface key, parameter
+tuples, run tuples, start, steps, language), so the page wires it in with one line:
+
+``basin_section(surface_key, surface_params, runs, steps, lang, key="basin", on_pick=None)``
+    ``runs``: tuple of ``(label, optimizer_key, kwargs_pairs, color)``. Returns the start
+    ``(x, y)`` clicked on the map — once, on the run right after the click — else None.
+``sweep_section(surface_key, surface_params, run, start, steps, lang, key="sweep",
+on_pick=None)``
+    ``run``: ``(label, optimizer_key, kwargs_pairs)``. Returns the clicked (or "use best")
+    hyperparameters ``{name: value}`` once, else None; :func:`merge_hyperparams` puts
+    them into the run's keyword pairs (``beta1``/``beta2`` -> ``betas``; ``steps`` apart).
+``fair_section(surface_key, surface_params, runs, start, steps, lang, key="fair")``
+    ``runs``: tuple of ``(label, optimizer_key, kwargs_pairs)``. Returns
+    :class:`FairChoice` ``(lrs, caption, mode)``: one lr per run and the sentence that
+    says which comparison is shown (the section also shows it).
+``fit_section(surface, trajectories, labels, colors, frame_steps, lang, key="fit")``
+    The data-fitting view for ``linear_regression``; returns None.
+
+Clicks: the map and the sweep are drawn in ``st.fragment``s (changing their controls
+reruns only the section). A click runs the chart's ``on_select`` callback, which stores
+the pick in ``st.session_state[f"{key}_picked"]`` (kept: the last pick) and calls
+``on_pick`` — a callback may set the page's widget values, a return value arrives too
+late for widgets already drawn above — then the section asks for a full rerun
+(``st.rerun(scope="app")``) so that the page sees the pick; on that run the section
+returns it. Other session-state keys: ``f"{key}_resolution"``, ``f"{key}_mode"``,
+``f"{key}_steps"``, ``f"{key}_chart"`` (widgets) and ``f"{key}_new"``,
+``f"{key}_rerun"`` (one-shot flags).
+
+Computation is cached with ``st.cache_data(max_entries=16)`` on plain arguments; the
+surface and optimizers are rebuilt inside. Bad input (ranges, hyperparameters a factory
+refuses, a surface without minima) gives ``st.info``/``st.warning``, never an exception.
+Every visible string comes from :data:`_T` (English and Japanese).
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
+
+import numpy as np
+import streamlit as st
+
+from optviz import OPTIMIZERS
+from optviz.equations import NAMES
+from optviz.explore import (
+    SWEEP_PARAMS,
+    BasinMap,
+    Sweep,
+    basin_map,
+    fair_lrs,
+    lr_grid,
+    sweep,
+    sweep_values,
+    sweepable,
+)
+from optviz.study_figures import (
+    basin_figure,
+    basin_pick,
+    effective_mode,
+    fit_figure,
+    merge_hyperparams,
+    param_name,
+    sweep_figure,
+    sweep_pick,
+)
+from surfaces import SURFACE_PARAMS, SURFACES
+
+__all__ = [
+    "FairChoice",
+    "basin_section",
+    "build_surface",
+    "fair_section",
+    "fit_section",
+    "merge_hyperparams",
+    "sweep_section",
+]
+
+RESOLUTIONS = (51, 101, 151, 201)
+SWEEP_RESOLUTIONS = (10, 20, 30, 40, 60)
+BASIN_MODES = ("minimum", "final_loss", "steps")
+SWEEP_MODES = ("final_loss", "steps")
+FAIR_MODES = ("same", "best")
+WORK_BUDGET = 50_000_000
+"""Largest starts × steps × runs of one basin computation (≈ 2 s here, DESIGN.md §8)."""
+SWEEP_WORK_BUDGET = 20_000_000
+"""Largest cells × steps of one sweep."""
+MAX_STEPS = 5_000
+FAIR_LRS = 40
+
+_T: dict[str, dict[str, str]] = {
+    "basin_title": {"en": "Basin-of-attraction map", "ja": "引き込み領域マップ"},
+    "basin_help": {
+        "en": "Every run starts from every point of a grid; each cell is coloured by where "
+        "that start ended up. Click a cell to load that start into the main view.",
+        "ja": "格子上のすべての点から各手法を走らせ、その開始点がどこに行き着いたかで"
+        "色を塗ります。セルをクリックすると、その開始点をメインの図に読み込みます。",
+    },
+    "resolution": {"en": "Grid (starts per side)", "ja": "格子の細かさ（一辺の開始点数）"},
+    "colour_by": {"en": "Colour by", "ja": "色分け"},
+    "mode_minimum": {"en": "which minimum", "ja": "到達した最小点"},
+    "mode_final_loss": {"en": "final loss", "ja": "最終損失"},
+    "mode_steps": {"en": "steps to tolerance", "ja": "許容誤差までのステップ数"},
+    "study_steps": {"en": "Steps per run", "ja": "1 回あたりのステップ数"},
+    "no_runs": {
+        "en": "Add a run to see this study.",
+        "ja": "手法を 1 つ以上追加すると表示されます。",
+    },
+    "no_minima": {
+        "en": "This surface has no known minimum, so the map is coloured by the final "
+        "loss instead of by which minimum was reached.",
+        "ja": "この曲面には既知の最小点がないため、どの最小点に着いたかではなく"
+        "最終損失で色分けしています。",
+    },
+    "capped": {
+        "en": "To stay within about 2 s, each start runs {steps} steps (not {asked}).",
+        "ja": "計算を約 2 秒に収めるため、各開始点は {asked} ステップではなく "
+        "{steps} ステップだけ進めています。",
+    },
+    "run_error": {
+        "en": "{label}: {error}",
+        "ja": "{label}：{error}",
+    },
+    "surface_error": {
+        "en": "The surface could not be built: {error}",
+        "ja": "曲面を作れませんでした：{error}",
+    },
+    "picked_start": {
+        "en": "Loaded start ({x:.4g}, {y:.4g}).",
+        "ja": "開始点 ({x:.4g}, {y:.4g}) を読み込みました。",
+    },
+    "computing": {"en": "Computing…", "ja": "計算中…"},
+    "sweep_title": {"en": "Hyperparameter sweep", "ja": "ハイパーパラメータ探索"},
+    "sweep_help": {
+        "en": "One optimizer from the current start, over a grid of two hyperparameters. "
+        "Click a cell to load its values into the run.",
+        "ja": "現在の開始点から、2 つのハイパーパラメータの組み合わせを格子状に"
+        "試します。セルをクリックすると、その値を手法に読み込みます。",
+    },
+    "x_param": {"en": "Horizontal axis", "ja": "横軸"},
+    "y_param": {"en": "Vertical axis", "ja": "縦軸"},
+    "from": {"en": "from", "ja": "最小"},
+    "to": {"en": "to", "ja": "最大"},
+    "cells": {"en": "Cells per side", "ja": "一辺のセル数"},
+    "bad_range": {
+        "en": "Range of {name}: the lower end must be below the upper end, both finite{pos}.",
+        "ja": "{name} の範囲：下限は上限より小さい有限の値にしてください{pos}。",
+    },
+    "positive": {"en": " and above 0", "ja": "（0 より大きい値）"},
+    "whole": {"en": " and whole numbers ≥ 1", "ja": "（1 以上の整数）"},
+    "same_param": {
+        "en": "Choose two different hyperparameters.",
+        "ja": "異なる 2 つのハイパーパラメータを選んでください。",
+    },
+    "one_param": {
+        "en": "{name} has fewer than two hyperparameters to sweep.",
+        "ja": "{name} には探索できるハイパーパラメータが 2 つありません。",
+    },
+    "all_invalid": {
+        "en": "{name} accepts none of these values; choose another range.",
+        "ja": "{name} はこの範囲のどの値も受け付けません。範囲を変えてください。",
+    },
+    "all_diverged": {
+        "en": "Every cell diverged or was not allowed: there is no best cell.",
+        "ja": "すべてのセルが発散したか設定できない値でした。最良のセルはありません。",
+    },
+    "best_is": {
+        "en": "Best cell: {values} (f = {loss:.4g}).",
+        "ja": "最良のセル：{values}（f = {loss:.4g}）。",
+    },
+    "use_best": {"en": "Use the best values", "ja": "最良の値を使う"},
+    "picked_values": {"en": "Loaded {values}.", "ja": "{values} を読み込みました。"},
+    "fair_title": {"en": "Fair comparison", "ja": "公平な比較"},
+    "fair_switch": {"en": "Learning rates", "ja": "学習率の決め方"},
+    "fair_same": {
+        "en": "the same learning rate for every optimizer",
+        "ja": "すべての手法で同じ学習率",
+    },
+    "fair_best": {
+        "en": "each at its best learning rate (sweep over the same step budget)",
+        "ja": "各手法の最良の学習率（同じステップ数での探索）",
+    },
+    "shared_lr": {"en": "Shared learning rate", "ja": "共通の学習率"},
+    "bad_lr": {
+        "en": "The learning rate must be a number above 0.",
+        "ja": "学習率は 0 より大きい数にしてください。",
+    },
+    "caption_same": {
+        "en": "Shown: every optimizer with the same learning rate lr = {lr:.3g}. "
+        "Optimizers are sensitive to lr in different ways, so one shared value "
+        "favours some of them.",
+        "ja": "表示中：すべての手法で同じ学習率 lr = {lr:.3g}。手法ごとに学習率への"
+        "敏感さが違うため、共通の値は一部の手法に有利になります。",
+    },
+    "caption_best": {
+        "en": "Shown: each optimizer at its best learning rate among {n} values from "
+        "{lo:g} to {hi:g}, each run for the same {steps} steps from ({x:.3g}, {y:.3g}) "
+        "(lowest final loss): {list}.",
+        "ja": "表示中：{lo:g} から {hi:g} までの {n} 個の学習率を、同じ開始点 "
+        "({x:.3g}, {y:.3g}) から同じ {steps} ステップずつ試し、最終損失が最も"
+        "小さかった値を各手法に使っています：{list}。",
+    },
+    "caption_none": {
+        "en": "{label} diverged at every learning rate and keeps its own lr = {lr:.3g}",
+        "ja": "{label} はどの学習率でも発散したため、元の lr = {lr:.3g} のままです",
+    },
+    "fit_title": {"en": "Fitting the data", "ja": "データへの当てはめ"},
+    "fit_help": {
+        "en": "Each point (w, b) of the loss surface is a line y = w·x + b. The lines "
+        "move with the animation; the dashed line is the least-squares solution.",
+        "ja": "損失曲面上の各点 (w, b) は直線 y = w·x + b に対応します。直線は"
+        "アニメーションとともに動きます。破線は最小二乗解です。",
+    },
+    "fit_only": {
+        "en": "The data-fitting view is available for the linear-regression surface.",
+        "ja": "データへの当てはめは「線形回帰」の曲面でのみ表示できます。",
+    },
+    "no_paths": {
+        "en": "No run has a path to show yet.",
+        "ja": "表示できる軌跡がまだありません。",
+    },
+}
+"""UI strings: key -> {"en": ..., "ja": ...} (the page may merge this into its i18n)."""
+
+
+def _t(key: str, lang: str, **kwargs) -> str:
+    """String ``key`` in ``lang`` (English if missing), formatted with ``kwargs``."""
+    entry = _T[key]
+    message = entry.get(lang, entry["en"])
+    return message.format(**kwargs) if kwargs else message
+
+
+# ---------------------------------------------------------------------------------------
+# pure helpers
+
+
+def build_surface(surface_key: str, surface_params: tuple = ()):
+    """The surface for a key and ``(name, value)`` pairs; ValueError if it cannot be built.
+
+    Factories of :data:`surfaces.SURFACE_PARAMS` get the pairs as keywords; ``"formula"``
+    needs ``("expression", text)`` and optionally ``("bounds", ((x0, x1), (y0, y1)))``.
+    """
+    params = dict(surface_params)
+    if surface_key == "formula":
+        from surfaces.expression import from_expression
+
+        text = params.pop("expression", "")
+        return from_expression(text, **params)
+    if surface_key in SURFACE_PARAMS and params:
+        factory, _ = SURFACE_PARAMS[surface_key]
+        return factory(**params)
+    if surface_key not in SURFACES:
+        raise ValueError(f"unknown surface {surface_key!r}")
+    return SURFACES[surface_key]
+
+
+def capped_steps(steps: int, starts: int, runs: int, budget: int = WORK_BUDGET) -> int:
+    """``steps`` reduced so that ``starts · steps · runs ≤ budget`` (at least 1)."""
+    per = max(1, starts * max(1, runs))
+    return max(1, min(int(steps), budget // per))
+
+
+def format_values(values: dict, lang: str) -> str:
+    """``{"lr": 0.01, "momentum": 0.9}`` -> ``"learning rate lr = 0.01, momentum μ = 0.9"``."""
+    return ", ".join(f"{param_name(k, lang)} = {v:.4g}" for k, v in values.items())
+
+
+def check_range(name: str, low, high) -> bool:
+    """Whether ``[low, high]`` is a usable sweep range for ``name``."""
+    try:
+        low, high = float(low), float(high)
+    except (TypeError, ValueError):
+        return False
+    if not (math.isfinite(low) and math.isfinite(high) and low < high):
+        return False
+    spec = SWEEP_PARAMS.get(name)
+    if spec is not None and spec.log and low <= 0:
+        return False
+    return not (name == "steps" and low < 1)
+
+
+class FairChoice(NamedTuple):
+    """What :func:`fair_section` decided: one lr per run, the sentence saying which
+    comparison is shown, and the mode (``"same"`` or ``"best"``)."""
+
+    lrs: tuple[float, ...]
+    caption: str
+    mode: str
+
+
+# ---------------------------------------------------------------------------------------
+# cached computations (plain arguments; rebuilt inside)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _basin_cached(surface_key, surface_params, optimizer_key, kwargs, resolution, steps):
+    surface = build_surface(surface_key, surface_params)
+    optimizer = OPTIMIZERS[optimizer_key](**dict(kwargs))
+    return basin_map(surface, optimizer, resolution=resolution, steps=steps)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _sweep_cached(surface_key, surface_params, optimizer_key, kwargs, x, y, start, steps):
+    """``x``, ``y``: ``(name, low, high, n)``."""
+    surface = build_surface(surface_key, surface_params)
+    (xn, xl, xh, nx), (yn, yl, yh, ny) = x, y
+    return sweep(
+        surface,
+        optimizer_key,
+        kwargs,
+        xn,
+        sweep_values(xn, nx, xl, xh),
+        yn,
+        sweep_values(yn, ny, yl, yh),
+        start=start,
+        steps=steps,
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _fair_cached(surface_key, surface_params, runs, start, steps):
+    """``runs``: ``((optimizer_key, kwargs_pairs), ...)``."""
+    surface = build_surface(surface_key, surface_params)
+    return fair_lrs(surface, runs, start=start, steps=steps, lrs=lr_grid(FAIR_LRS))
+
+
+# ---------------------------------------------------------------------------------------
+# click plumbing
+
+
+def _on_select(key: str, pick: Callable[[dict], Any], on_pick: Callable | None) -> None:
+    """``on_select`` callback: map the clicked point, store it, call ``on_pick``."""
+    state = st.session_state.get(f"{key}_chart")
+    points = state.selection.points if state is not None else []
+    if not points:
+        return
+    try:
+        value = pick(points[0])
+    except ValueError:
+        return
+    _store_pick(key, value, on_pick)
+
+
+def _store_pick(key: str, value, on_pick: Callable | None) -> None:
+    st.session_state[f"{key}_picked"] = value
+    st.session_state[f"{key}_new"] = value
+    st.session_state[f"{key}_rerun"] = True
+    if on_pick is not None:
+        if isinstance(value, tuple):
+            on_pick(*value)
+        else:
+            on_pick(value)
+
+
+def _rerun_if_picked(key: str) -> None:
+    """After a pick, rerun the whole page (a fragment rerun would not reach the page)."""
+    if st.session_state.pop(f"{key}_rerun", False):
+        st.rerun(scope="app")
+
+
+def _steps_control(key: str, steps: int, lang: str) -> int:
+    default = int(min(max(1, steps), 300))
+    return int(
+        st.number_input(
+            _t("study_steps", lang),
+            min_value=1,
+            max_value=MAX_STEPS,
+            value=default,
+            step=50,
+            key=f"{key}_steps",
+        )
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# basin map
+
+
+def basin_section(
+    surface_key: str,
+    surface_params: tuple,
+    runs: Sequence[tuple[str, str, tuple, str]],
+    steps: int,
+    lang: str,
+    *,
+    key: str = "basin",
+    on_pick: Callable[[float, float], Any] | None = None,
+) -> tuple[float, float] | None:
+    """Basin-of-attraction maps of the runs, side by side; returns a clicked start.
+
+    Args:
+        surface_key, surface_params: the surface (:func:`build_surface`).
+        runs: ``(label, optimizer_key, kwargs_pairs, color)`` per run.
+        steps: the page's step count (the default of this section's own steps control,
+            capped at 300; the computation is capped at :data:`WORK_BUDGET`).
+        on_pick: called as ``on_pick(x, y)`` from the click callback (before the rerun).
+
+    Returns:
+        The clicked start ``(x, y)`` on the run right after the click, else None; the
+        last pick stays in ``st.session_state[f"{key}_picked"]``.
+    """
+    st.subheader(_t("basin_title", lang))
+    st.caption(_t("basin_help", lang))
+    _basin_fragment(surface_key, tuple(surface_params), tuple(runs), steps, lang, key, on_pick)
+    return st.session_state.pop(f"{key}_new", None)
+
+
+def _basin_body(surface_key, surface_params, runs, steps, lang, key, on_pick) -> None:
+    if not runs:
+        st.info(_t("no_runs", lang))
+        return
+    c1, c2, c3 = st.columns([1, 2, 1])
+    resolution = c1.selectbox(_t("resolution", lang), RESOLUTIONS, index=1, key=f"{key}_resolution")
+    mode = c2.radio(
+        _t("colour_by", lang),
+        BASIN_MODES,
+        format_func=lambda m: _t(f"mode_{m}", lang),
+        horizontal=True,
+        key=f"{key}_mode",
+    )
+    with c3:
+        asked = _steps_control(key, steps, lang)
+    try:
+        surface = build_surface(surface_key, surface_params)
+    except (ValueError, KeyError, TypeError) as error:
+        st.warning(_t("surface_error", lang, error=error))
+        return
+    run_steps = capped_steps(asked, resolution * resolution, len(runs))
+    if run_steps < asked:
+        st.info(_t("capped", lang, steps=run_steps, asked=asked))
+    maps: list[BasinMap] = []
+    labels, colors = [], []
+    with st.spinner(_t("computing", lang)):
+        for label, optimizer_key, kwargs, color in runs:
+            try:
+                m = _basin_cached(
+                    surface_key, surface_params, optimizer_key, tuple(kwargs), resolution, run_steps
+                )
+            except (ValueError, KeyError, TypeError) as error:
+                st.warning(_t("run_error", lang, label=label, error=error))
+                continue
+            maps.append(m)
+            labels.append(label)
+            colors.append(color)
+    if not maps:
+        return
+    shown = effective_mode(maps, mode)
+    if shown != mode:
+        st.info(_t("no_minima", lang))
+    fig = basin_figure(maps, labels, colors, shown, lang, f_min=surface.f_min)
+    pick = functools.partial(basin_pick, maps[0])
+    st.plotly_chart(
+        fig,
+        key=f"{key}_chart",
+        on_select=functools.partial(_on_select, key, pick, on_pick),
+        selection_mode="points",
+        config={"displaylogo": False},
+    )
+    picked = st.session_state.get(f"{key}_picked")
+    if picked is not None:
+        st.caption(_t("picked_start", lang, x=picked[0], y=picked[1]))
+    _rerun_if_picked(key)
+
+
+_basin_fragment = st.fragment(_basin_body)
+
+
+# ---------------------------------------------------------------------------------------
+# hyperparameter sweep
+
+
+def sweep_section(
+    surface_key: str,
+    surface_params: tuple,
+    run: tuple[str, str, tuple],
+    start: tuple[float, float],
+    steps: int,
+    lang: str,
+    *,
+    key: str = "sweep",
+    on_pick: Callable[[dict], Any] | None = None,
+) -> dict | None:
+    """A two-hyperparameter sweep of one run; returns clicked hyperparameter values.
+
+    Args:
+        run: ``(label, optimizer_key, kwargs_pairs)``.
+        start: the start of every cell; steps: default of the section's steps control.
+        on_pick: called as ``on_pick({name: value, ...})`` from the click callback.
+
+    Returns:
+        ``{x_param: value, y_param: value}`` (``beta1``/``beta2``/``steps`` possible; see
+        :func:`merge_hyperparams`) on the run right after a click or "use best", else None;
+        the last pick stays in ``st.session_state[f"{key}_picked"]``.
+    """
+    st.subheader(_t("sweep_title", lang))
+    st.caption(_t("sweep_help", lang))
+    _sweep_fragment(
+        surface_key, tuple(surface_params), tuple(run), tuple(start), steps, lang, key, on_pick
+    )
+    return st.session_state.pop(f"{key}_new", None)
+
+
+def _default_pair(names: Sequence[str]) -> tuple[str, str]:
+    x = "lr" if "lr" in names else names[0]
+    for y in ("momentum", "beta1", "alpha", "rho", "eps", "steps"):
+        if y in names and y != x:
+            return x, y
+    return x, next(n for n in names if n != x)
+
+
+def _range_inputs(name: str, column, key: str, lang: str) -> tuple[float, float]:
+    spec = SWEEP_PARAMS[name]
+    fmt = "%d" if name == "steps" else "%g"
+    cast = int if name == "steps" else float
+    low = column.number_input(
+        f"{param_name(name, lang)} {_t('from', lang)}",
+        value=cast(spec.low),
+        format=fmt,
+        key=f"{key}_{name}_low",
+    )
+    high = column.number_input(
+        f"{param_name(name, lang)} {_t('to', lang)}",
+        value=cast(spec.high),
+        format=fmt,
+        key=f"{key}_{name}_high",
+    )
+    return low, high
+
+
+def _sweep_body(surface_key, surface_params, run, start, steps, lang, key, on_pick) -> None:
+    label, optimizer_key, kwargs = run
+    name = NAMES.get(optimizer_key, optimizer_key)
+    try:
+        names = sweepable(optimizer_key)
+    except ValueError as error:
+        st.warning(_t("run_error", lang, label=label, error=error))
+        return
+    if len(names) < 2:
+        st.info(_t("one_param", lang, name=name))
+        return
+    dx, dy = _default_pair(names)
+    c1, c2, c3 = st.columns(3)
+    x_param = c1.selectbox(
+        _t("x_param", lang),
+        names,
+        index=names.index(dx),
+        format_func=lambda n: param_name(n, lang),
+        key=f"{key}_x_{optimizer_key}",
+    )
+    y_param = c2.selectbox(
+        _t("y_param", lang),
+        names,
+        index=names.index(dy),
+        format_func=lambda n: param_name(n, lang),
+        key=f"{key}_y_{optimizer_key}",
+    )
+    with c3:
+        n = st.selectbox(_t("cells", lang), SWEEP_RESOLUTIONS, index=2, key=f"{key}_cells")
+        mode = st.radio(
+            _t("colour_by", lang),
+            SWEEP_MODES,
+            format_func=lambda m: _t(f"mode_{m}", lang),
+            key=f"{key}_mode",
+        )
+    if x_param == y_param:
+        st.warning(_t("same_param", lang))
+        return
+    xl, xh = _range_inputs(x_param, c1, key, lang)
+    yl, yh = _range_inputs(y_param, c2, key, lang)
+    with c3:
+        asked = _steps_control(key, steps, lang) if "steps" not in (x_param, y_param) else 0
+    for p, lo, hi in ((x_param, xl, xh), (y_param, yl, yh)):
+        if not check_range(p, lo, hi):
+            extra = "whole" if p == "steps" else "positive" if SWEEP_PARAMS[p].log else None
+            pos = _t(extra, lang) if extra else ""
+            st.warning(_t("bad_range", lang, name=param_name(p, lang), pos=pos))
+            return
+    run_steps = capped_steps(asked, n * n, 1, SWEEP_WORK_BUDGET) if asked else 1
+    if asked and run_steps < asked:
+        st.info(_t("capped", lang, steps=run_steps, asked=asked))
+    if "steps" in (x_param, y_param):  # the step axis sets the budget; keep it bounded
+        if x_param == "steps":
+            xh = min(xh, MAX_STEPS)
+        else:
+            yh = min(yh, MAX_STEPS)
+    try:
+        surface = build_surface(surface_key, surface_params)
+        with st.spinner(_t("computing", lang)):
+            result: Sweep = _sweep_cached(
+                surface_key,
+                surface_params,
+                optimizer_key,
+                tuple(kwargs),
+                (x_param, float(xl), float(xh), n),
+                (y_param, float(yl), float(yh), n),
+                tuple(float(v) for v in start),
+                run_steps,
+            )
+    except (ValueError, KeyError, TypeError) as error:
+        st.warning(_t("run_error", lang, label=label, error=error))
+        return
+    if result.invalid.all():
+        st.warning(_t("all_invalid", lang, name=name))
+        return
+    fig = sweep_figure(result, mode, lang, f_min=surface.f_min)
+    st.plotly_chart(
+        fig,
+        key=f"{key}_chart",
+        on_select=functools.partial(
+            _on_select, key, functools.partial(sweep_pick, result), on_pick
+        ),
+        selection_mode="points",
+        config={"displaylogo": False},
+    )
+    cell = result.best_cell()
+    if cell is None:
+        st.info(_t("all_diverged", lang))
+    else:
+        iy, ix = cell
+        best = {x_param: result.x_values[ix].item(), y_param: result.y_values[iy].item()}
+        loss = float(result.final_loss[iy, ix])
+        st.caption(_t("best_is", lang, values=format_values(best, lang), loss=loss))
+        st.button(
+            _t("use_best", lang),
+            key=f"{key}_use_best",
+            on_click=_store_pick,
+            args=(key, best, on_pick),
+        )
+    picked = st.session_state.get(f"{key}_picked")
+    if picked:
+        st.caption(_t("picked_values", lang, values=format_values(picked, lang)))
+    _rerun_if_picked(key)
+
+
+_sweep_fragment = st.fragment(_sweep_body)
+
+
+# ---------------------------------------------------------------------------------------
+# fair comparison
+
+
+def fair_section(
+    surface_key: str,
+    surface_params: tuple,
+    runs: Sequence[tuple[str, str, tuple]],
+    start: tuple[float, float],
+    steps: int,
+    lang: str,
+    *,
+    key: str = "fair",
+) -> FairChoice:
+    """Switch between one shared learning rate and each optimizer's best learning rate.
+
+    Args:
+        runs: ``(label, optimizer_key, kwargs_pairs)`` per run (their ``lr`` is the
+            default shared lr and the fallback when a sweep finds nothing).
+        start, steps: the start and the step budget of the comparison.
+
+    Returns:
+        :class:`FairChoice`: ``lrs`` (one float per run), ``caption`` (shown here too; the
+        page may repeat it next to the main view), ``mode`` (``"same"``/``"best"``).
+    """
+    st.subheader(_t("fair_title", lang))
+    own = [float(dict(kw).get("lr", 0.01)) if _number(dict(kw).get("lr")) else 0.01
+           for _, _, kw in runs]  # fmt: skip
+    mode = st.radio(
+        _t("fair_switch", lang),
+        FAIR_MODES,
+        format_func=lambda m: _t(f"fair_{m}", lang),
+        key=f"{key}_mode",
+    )
+    if mode == "same":
+        lr = st.number_input(
+            _t("shared_lr", lang),
+            min_value=0.0,
+            value=own[0] if own else 0.01,
+            format="%g",
+            key=f"{key}_lr",
+        )
+        if not (_number(lr) and lr > 0):
+            st.warning(_t("bad_lr", lang))
+            lr = own[0] if own else 0.01
+        caption = _t("caption_same", lang, lr=lr)
+        st.caption(caption)
+        return FairChoice(tuple(float(lr) for _ in runs), caption, mode)
+    if not runs:
+        st.info(_t("no_runs", lang))
+        return FairChoice((), "", mode)
+    pairs = tuple((opt, tuple(kw)) for _, opt, kw in runs)
+    try:
+        with st.spinner(_t("computing", lang)):
+            best = _fair_cached(
+                surface_key, tuple(surface_params), pairs, tuple(float(v) for v in start), steps
+            )
+    except (ValueError, KeyError, TypeError) as error:
+        st.warning(_t("surface_error", lang, error=error))
+        return FairChoice(tuple(own), _t("caption_same", lang, lr=own[0]), "same")
+    parts, lrs = [], []
+    for (label, _, _), found, fallback in zip(runs, best, own, strict=True):
+        if found is None:
+            parts.append(_t("caption_none", lang, label=label, lr=fallback))
+            lrs.append(fallback)
+        else:
+            parts.append(f"{label} {found:.3g}")
+            lrs.append(float(found))
+    grid = lr_grid(FAIR_LRS)
+    caption = _t(
+        "caption_best",
+        lang,
+        n=FAIR_LRS,
+        lo=float(grid[0]),
+        hi=float(grid[-1]),
+        steps=int(steps),
+        x=float(start[0]),
+        y=float(start[1]),
+        list=", ".join(parts) if lang == "en" else "、".join(parts),
+    )
+    st.caption(caption)
+    return FairChoice(tuple(lrs), caption, mode)
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+# ---------------------------------------------------------------------------------------
+# data-fitting view
+
+
+def _wb_path(trajectory) -> np.ndarray | None:
+    """``(T+1, 2)`` (w, b) path of a Trajectory / array ``(T+1, N, 2)`` or ``(T+1, 2)``."""
+    points = getattr(trajectory, "points", trajectory)
+    if points is None:
+        return None
+    points = np.asarray(points, dtype=np.float64)
+    if points.ndim == 3:
+        points = points[:, 0, :]
+    if points.ndim != 2 or points.shape[-1] != 2 or points.shape[0] == 0:
+        return None
+    return points
+
+
+def fit_section(
+    surface,
+    trajectories: Sequence,
+    labels: Sequence[str],
+    colors: Sequence[str],
+    frame_steps: Sequence[int],
+    lang: str,
+    *,
+    key: str = "fit",
+) -> None:
+    """The data-fitting view: data, least-squares line, each run's line per frame step.
+
+    Args:
+        surface: the linear-regression Surface (its ``params`` hold ``x``, ``y``,
+            ``solution``); anything else shows a note.
+        trajectories: per run a :class:`optviz.Trajectory` (first start used), a
+            ``(T+1, N, 2)`` or ``(T+1, 2)`` array, or None (skipped).
+        frame_steps: the main view's frame steps (frames are named alike, ``"k12"``).
+    """
+    st.subheader(_t("fit_title", lang))
+    params = getattr(surface, "params", None) or {}
+    if "x" not in params or "y" not in params or "solution" not in params:
+        st.info(_t("fit_only", lang))
+        return
+    st.caption(_t("fit_help", lang))
+    kept = [
+        (path, label, color)
+        for path, label, color in zip(
+            (_wb_path(t) for t in trajectories), labels, colors, strict=True
+        )
+        if path is not None
+    ]
+    if not kept:
+        st.info(_t("no_paths", lang))
+        return
+    paths, names, cols = zip(*kept, strict=True)
+    fig = fit_figure(
+        params["x"], params["y"], paths, names, cols, params["solution"], frame_steps, lang
+    )
+    st.plotly_chart(fig, key=f"{key}_chart", config={"displaylogo": False})

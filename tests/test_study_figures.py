@@ -1,0 +1,430 @@
+"""Study figures: structure, colour encoding, click grids and their mapping back, payloads."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as hs
+
+from optviz import OPTIMIZERS, run
+from optviz.explore import DIVERGED, basin_map, sweep, sweep_values
+from optviz.study_figures import (
+    BASIN_MODES,
+    CLICK_GRID,
+    CLICK_SIDE,
+    LEVELS,
+    PARAM_NAMES,
+    SWEEP_MODES,
+    TEXT,
+    axis_coords,
+    basin_cell,
+    basin_figure,
+    basin_pick,
+    click_side,
+    colorscale_levels,
+    display_stride,
+    effective_mode,
+    fit_figure,
+    frame_name,
+    merge_hyperparams,
+    nearest_index,
+    nice_ticks,
+    quantise,
+    subsample,
+    sweep_cell,
+    sweep_figure,
+    sweep_pick,
+)
+from surfaces import SURFACES
+
+LIMIT = 300_000  # bytes of figure JSON (what st.plotly_chart sends)
+LABELS, COLORS = ["a", "b", "c"], ["red", "green", "blue"]
+
+
+def _maps(key="himmelblau", runs=(("sgd", 0.01), ("adam", 0.05)), n=21, steps=100):
+    surface = SURFACES[key]
+    return [basin_map(surface, OPTIMIZERS[k](lr=lr), resolution=n, steps=steps) for k, lr in runs]
+
+
+@pytest.fixture(scope="module")
+def himmelblau_maps():
+    # sgd lr 0.05 diverges from the corners, so every category occurs
+    return _maps(runs=(("sgd", 0.01), ("adam", 0.05), ("sgd", 0.05)), n=31, steps=150)
+
+
+@pytest.fixture(scope="module")
+def momentum_sweep():
+    surface = SURFACES["rosenbrock"]
+    return sweep(
+        surface,
+        "nesterov",
+        (("lr", 0.001),),
+        "lr",
+        sweep_values("lr", 12),
+        "dampening",
+        sweep_values("dampening", 9),
+        steps=200,
+    )
+
+
+def _heatmaps(fig):
+    return [t for t in fig.data if t.type == "heatmap"]
+
+
+def _click_traces(fig):
+    return [t for t in fig.data if t.meta and t.meta.get("role") == CLICK_GRID]
+
+
+# ---------------------------------------------------------------------------------------
+# strings
+
+
+def test_every_string_is_bilingual():
+    for table in (TEXT, PARAM_NAMES):
+        for key, entry in table.items():
+            assert set(entry) == {"en", "ja"}, key
+            assert entry["en"].strip() and entry["ja"].strip(), key
+            for ph in ("{s}", "{n}"):
+                assert (ph in entry["en"]) == (ph in entry["ja"]), key
+
+
+# ---------------------------------------------------------------------------------------
+# pure helpers
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    hs.lists(hs.floats(-50, 50), min_size=1, max_size=40),
+    hs.floats(-50, 0),
+    hs.floats(0.1, 50),
+)
+def test_quantise_levels_are_monotone_and_in_range(values, lo, width):
+    t = np.array(values)
+    special = t > 45
+    z = quantise(t, [special], lo, lo + width)
+    assert z.dtype == np.uint8
+    assert np.all(z[special] == 0)
+    rest = ~special
+    assert np.all((z[rest] >= 1) & (z[rest] <= LEVELS - 1))
+    order = np.argsort(t[rest], kind="stable")
+    assert np.all(np.diff(z[rest][order].astype(int)) >= 0)
+
+
+def test_quantise_nonfinite_without_mask_is_level_zero():
+    z = quantise(np.array([np.nan, 0.0, 1.0]), [], 0.0, 1.0)
+    assert z.tolist() == [0, 0, 255]
+
+
+def test_colorscale_levels_flat_specials_then_scale():
+    stops = colorscale_levels(["#000000", "#888888"])
+    positions = [p for p, _ in stops]
+    assert positions == sorted(positions) and positions[0] == 0 and positions[-1] == 1
+    assert stops[0][1] == stops[1][1] == "#000000"
+    assert stops[2][1] == stops[3][1] == "#888888"
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "log", "expected"),
+    [
+        (-3.2, 1.5, True, [-3.0, -2.0, -1.0, 0.0, 1.0]),
+        (0, 300, False, [0, 50, 100, 150, 200, 250, 300]),
+    ],
+)
+def test_nice_ticks(lo, hi, log, expected):
+    assert nice_ticks(lo, hi, log) == expected
+
+
+def test_subsample_and_click_side():
+    idx = subsample(201, 60)
+    assert idx[0] == 0 and idx[-1] == 200 and len(idx) <= 60 and np.all(np.diff(idx) > 0)
+    assert subsample(10, 60).tolist() == list(range(10))
+    assert click_side(1) <= CLICK_SIDE
+    assert click_side(4) < click_side(1)
+
+
+def test_display_stride_fits_budget():
+    assert display_stride(101, 4) == 1
+    assert display_stride(201, 4) == 1
+    s = display_stride(201, 8)
+    assert s > 1 and 8 * math.ceil(201 / s) ** 2 <= 165_000
+
+
+def test_nearest_index_linear_and_log():
+    values = np.geomspace(1e-5, 10, 13)
+    assert nearest_index(values, float(values[4]) * 1.2, log=True) == 4
+    assert nearest_index([0.0, 1.0, 2.0], 1.4) == 1
+    assert nearest_index(values, -1.0, log=True) == 0  # non-positive -> the smallest
+
+
+def test_merge_hyperparams_betas_steps_and_overrides():
+    kwargs, steps = merge_hyperparams("adam", (("lr", 0.1),), {"beta1": 0.5, "lr": 0.02})
+    assert dict(kwargs) == {"lr": 0.02, "betas": (0.5, 0.999)}
+    assert steps is None
+    kwargs, steps = merge_hyperparams(
+        "adam", (("betas", (0.8, 0.99)),), {"beta2": 0.9, "steps": 120}
+    )
+    assert dict(kwargs)["betas"] == (0.8, 0.9) and steps == 120
+    OPTIMIZERS["adam"](**dict(kwargs))  # accepted by the factory
+
+
+# ---------------------------------------------------------------------------------------
+# basin figure
+
+
+@pytest.mark.parametrize("mode", BASIN_MODES)
+def test_basin_figure_structure(himmelblau_maps, mode):
+    maps = himmelblau_maps
+    fig = basin_figure(maps, LABELS, COLORS, mode, "en", f_min=0.0)
+    heat = _heatmaps(fig)
+    assert len(heat) == len(maps)
+    assert {t.coloraxis for t in heat} == {"coloraxis"}  # one shared colour scale
+    assert [t.xaxis for t in heat] == ["x", "x2", "x3"]
+    for t in heat:
+        z = np.asarray(t.z)
+        assert z.dtype == np.uint8 and z.shape == (31, 31)
+        assert t.hoverinfo == "skip"
+    # shared ranges, linked zoom, equal aspect
+    assert fig.layout.xaxis2.matches == "x" and fig.layout.yaxis3.matches == "y"
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    assert tuple(fig.layout.xaxis.range) == tuple(fig.layout.xaxis3.range)
+    # subplot titles coloured with the run colours
+    assert [a.font.color for a in fig.layout.annotations] == ["red", "green", "blue"]
+    # minima marked in every subplot
+    marks = [t for t in fig.data if getattr(t, "mode", None) == "markers+text"]
+    assert len(marks) == 3 and all(len(t.x) == 4 for t in marks)
+    assert fig.layout.meta["mode"] == mode
+
+
+@pytest.mark.parametrize("mode", BASIN_MODES)
+def test_basin_click_grid_invisible_and_selectable(himmelblau_maps, mode):
+    fig = basin_figure(himmelblau_maps, LABELS, COLORS, mode, "ja", f_min=0.0)
+    grid = _click_traces(fig)
+    assert grid
+    for t in grid:
+        assert t.marker.opacity == 0
+        assert t.hoverinfo != "skip"  # "skip" would make the points unclickable
+        assert t.hovertemplate
+    per_subplot = {}
+    for t in grid:
+        per_subplot[t.meta["subplot"]] = per_subplot.get(t.meta["subplot"], 0) + len(t.x)
+    assert sorted(per_subplot) == [0, 1, 2]
+    assert all(v <= CLICK_SIDE**2 for v in per_subplot.values())
+
+
+def test_basin_minimum_mode_encodes_codes(himmelblau_maps):
+    fig = basin_figure(himmelblau_maps, LABELS, COLORS, "minimum", "en")
+    for t, m in zip(_heatmaps(fig), himmelblau_maps, strict=True):
+        np.testing.assert_array_equal(np.asarray(t.z).astype(int), m.minimum_index + 2)
+    bar = fig.layout.coloraxis.colorbar
+    assert list(bar.tickvals) == list(range(6))
+    assert bar.ticktext[0] == "diverged" and bar.ticktext[2].startswith("1: (3")
+    assert (himmelblau_maps[2].minimum_index == DIVERGED).any()  # the diverged colour is used
+
+
+def test_basin_loss_and_steps_modes_mark_specials(himmelblau_maps):
+    fig = basin_figure(himmelblau_maps, LABELS, COLORS, "final_loss", "en")
+    for t, m in zip(_heatmaps(fig), himmelblau_maps, strict=True):
+        z = np.asarray(t.z)
+        np.testing.assert_array_equal(z == 0, ~np.isfinite(m.final_loss))
+        finite = np.isfinite(m.final_loss)
+        order = np.argsort(m.final_loss[finite])
+        assert np.all(np.diff(z[finite][order].astype(int)) >= 0)
+    assert any(t.name == "diverged" for t in fig.data)  # legend entry
+    fig = basin_figure(himmelblau_maps, LABELS, COLORS, "steps", "en")
+    for t, m in zip(_heatmaps(fig), himmelblau_maps, strict=True):
+        z = np.asarray(t.z)
+        np.testing.assert_array_equal(z == 0, m.minimum_index == DIVERGED)
+        np.testing.assert_array_equal(z == 1, (m.steps_to_tol < 0) & (m.minimum_index != DIVERGED))
+        reached = m.steps_to_tol >= 0
+        assert np.all(z[reached] >= 2)
+
+
+def test_basin_click_maps_back_to_the_start_and_its_outcome(himmelblau_maps):
+    """Every click-grid point maps to a grid start whose outcome is what its hover says."""
+    m = himmelblau_maps[1]
+    fig = basin_figure(himmelblau_maps, LABELS, COLORS, "minimum", "en")
+    surface = SURFACES["himmelblau"]
+    checked = 0
+    for t in _click_traces(fig):
+        if t.meta["subplot"] != 1:
+            continue
+        for x, y in zip(t.x, t.y, strict=True):
+            point = {"x": float(x), "y": float(y)}  # float32 as the browser reports it
+            ix, iy = basin_cell(m.xs, m.ys, point)
+            start = basin_pick(m, point)
+            assert start == (float(m.xs[ix]), float(m.ys[iy]))
+            assert abs(start[0] - x) < 1e-5 and abs(start[1] - y) < 1e-5
+            code = m.minimum_index[iy, ix]
+            if code >= 0:
+                assert f"minimum {code + 1} " in t.hovertemplate
+            checked += 1
+    assert checked == 31 * 31 or checked >= 100
+    # and the picked start, run on its own, ends where the map says
+    point = {"x": float(m.xs[7]), "y": float(m.ys[23])}
+    start = basin_pick(m, point)
+    traj = run(surface, OPTIMIZERS["adam"](lr=0.05), start, 150)
+    end = traj.points[-1, 0]
+    code = m.minimum_index[23, 7]
+    assert code >= 0
+    assert np.argmin(np.linalg.norm(m.minima - end, axis=1)) == code
+
+
+def test_basin_pick_rejects_bad_points(himmelblau_maps):
+    with pytest.raises(ValueError):
+        basin_pick(himmelblau_maps[0], {"x": "a"})
+    with pytest.raises(ValueError):
+        basin_pick(himmelblau_maps[0], {})
+
+
+def test_no_minima_falls_back_to_final_loss():
+    maps = _maps("saddle", runs=(("sgd", 0.01),), n=11, steps=20)
+    assert effective_mode(maps, "minimum") == "final_loss"
+    fig = basin_figure(maps, ["a"], ["red"], "minimum", "en")
+    assert fig.layout.meta["mode"] == "final_loss"
+    assert not [t for t in fig.data if getattr(t, "mode", None) == "markers+text"]
+
+
+def test_basin_figure_rejects_mixed_grids_and_bad_mode():
+    a = _maps(runs=(("sgd", 0.01),), n=11, steps=5)
+    b = _maps(runs=(("sgd", 0.01),), n=13, steps=5)
+    with pytest.raises(ValueError):
+        basin_figure(a + b, ["a", "b"], ["red", "green"])
+    with pytest.raises(ValueError):
+        basin_figure(a, ["a"], ["red"], mode="colour")
+    with pytest.raises(ValueError):
+        basin_figure([], [], [])
+
+
+@pytest.mark.parametrize(("n", "runs"), [(201, 4), (201, 6), (151, 3), (101, 4)])
+@pytest.mark.parametrize("mode", BASIN_MODES)
+def test_basin_payload_bounded(n, runs, mode):
+    lrs = (0.001, 0.01, 0.02, 0.05, 0.003, 0.03)[:runs]
+    maps = _maps(runs=tuple(("sgd", lr) for lr in lrs), n=n, steps=40)
+    fig = basin_figure(maps, [f"r{i}" for i in range(runs)], ["red"] * runs, mode, "ja")
+    size = len(fig.to_json())
+    assert size < LIMIT, size
+    stride = fig.layout.meta["stride"]
+    assert np.asarray(_heatmaps(fig)[0].z).shape == (math.ceil(n / stride),) * 2
+    if stride > 1:
+        assert fig.layout.title.text
+
+
+# ---------------------------------------------------------------------------------------
+# sweep figure
+
+
+@pytest.mark.parametrize("mode", SWEEP_MODES)
+def test_sweep_figure_marks_divergence_invalid_and_best(momentum_sweep, mode):
+    sw = momentum_sweep
+    assert sw.diverged.any() and sw.invalid.any()
+    fig = sweep_figure(sw, mode, "en")
+    (heat,) = _heatmaps(fig)
+    z = np.asarray(heat.z)
+    np.testing.assert_array_equal(z == 0, sw.diverged)
+    np.testing.assert_array_equal(z == 1, sw.invalid & ~sw.diverged)
+    names = {t.name for t in fig.data}
+    assert {"diverged", "not allowed"} <= names
+    assert "diverged" in [a.text for a in fig.layout.annotations]
+    # log10 coordinates with decade ticks on the lr axis
+    np.testing.assert_allclose(heat.x, np.log10(sw.x_values), rtol=1e-6)
+    assert "1e-5" in fig.layout.xaxis.ticktext
+    # best cell starred where Sweep.best says
+    (star,) = [t for t in fig.data if t.meta and t.meta.get("role") == "best"]
+    best = sw.best()
+    pick = sweep_pick(sw, {"x": star.x[0], "y": star.y[0]})
+    assert pick == {"lr": best[0], "dampening": best[1]}
+    grid = _click_traces(fig)
+    assert grid and all(t.marker.opacity == 0 for t in grid)
+    assert sum(len(t.x) for t in grid) == sw.final_loss.size
+    assert len(fig.to_json()) < LIMIT
+
+
+def test_sweep_click_round_trip_every_cell(momentum_sweep):
+    sw = momentum_sweep
+    cx = axis_coords("lr", sw.x_values).astype(np.float32)
+    cy = axis_coords("dampening", sw.y_values).astype(np.float32)
+    for ix, x in enumerate(cx):
+        for iy, y in enumerate(cy):
+            point = {"x": float(x), "y": float(y)}
+            assert sweep_cell(sw, point) == (ix, iy)
+            assert sweep_pick(sw, point) == {
+                "lr": float(sw.x_values[ix]),
+                "dampening": float(sw.y_values[iy]),
+            }
+
+
+def test_sweep_steps_axis_pick_is_int():
+    sw = sweep(
+        SURFACES["bowl"], "sgd", (), "lr", sweep_values("lr", 6), "steps", [10, 20, 40], steps=40
+    )
+    pick = sweep_pick(sw, {"x": math.log10(float(sw.x_values[2])), "y": math.log10(20)})
+    assert pick == {"lr": float(sw.x_values[2]), "steps": 20}
+    assert isinstance(pick["steps"], int)
+    fig = sweep_figure(sw, "steps", "ja")
+    assert _heatmaps(fig) and _click_traces(fig)
+
+
+def test_sweep_all_diverged_has_no_star():
+    sw = sweep(
+        SURFACES["rosenbrock"], "sgd", (), "lr", [50.0, 100.0], "momentum", [0.0, 0.5], steps=50
+    )
+    assert sw.diverged.all()
+    fig = sweep_figure(sw, "final_loss", "en")
+    assert not [t for t in fig.data if t.meta and t.meta.get("role") == "best"]
+
+
+def test_sweep_figure_bad_mode(momentum_sweep):
+    with pytest.raises(ValueError):
+        sweep_figure(momentum_sweep, "minimum")
+
+
+# ---------------------------------------------------------------------------------------
+# fit figure
+
+
+@pytest.fixture(scope="module")
+def regression_runs():
+    surface = SURFACES["linear_regression"]
+    runs = [
+        run(surface, OPTIMIZERS[k](lr=lr), surface.start, 120)
+        for k, lr in (("sgd", 0.05), ("adam", 0.1))
+    ]
+    return surface, runs
+
+
+def test_fit_figure_frames_and_controls(regression_runs):
+    surface, runs = regression_runs
+    p = surface.params
+    lines = [t.points[:, 0, :] for t in runs]
+    steps = list(range(0, 121, 10))
+    fig = fit_figure(p["x"], p["y"], lines, ["SGD", "Adam"], ["red", "blue"], p["solution"], steps)
+    assert len(fig.data) == 4  # data, least squares, two runs
+    assert [f.name for f in fig.frames] == [frame_name(s) for s in steps]
+    ends = np.asarray(fig.data[1].x)
+    w_star, b_star = p["solution"]
+    np.testing.assert_allclose(fig.data[1].y, w_star * ends + b_star)
+    for frame, s in zip(fig.frames, steps, strict=True):
+        assert list(frame.traces) == [2, 3]
+        for trace, line in zip(frame.data, lines, strict=True):
+            w, b = line[s]
+            np.testing.assert_allclose(trace.y, w * ends + b)
+    (menu,) = fig.layout.updatemenus
+    assert [b.method for b in menu.buttons] == ["animate", "animate"]
+    (slider,) = fig.layout.sliders
+    assert [st.args[0][0] for st in slider.steps] == [frame_name(s) for s in steps]
+    assert slider.active == len(steps) - 1  # starts on the last frame, like the main view
+    np.testing.assert_allclose(fig.data[2].y, fig.frames[-1].data[0].y)
+    assert len(fig.to_json()) < 60_000
+
+
+def test_fit_figure_clips_steps_and_hides_diverged_lines():
+    x, y = np.array([0.0, 1.0, 2.0]), np.array([1.0, 2.0, 3.0])
+    line = np.array([[0.0, 0.0], [0.5, 0.5], [np.nan, np.nan]])
+    fig = fit_figure(x, y, [line], ["r"], ["red"], (1.0, 1.0), [0, 1, 2, 50], "ja")
+    assert np.isnan(np.asarray(fig.frames[-1].data[0].y)).all()
+    np.testing.assert_allclose(fig.frames[1].data[0].y, 0.5 * np.asarray(fig.data[1].x) + 0.5)
+    with pytest.raises(ValueError):
+        fit_figure(x, y, [line], ["r", "s"], ["red"], (1.0, 1.0), [0])
