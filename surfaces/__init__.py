@@ -16,14 +16,11 @@ from .classic import (
     SIX_HUMP_CAMEL,
     STYBLINSKI_TANG,
 )
+from .expression import FormulaError, from_expression
 from .multimodal import ACKLEY, RASTRIGIN
 from .param import Param
 from .quadratic import BOWL_PARAMS, MONKEY_SADDLE, SADDLE, make_bowl
 from .regression import LINEAR_REGRESSION_PARAMS, make_linear_regression
-
-# `from_expression` (typed formula -> Surface) lives in surfaces/expression.py, which
-# another developer is writing; re-export it here once that module exists:
-#     from .expression import from_expression
 
 SURFACES: dict[str, Surface] = {
     s.name: s
@@ -52,8 +49,10 @@ SURFACE_PARAMS: dict[str, tuple] = {
 __all__ = [
     "SURFACES",
     "SURFACE_PARAMS",
+    "FormulaError",
     "Param",
     "Surface",
+    "from_expression",
     "grid",
     "make_bowl",
     "make_linear_regression",
