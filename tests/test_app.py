@@ -1,0 +1,236 @@
+"""The page under ``streamlit.testing`` (no browser): renders, edits, bad input."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optviz_app.i18n import STRINGS, t
+from optviz_app.state import DEFAULT_RUNS, PageState, RunSpec
+from surfaces import SURFACES
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def fresh() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def k(at: AppTest, name: str) -> str:
+    return f"{at.session_state['gen']}:{name}"
+
+
+def state(at: AppTest) -> PageState:
+    return at.session_state["state"]
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [e.value for e in getattr(at, kind)]
+
+
+def charts(at: AppTest) -> int:
+    return len(at.get("plotly_chart"))
+
+
+def table(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "| " in m.value and "---" in m.value)
+
+
+@pytest.fixture()
+def at() -> AppTest:
+    return fresh()
+
+
+def test_default_page(at):
+    assert state(at).runs == DEFAULT_RUNS
+    assert charts(at) == 2  # map and loss curves
+    assert table(at).count("\n") == 1 + len(DEFAULT_RUNS)
+    assert not at.error
+
+
+@pytest.mark.parametrize("surface", list(SURFACES))
+def test_every_surface(at, surface):
+    at.selectbox(key=k(at, "surface")).set_value(surface).run()
+    assert not at.exception, at.exception
+    assert state(at).surface == surface
+    assert state(at).start_point() == tuple(map(float, SURFACES[surface].start))
+    assert charts(at) >= 1
+
+
+def test_surface_parameters(at):
+    at.selectbox(key=k(at, "surface")).set_value("bowl").run()
+    at.slider(key=k(at, "sp:condition")).set_value(50.0).run()
+    assert not at.exception
+    assert dict(state(at).surface_params)["condition"] == 50.0
+
+
+def test_add_remove_duplicate(at):
+    n = len(DEFAULT_RUNS)
+    at.button(key=k(at, "add")).click().run()
+    assert len(state(at).runs) == n + 1
+    at.button(key=k(at, "r0:dup")).click().run()
+    assert len(state(at).runs) == n + 2
+    assert state(at).runs[0] == state(at).runs[1]
+    at.button(key=k(at, "r1:rm")).click().run()
+    at.button(key=k(at, "r0:rm")).click().run()
+    assert len(state(at).runs) == n
+    assert not at.exception
+
+
+def test_hyperparameter_change_changes_results(at):
+    before = table(at)
+    at.number_input(key=k(at, "r0:lr")).set_value(0.002).run()
+    assert state(at).runs[0].lr == 0.002
+    assert table(at) != before
+    at.number_input(key=k(at, "r1:momentum")).set_value(0.5).run()
+    assert dict(state(at).runs[1].hyper)["momentum"] == 0.5
+    at.number_input(key=k(at, "steps")).set_value(50).run()
+    assert state(at).steps == 50
+
+
+def test_optimizer_switch_uses_its_own_signature(at):
+    at.selectbox(key=k(at, "r0:optimizer")).set_value("adam").run()
+    assert not at.exception
+    assert state(at).runs[0].optimizer == "adam"
+    at.number_input(key=k(at, "r0:betas:0")).set_value(0.8).run()
+    assert dict(state(at).runs[0].hyper)["betas"] == (0.8, 0.999)
+
+
+def test_schedule_and_noise(at):
+    at.selectbox(key=k(at, "r3:schedule")).set_value("cosine").run()
+    at.number_input(key=k(at, "r3:noise")).set_value(0.3).run()
+    assert not at.exception
+    spec = state(at).runs[3]
+    assert spec.schedule == "cosine" and spec.noise == 0.3
+
+
+@pytest.mark.parametrize("value", [10**308, -5, 0, 5001, -(10**308)])
+def test_bad_steps(at, value):
+    # the steps field holds integers (a browser cannot send NaN/inf there; those are
+    # covered on the state model below)
+    at.number_input(key=k(at, "steps")).set_value(value).run()
+    assert not at.exception
+    assert 1 <= state(at).steps <= 5000
+    assert at.warning, "a clamp or fallback must be stated"
+    assert len(state(at).runs) == len(DEFAULT_RUNS)  # other settings kept
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 1e308, -1e308, 50.0])
+def test_bad_start(at, value):
+    at.number_input(key=k(at, "x")).set_value(value).run()
+    assert not at.exception
+    x, y = state(at).start_point()
+    (x0, x1), _ = SURFACES["rosenbrock"].bounds
+    assert x0 <= x <= x1 and y == 2.0
+    if math.isfinite(value):
+        # Streamlit's number field turns NaN/±inf into a number before the script sees
+        # it; finite out-of-range values must be clamped with a stated notice
+        assert at.warning
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, (1, math.nan), "junk"])
+def test_bad_start_in_state(value):
+    start = value if isinstance(value, tuple) else (value, 1.0)
+    if value == "junk":
+        start = value
+    st, notices = PageState.from_dict({"surface": "rosenbrock", "start": start})
+    assert st.start == SURFACES["rosenbrock"].start and notices
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -1.0])
+def test_bad_lr_falls_back(at, value):
+    at.number_input(key=k(at, "r0:lr")).set_value(value).run()
+    assert not at.exception
+    assert math.isfinite(state(at).runs[0].lr) and state(at).runs[0].lr >= 0
+    assert at.warning or not math.isfinite(value)  # NaN/inf: see test_bad_start
+    assert charts(at) == 2
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -1.0, "fast", None])
+def test_bad_lr_in_state(value):
+    st, notices = PageState.from_dict({"runs": [{"optimizer": "adam", "lr": value}]})
+    assert st.runs[0].lr == 1e-3 and notices
+
+
+def test_lr_zero_is_explained(at):
+    at.number_input(key=k(at, "r0:lr")).set_value(0.0).run()
+    assert not at.exception
+    assert any("0" in m for m in texts(at, "info"))
+
+
+def test_huge_lr_diverges_honestly(at):
+    at.number_input(key=k(at, "r0:lr")).set_value(1e6).run()
+    assert not at.exception
+    assert "diverged" in table(at)
+    assert any("diverged" in w for w in texts(at, "warning"))
+
+
+def test_factory_error_is_shown_next_to_the_run(at):
+    at.selectbox(key=k(at, "r3:optimizer")).set_value("adam").run()
+    at.number_input(key=k(at, "r3:betas:0")).set_value(1.5).run()
+    assert not at.exception
+    assert any("beta" in e.lower() for e in texts(at, "error"))
+    assert charts(at) == 2 and table(at).count("\n") == 1 + len(DEFAULT_RUNS)
+    assert "ok" in table(at)  # the other runs are still computed
+
+
+def test_bad_eps_nan(at):
+    at.number_input(key=k(at, "r2:eps")).set_value(math.nan).run()
+    assert not at.exception
+    assert charts(at) == 2
+    spec, notices = RunSpec.from_dict({"optimizer": "rmsprop", "eps": math.nan})
+    assert spec.hyper == () and notices
+
+
+def test_every_run_removed(at):
+    for _ in range(len(DEFAULT_RUNS)):
+        at.button(key=k(at, "r0:rm")).click().run()
+    assert not at.exception
+    assert state(at).runs == ()
+    assert any(t("no_runs") == m for m in texts(at, "info"))
+    assert charts(at) == 1  # the surface alone
+    at.button(key=k(at, "add")).click().run()
+    assert len(state(at).runs) == 1
+
+
+def test_japanese(at):
+    at.radio(key=k(at, "lang")).set_value("ja").run()
+    assert not at.exception
+    assert state(at).lang == "ja"
+    assert any("結果" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 1e308, -5, 0, 2.5, "x"])
+def test_bad_steps_in_state(value):
+    st, notices = PageState.from_dict({"steps": value})
+    assert 1 <= st.steps <= 5000 and isinstance(st.steps, int) and notices
+
+
+def test_state_round_trip_and_fallbacks():
+    s = PageState(
+        surface="bowl",
+        surface_params=(("condition", 30.0),),
+        runs=(RunSpec.make("adam", 0.05, betas=(0.8, 0.99)), RunSpec("sgd", 0.01, noise=0.1)),
+        start=(1.0, -1.0),
+        steps=123,
+    )
+    again, notices = PageState.from_dict(s.to_dict())
+    assert again == s and notices == []
+    bad = s.to_dict() | {"steps": "many", "surface": "nope", "lang": "xx"}
+    bad["runs"] = [*bad["runs"], {"optimizer": "bogus"}, {"optimizer": "sgd", "lr": "fast"}]
+    st, notices = PageState.from_dict(bad)
+    assert st.surface == "rosenbrock" and st.steps == 300 and st.lang == "en"
+    assert [r.optimizer for r in st.runs] == ["adam", "sgd", "sgd"]
+    assert len(notices) >= 5
+    assert PageState.from_dict("junk")[0] == PageState()
+
+
+def test_both_languages_complete():
+    for key, entry in STRINGS.items():
+        assert entry.get("en") and entry.get("ja"), key

@@ -1,0 +1,229 @@
+"""Figure structure: traces, frames, payload, equal axes, log levels, divergence."""
+
+from __future__ import annotations
+
+import base64
+import math
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from optviz import OPTIMIZERS, run
+from optviz import figures as F
+from surfaces import SURFACES
+
+
+def make_paths(surface, specs, steps):
+    paths = []
+    for i, (key, lr) in enumerate(specs):
+        traj = run(surface, OPTIMIZERS[key](lr=lr), surface.start, steps)
+        paths.append(
+            F.Path(
+                f"{i} {key}",
+                F.color(i),
+                traj.points[:, 0],
+                traj.values[:, 0],
+                int(traj.diverged_at[0]),
+            )
+        )
+    return paths
+
+
+@pytest.fixture(scope="module")
+def rosen():
+    return SURFACES["rosenbrock"]
+
+
+@pytest.fixture(scope="module")
+def default_paths(rosen):
+    specs = [("sgd", 1e-3), ("momentum", 1e-3), ("rmsprop", 1e-2), ("adam", 0.1)]
+    return make_paths(rosen, specs, 300)
+
+
+def arr(v) -> np.ndarray:
+    """A trace array as NumPy (decodes plotly's base64 ``{"bdata", "dtype"}`` form)."""
+    if isinstance(v, dict) and "bdata" in v:
+        return np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+    return np.asarray(v if v is not None else [], dtype=float)
+
+
+def validated(fig: go.Figure) -> go.Figure:
+    """Re-build with plotly's validation on: every property must be valid."""
+    return go.Figure(fig.to_dict())
+
+
+def test_contour_figure_structure(rosen, default_paths):
+    data = F.map_data(rosen)
+    fig = validated(F.contour_figure(data, default_paths))
+    names = [t.name for t in fig.data]
+    assert names[0] == "levels" and "click" in names and "current" in names
+    where = F.map_traces(len(default_paths), fig)
+    for i, p in zip(where.paths, default_paths, strict=True):
+        assert fig.data[i].mode == "lines"  # lines only (DESIGN §7)
+        assert fig.data[i].line.color == p.color
+    current = fig.data[where.current]
+    assert len(arr(current.x)) == len(default_paths)
+    click = fig.data[names.index("click")]
+    assert click.marker.opacity == 0 and click.hoverinfo == "none"
+    assert len(fig.layout.images) == 1
+
+
+def test_equal_axes_fixed_to_bounds(rosen, default_paths):
+    fig = F.contour_figure(F.map_data(rosen), default_paths)
+    assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
+    assert tuple(fig.layout.xaxis.range) == rosen.bounds[0]
+    assert tuple(fig.layout.yaxis.range) == rosen.bounds[1]
+    assert fig.layout.xaxis.autorange is False and fig.layout.yaxis.autorange is False
+    assert fig.layout.uirevision
+
+
+def test_frames_bounded_and_touch_only_moving_traces(rosen, default_paths):
+    fig = F.contour_figure(F.map_data(rosen), default_paths, max_frames=50)
+    assert 2 <= len(fig.frames) <= 50
+    where = F.map_traces(len(default_paths), fig)
+    moving = {*where.paths, *where.trails, where.current}
+    for frame in fig.frames:
+        assert set(frame.traces) <= moving
+    steps = [int(s["label"]) for s in fig.layout.sliders[0].steps]
+    assert steps[0] == 0 and steps[-1] == 300 and steps == sorted(steps)
+    assert fig.layout.sliders[0].active == len(steps) - 1
+
+
+def test_every_step_is_a_frame_for_short_runs(rosen):
+    paths = make_paths(rosen, [("adam", 0.05)], 20)
+    fig = F.contour_figure(F.map_data(rosen), paths)
+    assert len(fig.frames) == 21
+
+
+def test_no_animation_when_off(rosen, default_paths):
+    fig = F.contour_figure(F.map_data(rosen), default_paths, animate=False)
+    assert not fig.frames and not fig.layout.sliders
+
+
+def test_payload_six_runs_5000_steps(rosen):
+    specs = [(k, lr) for k, lr in [("sgd", 1e-3), ("momentum", 1e-3), ("rmsprop", 1e-2)]]
+    specs += [("adam", 0.05), ("nadam", 0.02), ("lion", 1e-3)]
+    paths = make_paths(rosen, specs, 5000)
+    data = F.map_data(rosen)
+    size = len(F.contour_figure(data, paths).to_json())
+    size += len(F.loss_figure(paths, rosen.f_min).to_json())
+    assert size < 1_500_000, size
+
+
+def test_log_levels_where_the_surface_needs_them(rosen):
+    data = F.map_data(rosen)
+    assert (
+        data.levels.log
+        and "log" in F.colorbar_trace(data.levels, F.Style())["marker"]["colorbar"]["title"]["text"]
+    )
+    bowl = F.map_data(SURFACES["bowl"])
+    assert not bowl.levels.log
+    saddle = F.map_data(SURFACES["saddle"])  # no minimum: plain f
+    assert not saddle.levels.log
+
+
+def test_levels_transform_is_log_of_gap():
+    zs = np.array([[1.0, 10.0], [100.0, 1000.0]])
+    levels = F.choose_levels(zs, log=True, f_min=0.0)
+    assert np.allclose(levels.transform(zs), np.log10(zs + F.LOG_EPS))
+    assert levels.lo == pytest.approx(0.0) and levels.hi == pytest.approx(3.0)
+
+
+def test_raster_orientation_top_row_is_max_y():
+    bounds = ((0.0, 1.0), (0.0, 1.0))
+    _, _ys, zs = F.sample(lambda xy: xy[..., 1], bounds, 20)  # f = y
+    levels = F.choose_levels(zs, log=False, f_min=None)
+    img = F.raster_image(zs, levels, lines=False)
+    # higher y -> higher band -> darker (lower RGB sum); top row must be darkest
+    assert img[0].astype(int).sum() < img[-1].astype(int).sum()
+
+
+def test_png_bytes_is_a_png():
+    img = np.zeros((3, 4, 3), np.uint8)
+    png = F.png_bytes(img)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and b"IHDR" in png and png.endswith(b"IEND\xaeB`\x82")
+
+
+def test_diverged_path_ends_and_axes_stay(rosen):
+    paths = make_paths(rosen, [("sgd", 0.1), ("adam", 0.05)], 200)
+    assert paths[0].diverged_at > 0
+    assert np.isnan(paths[0].points[-1]).all()
+    fig = F.contour_figure(F.map_data(rosen), paths)
+    assert tuple(fig.layout.xaxis.range) == rosen.bounds[0]
+    where = F.map_traces(2, fig)
+    line = fig.data[where.paths[0]]
+    assert np.all(np.isfinite(arr(line.x)))  # the line simply ends
+    assert len(arr(line.x)) <= paths[0].diverged_at
+    assert fig.data[where.current].marker.symbol[0] == "x"
+    loss = F.loss_figure(paths, rosen.f_min)
+    assert any(t.marker.symbol == "x" for t in loss.data if t.mode == "markers")
+
+
+def test_display_indices_keep_zigzags_and_collapse_creep():
+    zig = np.stack([np.arange(200) * 0.01, np.where(np.arange(200) % 2, 1.0, -1.0)], -1)
+    assert len(F.display_indices(zig, span=4.0)) == 200
+    creep = np.stack([np.linspace(0, 1e-4, 1000), np.zeros(1000)], -1)
+    idx = F.display_indices(creep, span=4.0)
+    assert idx[0] == 0 and idx[-1] == 999 and len(idx) <= 3
+    nan_tail = np.vstack([zig[:10], np.full((5, 2), np.nan)])
+    assert F.display_indices(nan_tail, span=4.0)[-1] == 9
+
+
+def test_display_cap_respected():
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(-1, 1, (5001, 2))
+    assert len(F.display_indices(pts, span=2.0, cap=500)) <= 501
+
+
+def test_loss_curve_envelope_and_log(rosen, default_paths):
+    k, _y = F.loss_curve(np.r_[np.linspace(10, 1, 3000), [np.nan] * 5], f_min=0.0, cap=200)
+    assert k[0] == 0 and k[-1] == 2999 and len(k) <= 202
+    fig = validated(F.loss_figure(default_paths, rosen.f_min))
+    assert fig.layout.yaxis.type == "log"
+    fig = F.loss_figure(default_paths, None)
+    assert fig.layout.yaxis.type == "linear"
+
+
+def test_loss_values_are_gap_to_minimum():
+    vals = np.array([5.0, 3.0, 2.0])
+    k, y = F.loss_curve(vals, f_min=2.0)
+    assert y[0] == 3.0 and y[-1] == 1e-16 and list(k) == [0, 1, 2]
+
+
+def test_gradient_field_points_downhill():
+    bowl = SURFACES["bowl"]
+    origins, vectors = F.gradient_field(bowl.grad, bowl.bounds, n=9)
+    assert origins.shape == vectors.shape and origins.shape[1] == 2
+    # −∇f points downhill: f decreases along a small step
+    f0 = bowl.f(origins)
+    f1 = bowl.f(origins + 1e-3 * vectors)
+    assert np.all(f1 < f0)
+    tr = validated(F.contour_figure(F.map_data(bowl, field=True), []))
+    arrows = [t for t in tr.data if t.name == F.Labels().gradient]
+    assert len(arrows) == 1 and arrows[0].marker.symbol == "arrow"
+
+
+def test_arrows_trace_one_trace_with_heads_at_tips():
+    tr = F.arrows_trace(np.zeros((3, 2)), np.eye(3, 2), color="red", name="g", style=F.Style())
+    assert len(arr(tr["x"])) == 9 and math.isnan(arr(tr["x"])[2])
+    assert list(tr["marker"]["size"][:3]) == [0, F.Style().marker_size, 0]
+
+
+def test_surface3d_animated_and_valid(rosen, default_paths):
+    fig = validated(F.surface3d_figure(rosen, default_paths, max_frames=30))
+    assert fig.data[0].type == "surface"
+    assert 2 <= len(fig.frames) <= 30
+    assert all(f.traces == (len(fig.data) - 1,) for f in fig.frames)
+    assert fig.layout.scene.uirevision
+
+
+def test_presenter_style_is_larger():
+    big = F.Style.presenter()
+    assert big.font_size > F.Style().font_size and big.line_width > F.Style().line_width
+
+
+def test_empty_figure_without_paths(rosen):
+    fig = validated(F.contour_figure(F.map_data(rosen), [], starts=np.array([rosen.start])))
+    assert not fig.frames
+    assert "current" not in [t.name for t in fig.data]
