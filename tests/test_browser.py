@@ -1,0 +1,75 @@
+"""Real-browser tests: Playwright driving Debian's Chromium against the served app."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+MAP = ".js-plotly-plot"
+
+
+def open_page(browser, url):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    page.wait_for_selector(MAP, timeout=60_000)
+    page.wait_for_function(f"document.querySelectorAll('{MAP}').length >= 2", timeout=60_000)
+    page.wait_for_timeout(1000)
+    return page, errors
+
+
+def no_exception(page):
+    assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_page_loads_with_charts(browser, served_app, artifacts):
+    page, _ = open_page(browser, served_app)
+    assert page.locator(MAP).count() >= 2
+    assert page.locator(".js-plotly-plot .layer-above image, .js-plotly-plot image").count() >= 1
+    no_exception(page)
+    page.screenshot(path=str(artifacts / "browser_default.png"), full_page=True)
+    page.close()
+
+
+def test_click_on_map_moves_start(browser, served_app, artifacts):
+    page, _ = open_page(browser, served_app)
+    x_field = page.get_by_label("x₀")
+    before = (x_field.input_value(), page.get_by_label("y₀").input_value())
+    drag = page.locator(MAP).first.locator(".nsewdrag").first
+    box = drag.bounding_box()
+    page.mouse.click(box["x"] + 0.8 * box["width"], box["y"] + 0.75 * box["height"])
+    page.wait_for_function(
+        "v => document.querySelector('input[aria-label=\"x₀\"]').value !== v",
+        arg=before[0],
+        timeout=20_000,
+    )
+    page.wait_for_timeout(1500)
+    after = (x_field.input_value(), page.get_by_label("y₀").input_value())
+    assert after != before
+    assert float(after[0]) > 0.5 and float(after[1]) < 1.0  # lower right of Rosenbrock
+    no_exception(page)
+    page.screenshot(path=str(artifacts / "browser_click.png"), full_page=True)
+    page.close()
+
+
+def test_play_advances_animation(browser, served_app, artifacts):
+    page, _ = open_page(browser, served_app)
+    chart = page.locator(MAP).first
+    grip = chart.locator(".slider-grip-rect").first
+
+    def grip_x() -> float:
+        return grip.bounding_box()["x"]
+
+    at_rest = grip_x()  # the slider rests on the last frame (finished paths)
+    chart.locator(".updatemenu-button", has_text="Play").click()
+    page.wait_for_timeout(600)
+    early = grip_x()
+    page.screenshot(path=str(artifacts / "browser_play.png"), full_page=True)
+    page.wait_for_timeout(900)
+    later = grip_x()
+    assert early < at_rest  # play started from the first frame
+    assert later > early  # and it advances without a server round trip
+    no_exception(page)
+    page.close()
