@@ -331,7 +331,9 @@ def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str) -> None:
     """One run's expander: optimizer, lr (log slider + exact field), every other keyword of
     the factory's signature, schedule, noise, and duplicate/remove buttons."""
     errors = st.session_state.get("run_errors", {})
-    with sb.expander(run_title(spec, i, lang), expanded=bool(errors.get(i))):
+    with sb.expander(
+        run_title(spec, i, lang), expanded=bool(errors.get(i)), key=key(gen, f"r{i}:box")
+    ):
         if errors.get(i):
             st.error(t("run_error", lang, error=errors[i]))
         st.selectbox(
