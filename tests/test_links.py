@@ -1,0 +1,336 @@
+"""Shareable links (optviz_app.links): state -> query -> state is the identity; bad or
+unknown parameters give notices and never crash."""
+
+from __future__ import annotations
+
+import math
+import urllib.parse
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from optviz import OPTIMIZERS
+from optviz.presets import PRESETS
+from optviz_app.i18n import STRINGS
+from optviz_app.links import (
+    HIDEABLE,
+    Link,
+    Teach,
+    canonical_teach,
+    decode,
+    encode,
+    normalize_lang,
+    parse_value,
+    preset_link,
+)
+from optviz_app.state import (
+    FAIR_MODES,
+    FORMULA,
+    MAX_RUNS,
+    SCHEDULES,
+    PageState,
+    RunSpec,
+    View,
+    signature_defaults,
+)
+from surfaces import SURFACE_PARAMS, SURFACES
+
+FORMULAS = ["x^2 + 3*y^2 - x*y", "sin(x) * cos(y) + 0.1*(x^2 + y^2)", "(1 - x)^2 + 100*(y - x^2)^2"]
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+positive = st.floats(min_value=1e-12, max_value=1e6, allow_nan=False)
+
+
+@st.composite
+def run_specs(draw) -> RunSpec:
+    optimizer = draw(st.sampled_from(sorted(OPTIMIZERS)))
+    defaults = signature_defaults(optimizer)
+    kwargs = {}
+    for name, default in defaults.items():
+        if name == "lr" or not draw(st.booleans()):
+            continue
+        if isinstance(default, bool):
+            kwargs[name] = draw(st.booleans())
+        elif isinstance(default, tuple):
+            kwargs[name] = tuple(draw(finite) for _ in default)
+        else:
+            kwargs[name] = draw(finite)
+    schedule = draw(st.sampled_from(sorted(SCHEDULES)))
+    sparams = {}
+    for name, _, kind in SCHEDULES[schedule]:
+        if draw(st.booleans()):
+            sparams[name] = draw(st.integers(1, 10_000)) if kind == "int" else draw(finite)
+    noise = draw(st.sampled_from([0.0, 0.0, 0.1, 2.5]) | positive)
+    seed = draw(st.integers(0, 2**31)) if noise else 0
+    spec = RunSpec.make(
+        optimizer,
+        draw(st.sampled_from([0.0, 1e-3, 0.05, 1.0]) | positive),
+        **kwargs,
+        schedule=schedule,
+        schedule_params=tuple(sparams.items()),
+        noise=noise,
+        seed=seed,
+    )
+    return spec
+
+
+@st.composite
+def page_states(draw) -> PageState:
+    surface = draw(st.sampled_from([*sorted(SURFACES), FORMULA]))
+    formula = draw(st.sampled_from(FORMULAS))
+    x0 = draw(st.floats(-100, 100))
+    y0 = draw(st.floats(-100, 100))
+    bounds = ((x0, x0 + draw(st.floats(0.01, 50))), (y0, y0 + draw(st.floats(0.01, 50))))
+    params = []
+    for p in SURFACE_PARAMS.get(surface, (None, ()))[1]:
+        if draw(st.booleans()):
+            if p.kind == "int":
+                v = draw(st.integers(int(p.low), int(p.high)))
+            else:
+                v = draw(st.floats(p.low, p.high))
+            if v != p.default:
+                params.append((p.name, v))
+    start = None
+    if draw(st.booleans()):
+        (x0, x1), (y0, y1) = bounds if surface == FORMULA else SURFACES[surface].bounds
+        start = (draw(st.floats(x0, x1)), draw(st.floats(y0, y1)))
+    view = View(
+        show_3d=draw(st.booleans()),
+        show_loss=draw(st.booleans()),
+        show_field=draw(st.booleans()),
+        animate=draw(st.booleans()),
+        tol=draw(positive),
+        fair=draw(st.sampled_from(FAIR_MODES)),
+        fair_lr=draw(positive),
+    )
+    raw = PageState(
+        surface=surface,
+        surface_params=tuple(sorted(params)),
+        runs=tuple(draw(st.lists(run_specs(), max_size=MAX_RUNS))),
+        start=start,
+        steps=draw(st.integers(1, 5000)),
+        view=view,
+        lang=draw(st.sampled_from(["en", "ja"])),
+        formula=formula,
+        bounds=bounds,
+    )
+    # the canonical form of the state (what the page holds) is from_dict(to_dict(.))
+    state, notices = PageState.from_dict(raw.to_dict())
+    assert not notices
+    return state
+
+
+@st.composite
+def links(draw) -> Link:
+    state = draw(page_states())
+    step = draw(st.none() | st.integers(0, state.steps))
+    teach = Teach(
+        preset=draw(st.sampled_from(["", *(p.key for p in PRESETS)])),
+        step=step,
+        present=draw(st.booleans()),
+        hide=tuple(draw(st.lists(st.sampled_from(HIDEABLE), unique=True))),
+    )
+    return Link(state, canonical_teach(teach, state.steps))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(links())
+def test_round_trip_is_identity(link):
+    query = encode(link)
+    assert all(isinstance(k, str) and isinstance(v, str) for k, v in query.items())
+    back, notices = decode(query)
+    assert notices == []
+    assert back == link
+    # ... also through a real URL (percent-encoding, the browser's query string)
+    url_query = urllib.parse.parse_qs(urllib.parse.urlencode(query), keep_blank_values=True)
+    again, notices = decode(url_query)
+    assert notices == [] and again == link
+
+
+def test_readable_names():
+    state, _ = PageState.from_dict(
+        {
+            "surface": "rosenbrock",
+            "lang": "ja",
+            "steps": 300,
+            "start": [-1.5, 2],
+            "runs": [{"optimizer": "adam", "lr": 0.05, "betas": [0.8, 0.99]}],
+        }
+    )
+    q = encode(Link(state, Teach(step=12)))
+    assert q == {
+        "lang": "ja",
+        "surface": "rosenbrock",
+        "x": "-1.5",
+        "y": "2",
+        "steps": "300",
+        "r1": "adam",
+        "r1.lr": "0.05",
+        "r1.betas": "0.8,0.99",
+        "step": "12",
+    }
+
+
+def test_every_preset_link_round_trips_and_short_link_loads_it():
+    for preset in PRESETS:
+        link = preset_link(preset, "ja")
+        assert decode(encode(link)) == (link, [])
+        short, notices = decode({"preset": preset.key, "lang": "ja"})
+        assert notices == []
+        assert short.page == link.page and short.teach.preset == preset.key
+        assert len(short.page.runs) == len(preset.runs)
+
+
+def test_preset_with_explicit_settings_only_labels_them():
+    link, notices = decode({"preset": "saddle_escape", "surface": "bowl", "r1": "sgd"})
+    assert notices == []
+    assert link.page.surface == "bowl" and [r.optimizer for r in link.page.runs] == ["sgd"]
+    assert link.teach.preset == "saddle_escape"
+
+
+def keys(notices):
+    return [n.key for n in notices]
+
+
+def test_bad_values_fall_back_and_keep_the_rest():
+    link, notices = decode(
+        {
+            "surface": "nope",
+            "lang": "fr",
+            "steps": "-5",
+            "x": "nan",
+            "y": "1",
+            "r1": "adam",
+            "r1.lr": "abc",
+            "r1.betas": "0.9",
+            "r2": "warp",
+            "r3": "sgd",
+            "r3.lr": "0.2",
+            "step": "x",
+            "present": "maybe",
+            "hide": "surface,bogus",
+            "preset": "nope",
+        }
+    )
+    k = keys(notices)
+    for key in (
+        "notice.unknown_surface",
+        "notice.bad_lang",
+        "notice.steps_clamped",
+        "notice.bad_start",
+        "notice.bad_lr",
+        "notice.bad_hyper",
+        "notice.unknown_optimizer",
+        "notice.bad_step",
+        "notice.bad_present",
+        "notice.unknown_hide",
+        "notice.unknown_preset",
+    ):
+        assert key in k, key
+    s = link.page
+    assert s.surface == "rosenbrock" and s.lang == "en" and s.steps == 1
+    assert [r.optimizer for r in s.runs] == ["adam", "sgd"]
+    assert s.runs[1].lr == 0.2
+    assert link.teach.hide == ("surface",)
+
+
+def test_unknown_parameters_are_ignored_with_a_notice():
+    link, notices = decode(
+        {"surface": "bowl", "utm_source": "mail", "r1": "sgd", "r1.wings": "2", "r4.lr": "1"}
+    )
+    assert keys(notices) == ["notice.unknown_params"]
+    names = notices[0].kwargs()["names"]
+    assert "utm_source" in names and "r1.wings" in names and "r4.lr" in names
+    assert link.page.surface == "bowl" and len(link.page.runs) == 1
+
+
+def test_step_is_clamped_and_the_last_step_is_none():
+    link, notices = decode({"steps": "50", "step": "80"})
+    assert link.teach.step is None and keys(notices) == ["notice.step_clamped"]
+    link, notices = decode({"steps": "50", "step": "7"})
+    assert link.teach.step == 7 and notices == []
+
+
+def test_runs_zero_and_default_runs():
+    assert decode({"runs": "0"})[0].page.runs == ()
+    assert decode({})[0].page.runs == PageState().runs
+    assert decode({}) == (Link(), [])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.text(max_size=12), st.text(max_size=30), max_size=12))
+def test_decode_never_raises(query):
+    link, notices = decode(query)
+    assert isinstance(link, Link)
+    for n in notices:
+        assert n.key in STRINGS, n.key
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "surface",
+                "x",
+                "y",
+                "steps",
+                "r1",
+                "r1.lr",
+                "r1.betas",
+                "r1.schedule",
+                "step",
+                "r1.schedule.gamma",
+                "r2",
+                "r2.momentum",
+                "tol",
+                "loss",
+                "hide",
+                "present",
+                "surface.condition",
+                "preset",
+                "runs",
+                "r1.noise",
+                "r1.seed",
+                "lang",
+            ]
+        ),
+        st.sampled_from(
+            [
+                "",
+                "0",
+                "1",
+                "-1",
+                "nan",
+                "inf",
+                "1e400",
+                "adam",
+                "bowl",
+                "a,b",
+                "0.5,0.5",
+                "step",
+                "ja",
+                "3",
+                "-0",
+                "1e-9",
+                "sgd_zigzag",
+            ]
+        ),
+    )
+)
+def test_hostile_values_never_raise(query):
+    link, _ = decode(query)
+    s = link.page
+    assert 1 <= s.steps <= 5000
+    assert all(math.isfinite(r.lr) for r in s.runs)
+
+
+def test_parse_value_and_language_preference():
+    assert parse_value("3") == 3 and parse_value("0.5") == 0.5
+    assert parse_value("0.9,0.99") == [0.9, 0.99] and parse_value("adam") == "adam"
+    assert normalize_lang("ja-JP") == "ja" and normalize_lang("en-US") == "en"
+    assert normalize_lang(None, "ja,en-US;q=0.9") == "ja"
+    assert normalize_lang(None, "de-DE,ja;q=0.5") == "en"
+    assert normalize_lang(None, None) is None and normalize_lang("", "") is None
+    link, _ = decode({}, default_lang="ja")
+    assert link.page.lang == "ja"
+    assert decode({"lang": "en"}, default_lang="ja")[0].page.lang == "en"
