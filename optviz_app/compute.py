@@ -1,4 +1,5 @@
-"""Pure computations behind the page (no Streamlit): surfaces, runs, summaries.
+"""Pure computations behind the page: surfaces, runs, summaries (Streamlit only to cache
+typed-formula surfaces, :func:`formula_surface`).
 
 Every function takes plain hashable values (surface key, parameter tuples, a
 :class:`RunSpec`, a start tuple, a step count), so the page can wrap them in
@@ -11,18 +12,46 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import streamlit as st
 
 from optviz import OPTIMIZERS, Trajectory, run, schedules
-from surfaces import SURFACE_PARAMS, SURFACES
+from surfaces import SURFACE_PARAMS, SURFACES, FormulaError, Surface, from_expression
 
-from .state import Notice, RunSpec
+from .state import (
+    DEFAULT_BOUNDS,
+    DEFAULT_FORMULA,
+    FORMULA,
+    Notice,
+    RunSpec,
+    _formula_notice,
+)
 
 MAX_ABS = 1e6
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def formula_surface(text: str, bounds) -> Surface:
+    """``from_expression(text, bounds)``, cached on the text and the window (a Surface
+    pickles as its SymPy expressions); raises ``FormulaError`` like it (not cached)."""
+    return from_expression(text, tuple(tuple(float(v) for v in b) for b in bounds))
+
+
 def build_surface(key: str, params: tuple[tuple[str, float], ...] = ()):
     """``(Surface, notices)``: the registry surface, rebuilt with ``params`` if it has a
-    factory; a factory ValueError falls back to the registry default with a notice."""
+    factory; a factory ValueError falls back to the registry default with a notice.
+
+    ``key == "formula"``: ``params`` are ``(("bounds", ...), ("expression", text))``
+    (:meth:`PageState.surface_args`); built by :func:`formula_surface` (cached); a
+    refused formula falls back to the default formula with a ``formula.<code>`` notice.
+    """
+    if key == FORMULA:
+        p = dict(params)
+        bounds = p.get("bounds", DEFAULT_BOUNDS)
+        try:
+            return formula_surface(p.get("expression", DEFAULT_FORMULA), bounds), []
+        except FormulaError as error:
+            fallback = formula_surface(DEFAULT_FORMULA, DEFAULT_BOUNDS)
+            return fallback, [_formula_notice(error)]
     surface = SURFACES[key]
     if not params or key not in SURFACE_PARAMS:
         return surface, []

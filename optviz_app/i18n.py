@@ -243,3 +243,187 @@ def hyper_label(name: str, lang: str = "en") -> str:
     """Label of a hyperparameter control (``betas:0`` -> β₁)."""
     entry = HYPER_LABELS.get(name)
     return name if entry is None else entry.get(lang) or entry["en"]
+
+
+# ---------------------------------------------------------------------------------------
+# issue 6: typed formulas and the study sections (optviz_app.formula_ui, studies_ui)
+
+STRINGS.update(
+    {
+        "surface.formula": {"en": "✎ Custom formula", "ja": "✎ 数式を入力"},
+        "formula.label": {"en": "f(x, y) =", "ja": "f(x, y) ="},
+        "formula.help": {
+            "en": "Use x, y, numbers, + - * / ^ (power), brackets, pi, e and the functions "
+            "sin cos tan exp log sqrt abs sinh cosh tanh asin acos atan. Write every "
+            "product with * (2*x). Press Enter to plot.",
+            "ja": "x, y、数、+ - * / ^（累乗）、かっこ、pi, e と関数 sin cos tan exp log sqrt "
+            "abs sinh cosh tanh asin acos atan が使えます。掛け算は必ず * で書きます"
+            "（2*x）。Enter キーで描画します。",
+        },
+        "formula.examples": {"en": "Examples", "ja": "例"},
+        "formula.example_pick": {"en": "— pick an example —", "ja": "— 例を選ぶ —"},
+        "formula.window": {"en": "Plot window", "ja": "表示範囲"},
+        "formula.xmin": {"en": "x min", "ja": "x の最小"},
+        "formula.xmax": {"en": "x max", "ja": "x の最大"},
+        "formula.ymin": {"en": "y min", "ja": "y の最小"},
+        "formula.ymax": {"en": "y max", "ja": "y の最大"},
+        "formula.refused": {
+            "en": "This formula was not used — the previous surface stays. {problem}",
+            "ja": "この数式は使えませんでした。前の曲面のまま表示しています。{problem}",
+        },
+        "formula.window_refused": {
+            "en": "This plot window was not used — the previous one stays. {problem}",
+            "ja": "この表示範囲は使えませんでした。前の範囲のまま表示しています。{problem}",
+        },
+        "formula.at_column": {"en": " (at character {column})", "ja": "（{column} 文字目）"},
+        "formula.minimum": {
+            "en": "Estimated minimum on this window: f ≈ {f:.4g} at ({x:.4g}, {y:.4g}) (★).",
+            "ja": "この範囲での推定最小値：({x:.4g}, {y:.4g}) で f ≈ {f:.4g}（★）。",
+        },
+        "formula.no_minimum": {
+            "en": "No minimum was found inside this window (the surface may fall away "
+            "towards an edge).",
+            "ja": "この範囲の内側には最小点が見つかりませんでした（端に向かって"
+            "下がり続ける曲面かもしれません）。",
+        },
+        "formula.empty": {
+            "en": "The formula is empty: type something in x and y, like x^2 + 3*y^2.",
+            "ja": "数式が空です。x^2 + 3*y^2 のように x と y の式を入力してください。",
+        },
+        "formula.too_long": {
+            "en": "The formula is too long (at most 300 characters).",
+            "ja": "数式が長すぎます（300 文字まで）。",
+        },
+        "formula.syntax": {
+            "en": "“{detail}” cannot be read as a formula. Check the brackets, and write "
+            "every product with * (2*x, not 2x).",
+            "ja": "「{detail}」を数式として読めません。かっこの対応を確かめ、掛け算は"
+            "必ず * で書いてください（2x ではなく 2*x）。",
+        },
+        "formula.unknown_name": {
+            "en": "Unknown name “{detail}”. Only x, y, pi, e and functions such as sin, "
+            "cos, exp, log, sqrt can be used.",
+            "ja": "「{detail}」という名前は使えません。使えるのは x, y, pi, e と "
+            "sin, cos, exp, log, sqrt などの関数だけです。",
+        },
+        "formula.not_allowed": {
+            "en": "“{detail}” is not allowed in a formula. Use numbers, x, y, + - * / ^, "
+            "brackets and functions such as sin(x).",
+            "ja": "「{detail}」は数式に使えません。数、x, y、+ - * / ^、かっこ、"
+            "sin(x) のような関数だけが使えます。",
+        },
+        "formula.bad_call": {
+            "en": "“{detail}” cannot be used like this. A function takes exactly one value "
+            "in brackets, e.g. sin(x).",
+            "ja": "「{detail}」はこの形では使えません。関数には sin(x) のように、"
+            "かっこの中に値を 1 つだけ書きます。",
+        },
+        "formula.too_complex": {
+            "en": "The formula is too complex (too many pieces, nested too deeply, or its "
+            "derivative grows too large). Try a simpler one.",
+            "ja": "数式が複雑すぎます（要素が多すぎる・入れ子が深すぎる・微分が"
+            "大きくなりすぎる）。もっと簡単な式にしてください。",
+        },
+        "formula.exponent": {
+            "en": "The exponent “{detail}” is too large (at most 100).",
+            "ja": "指数「{detail}」が大きすぎます（100 まで）。",
+        },
+        "formula.number": {
+            "en": "The number “{detail}” is too large (at most 1,000,000) or not a real "
+            "number.",
+            "ja": "数「{detail}」が大きすぎるか、実数ではありません（1,000,000 まで）。",
+        },
+        "formula.constant": {
+            "en": "“{detail}” has no finite value (like 1/0, log(0) or sqrt(-1)).",
+            "ja": "「{detail}」は有限の値になりません（1/0、log(0)、sqrt(-1) など）。",
+        },
+        "formula.derivative": {
+            "en": "The exact derivative of “{detail}” cannot be formed; try writing it "
+            "another way.",
+            "ja": "「{detail}」の微分を正確に求められません。別の書き方を試してください。",
+        },
+        "formula.undefined": {
+            "en": "The formula has no finite value anywhere on the plot window; change "
+            "the formula or the window.",
+            "ja": "表示範囲のどこでも数式の値が有限になりません。数式か表示範囲を"
+            "変えてください。",
+        },
+        "formula.bounds": {
+            "en": "The plot window needs finite numbers with x min < x max and "
+            "y min < y max (each within ±1,000,000).",
+            "ja": "表示範囲は有限の数で、x の最小 < x の最大、y の最小 < y の最大 に"
+            "してください（それぞれ ±1,000,000 以内）。",
+        },
+        "formula.not_text": {
+            "en": "The formula must be text.",
+            "ja": "数式は文字列で指定してください。",
+        },
+        "studies.title": {"en": "Studies", "ja": "詳しく調べる"},
+        "studies.fit": {"en": "Fitting the data", "ja": "データへの当てはめ"},
+        "studies.basin": {"en": "Basin map", "ja": "引き込み領域"},
+        "studies.sweep": {"en": "Hyperparameter sweep", "ja": "ハイパーパラメータ探索"},
+        "studies.fair": {"en": "Fair comparison", "ja": "公平な比較"},
+        "studies.closed": {
+            "en": "Open a section to compute it (results are kept, so reopening is free).",
+            "ja": "項目を開くと計算します（結果は保存されるので、開き直しても"
+            "再計算しません）。",
+        },
+        "studies.sweep_run": {"en": "Run to sweep", "ja": "探索する実行"},
+        "studies.sweep_loaded": {
+            "en": "Run {i} now uses {values}.",
+            "ja": "実行 {i} に {values} を設定しました。",
+        },
+        "studies.start_loaded": {
+            "en": "Start moved to ({x:.4g}, {y:.4g}).",
+            "ja": "出発点を ({x:.4g}, {y:.4g}) に移しました。",
+        },
+        "fair.apply": {
+            "en": "Apply to the main view",
+            "ja": "メインの図に反映する",
+        },
+        "fair.apply_help": {
+            "en": "Off: every run uses the learning rate set in its own panel.",
+            "ja": "オフのときは、各実行のパネルで設定した学習率を使います。",
+        },
+        "fair.off_caption": {
+            "en": "The main view shows each run with its own learning rate.",
+            "ja": "メインの図は、各実行で設定した学習率で表示しています。",
+        },
+        "fair.lr_sweep": {"en": "best from sweep", "ja": "探索で最良"},
+        "fair.lr_shared": {"en": "shared", "ja": "共通"},
+    }
+)
+
+
+# ---------------------------------------------------------------------------------------
+# issue 5: links, presets, equations, step inspector, presenter mode, exports
+# (optviz_app.links, optviz_app.teaching, optviz_app.presenter)
+
+STRINGS.update(
+    {
+        "notice.unknown_params": {
+            "en": "Ignored unknown link parameters: {names}.",
+            "ja": "リンクの不明なパラメータを無視しました: {names}。",
+        },
+        "notice.unknown_preset": {
+            "en": "Unknown preset “{value}”; none is loaded.",
+            "ja": "不明なプリセット「{value}」のため、読み込みませんでした。",
+        },
+        "notice.bad_step": {
+            "en": "Step {value} is not a whole number ≥ 0; the last step is shown.",
+            "ja": "ステップ {value} は 0 以上の整数ではないため、最後のステップを表示します。",
+        },
+        "notice.step_clamped": {
+            "en": "Step {value} is beyond the last step; showing {to}.",
+            "ja": "ステップ {value} は最後のステップを超えているため、{to} を表示します。",
+        },
+        "notice.bad_present": {
+            "en": "present={value} is not 1 or 0; presenter mode is off.",
+            "ja": "present={value} は 1 でも 0 でもないため、プレゼンモードはオフです。",
+        },
+        "notice.unknown_hide": {
+            "en": "Cannot hide “{value}” (unknown control name).",
+            "ja": "「{value}」は不明な操作名のため、隠せません。",
+        },
+    }
+)

@@ -25,9 +25,18 @@ from optviz import OPTIMIZERS
 from optviz import figures as F
 from surfaces import SURFACE_PARAMS, SURFACES
 
+from . import formula_ui
 from .compute import RunResult, build_surface, compute_run, summarize
 from .i18n import hyper_label, optimizer_name, t
-from .state import MAX_RUNS, SCHEDULES, Notice, PageState, RunSpec, signature_defaults
+from .state import (
+    FORMULA,
+    MAX_RUNS,
+    SCHEDULES,
+    Notice,
+    PageState,
+    RunSpec,
+    signature_defaults,
+)
 
 SWATCHES = tuple(
     f":{c}[●]" for c in ("blue", "orange", "green", "red", "violet", "blue", "gray", "orange")
@@ -79,7 +88,8 @@ def _seed_widgets(state: PageState, gen: int) -> None:
     ss = st.session_state
     ss[key(gen, "lang")] = state.lang
     ss[key(gen, "surface")] = state.surface
-    surface, _ = build_surface(state.surface, state.surface_params)
+    surface, _ = build_surface(*state.surface_args())
+    formula_ui.seed(state, gen)
     for p in SURFACE_PARAMS.get(state.surface, (None, ()))[1]:
         value = dict(state.surface_params).get(p.name, p.default)
         ss[key(gen, f"sp:{p.name}")] = int(value) if p.kind == "int" else float(value)
@@ -135,6 +145,8 @@ def state_from_widgets(state: PageState, gen: int) -> dict:
         "steps": get("steps", state.steps),
         "start": [get("x", state.start_point()[0]), get("y", state.start_point()[1])],
         "view": {n: get(f"view:{n}", v) for n, v in state.view.to_dict().items()},
+        "formula": state.formula,  # the last good one (formula_ui.on_formula_change)
+        "bounds": state.bounds,
     }
     if surface in SURFACE_PARAMS:
         d["surface_params"] = {
@@ -278,12 +290,13 @@ def sidebar(state: PageState, gen: int) -> None:
     sb.header(t("surface", lang))
     sb.selectbox(
         t("surface", lang),
-        list(SURFACES),
-        format_func=lambda k: SURFACES[k].title_ja if lang == "ja" else SURFACES[k].title_en,
+        [*SURFACES, FORMULA],
+        format_func=lambda k: formula_ui.surface_label(k, lang),
         key=key(gen, "surface"),
         on_change=on_surface_change,
         label_visibility="collapsed",
     )
+    formula_ui.controls(sb, state, gen)
     for p in SURFACE_PARAMS.get(state.surface, (None, ()))[1]:
         label = p.label_ja if lang == "ja" else p.label_en
         if p.kind == "int":
@@ -505,7 +518,8 @@ def main() -> None:
     lang = state.lang
     sidebar(state, gen)
     # the sidebar may have changed widgets of this run only through callbacks (handled)
-    surface, surface_notices = build_surface(state.surface, state.surface_params)
+    skey, sparams = state.surface_args()  # a typed formula included (issue 6)
+    surface, surface_notices = build_surface(skey, sparams)
     notices = notices + surface_notices
     title = surface.title_ja if lang == "ja" else surface.title_en
     st.caption(t("subtitle", lang))
@@ -513,7 +527,7 @@ def main() -> None:
 
     start = state.start_point()
     results = [
-        (i, spec, cached_run(state.surface, state.surface_params, spec, start, state.steps))
+        (i, spec, cached_run(skey, sparams, spec, start, state.steps))
         for i, spec in enumerate(state.runs)
     ]
     errors = {i: r.error for i, spec, r in results if r.trajectory is None}
@@ -550,7 +564,7 @@ def main() -> None:
         st.markdown(f"#### {title}")
         if surface.formula_tex:
             st.caption(f"${surface.formula_tex}$")
-        data = cached_map(state.surface, state.surface_params, state.view.show_field)
+        data = cached_map(skey, sparams, state.view.show_field)
         fig = F.contour_figure(
             data,
             paths,
@@ -558,7 +572,7 @@ def main() -> None:
             labels=labels,
             starts=np.array([start]),
             animate=state.view.animate,
-            uirevision=f"map:{state.surface}:{state.surface_params}",
+            uirevision=f"map:{skey}:{sparams}",
         )
         st.plotly_chart(
             fig,

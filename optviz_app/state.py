@@ -23,6 +23,14 @@ from surfaces import SURFACE_PARAMS, SURFACES
 MAX_STEPS = 5000
 MAX_RUNS = 8
 DEFAULT_SURFACE = "rosenbrock"
+FORMULA = "formula"
+"""The surface key of a typed formula (``PageState.formula`` on ``PageState.bounds``)."""
+DEFAULT_FORMULA = "x^2 + 3*y^2 - x*y"
+DEFAULT_BOUNDS = ((-3.0, 3.0), (-3.0, 3.0))
+MAX_BOUND = 1e6
+FAIR_MODES = ("off", "same", "best")
+"""``View.fair``: each run's own lr / one shared lr (``View.fair_lr``) / each run's best
+lr from a sweep over the same step budget (``optviz_app.studies_ui``)."""
 LANGS = ("en", "ja")
 
 SCHEDULES: dict[str, tuple[tuple[str, float, str], ...]] = {
@@ -247,6 +255,8 @@ class View:
     show_field: bool = False
     animate: bool = True
     tol: float = 1e-2
+    fair: str = "off"
+    fair_lr: float = 0.01
 
     def to_dict(self) -> dict:
         return {
@@ -255,6 +265,8 @@ class View:
             "show_field": self.show_field,
             "animate": self.animate,
             "tol": self.tol,
+            "fair": self.fair,
+            "fair_lr": self.fair_lr,
         }
 
 
@@ -280,6 +292,8 @@ class PageState:
     steps: int = 300
     view: View = field(default_factory=View)
     lang: str = "en"
+    formula: str = DEFAULT_FORMULA
+    bounds: tuple[tuple[float, float], tuple[float, float]] = DEFAULT_BOUNDS
 
     # -- pure edits -----------------------------------------------------------------
     def add_run(self, spec: RunSpec | None = None) -> PageState:
@@ -303,7 +317,19 @@ class PageState:
         """The start actually used (the surface's default when ``start`` is None)."""
         if self.start is not None:
             return self.start
+        if self.surface == FORMULA:  # the typed formula's own start (cached build)
+            from .compute import build_surface
+
+            return tuple(float(v) for v in build_surface(*self.surface_args())[0].start)
         return tuple(float(v) for v in SURFACES[self.surface].start)
+
+    def surface_args(self) -> tuple[str, tuple]:
+        """``(surface_key, surface_params)`` for the builders (``compute.build_surface``,
+        the study sections); a typed formula is ``("formula", (("bounds", ...),
+        ("expression", text)))``."""
+        if self.surface == FORMULA:
+            return FORMULA, (("bounds", self.bounds), ("expression", self.formula))
+        return self.surface, self.surface_params
 
     # -- serialisation --------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -319,6 +345,10 @@ class PageState:
             d["surface_params"] = dict(self.surface_params)
         if self.start is not None:
             d["start"] = list(self.start)
+        if self.formula != DEFAULT_FORMULA:
+            d["formula"] = self.formula
+        if self.bounds != DEFAULT_BOUNDS:
+            d["bounds"] = [list(b) for b in self.bounds]
         return d
 
     @classmethod
@@ -329,7 +359,7 @@ class PageState:
             return cls(), [_notice("notice.bad_state")]
         base = cls()
         surface = d.get("surface", base.surface)
-        if surface not in SURFACES:
+        if surface not in SURFACES and surface != FORMULA:
             notices.append(_notice("notice.unknown_surface", value=str(surface)[:40]))
             surface = base.surface
         params, n = clean_surface_params(surface, d.get("surface_params", {}))
@@ -350,7 +380,11 @@ class PageState:
         notices += n
         start = None
         if d.get("start") is not None:
-            start, n = clean_start(d["start"], SURFACES[surface].bounds, SURFACES[surface].start)
+            _, bounds_, _ = clean_formula(d.get("formula"), d.get("bounds"))
+            box = bounds_ if surface == FORMULA else SURFACES[surface].bounds
+            centre = tuple((lo + hi) / 2 for lo, hi in box)
+            default = centre if surface == FORMULA else SURFACES[surface].start
+            start, n = clean_start(d["start"], box, default)
             notices += n
         view, n = clean_view(d.get("view", {}))
         notices += n
@@ -358,7 +392,9 @@ class PageState:
         if lang not in LANGS:
             notices.append(_notice("notice.bad_lang", value=str(lang)[:10]))
             lang = base.lang
-        state = cls(surface, params, tuple(runs), start, steps, view, lang)
+        formula, bounds, n = clean_formula(d.get("formula"), d.get("bounds"))
+        notices += n
+        state = cls(surface, params, tuple(runs), start, steps, view, lang, formula, bounds)
         return state, notices
 
 
@@ -438,6 +474,17 @@ def clean_view(raw) -> tuple[View, list[Notice]]:
             kw[name] = value
             if not ok:
                 notices.append(_notice("notice.bad_hyper", name=name, value=str(raw[name])[:20]))
+    if "fair" in raw:
+        if raw["fair"] in FAIR_MODES:
+            kw["fair"] = raw["fair"]
+        else:
+            notices.append(_notice("notice.bad_hyper", name="fair", value=str(raw["fair"])[:20]))
+    if "fair_lr" in raw:
+        lr = raw["fair_lr"]
+        if _finite(lr) and lr > 0:
+            kw["fair_lr"] = float(lr)
+        else:
+            notices.append(_notice("notice.bad_hyper", name="fair_lr", value=str(lr)[:20]))
     if "tol" in raw:
         tol = raw["tol"]
         if _finite(tol) and tol > 0:
@@ -445,3 +492,59 @@ def clean_view(raw) -> tuple[View, list[Notice]]:
         else:
             notices.append(_notice("notice.bad_hyper", name="tol", value=str(tol)[:20]))
     return replace(base, **kw), notices
+
+
+def clean_formula(raw_formula, raw_bounds) -> tuple[str, tuple, list[Notice]]:
+    """A typed formula and its plot window (issue 6): ``(formula, bounds, notices)``.
+
+    The formula is only parsed (``surfaces.expression.parse_formula``: AST allow-list,
+    nothing executed, about a millisecond); a refused one falls back to
+    :data:`DEFAULT_FORMULA` with a ``formula.<code>`` notice. Bounds must be
+    ``[[xmin, xmax], [ymin, ymax]]`` of finite numbers within ±:data:`MAX_BOUND`, min < max.
+    """
+    from surfaces.expression import FormulaError, parse_formula
+
+    notices: list[Notice] = []
+    formula = DEFAULT_FORMULA
+    if raw_formula is not None:
+        if not isinstance(raw_formula, str):
+            notices.append(_notice("formula.not_text", detail=str(raw_formula)[:40]))
+        else:
+            try:
+                parse_formula(raw_formula)
+                formula = raw_formula.strip()
+            except FormulaError as error:
+                notices.append(_formula_notice(error))
+    bounds = DEFAULT_BOUNDS
+    if raw_bounds is not None:
+        checked = check_bounds(raw_bounds)
+        if checked is None:
+            notices.append(_notice("formula.bounds", detail=str(raw_bounds)[:60]))
+        else:
+            bounds = checked
+    return formula, bounds, notices
+
+
+def check_bounds(raw) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """``((xmin, xmax), (ymin, ymax))`` as floats, or None if unusable."""
+    try:
+        (x0, x1), (y0, y1) = raw
+    except (TypeError, ValueError):
+        return None
+    values = (x0, x1, y0, y1)
+    if not all(_finite(v) and abs(v) <= MAX_BOUND for v in values):
+        return None
+    x0, x1, y0, y1 = (float(v) for v in values)
+    if not (x1 - x0 > 1e-9 and y1 - y0 > 1e-9):
+        return None
+    return ((x0, x1), (y0, y1))
+
+
+def _formula_notice(error) -> Notice:
+    """The notice of a refused formula: key ``formula.<code>``, the piece and its column."""
+    column = getattr(error, "column", None)
+    return _notice(
+        f"formula.{getattr(error, 'code', 'syntax')}",
+        detail=str(getattr(error, "detail", ""))[:40],
+        column=column if column is not None else "—",
+    )
