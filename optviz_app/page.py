@@ -25,7 +25,7 @@ from optviz import OPTIMIZERS
 from optviz import figures as F
 from surfaces import SURFACE_PARAMS, SURFACES
 
-from . import formula_ui
+from . import formula_ui, studies_ui
 from .compute import RunResult, build_surface, compute_run, summarize
 from .i18n import hyper_label, optimizer_name, t
 from .state import (
@@ -458,7 +458,7 @@ def fmt(v, digits: int = 4) -> str:
 
 
 def results_table(
-    rows: list[tuple[int, RunSpec, RunResult]], surface, tol: float, lang: str
+    rows: list[tuple[int, RunSpec, RunResult]], surface, tol: float, lang: str, notes=()
 ) -> str:
     """Markdown/HTML table: one row per run, coloured dot, final loss, gap, distance,
     first step within tolerance, divergence."""
@@ -474,7 +474,8 @@ def results_table(
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for i, spec, result in rows:
         dot = f'<span style="color:{F.color(i)};font-size:1.2em">●</span>'
-        name = f"{dot} {i + 1} · {optimizer_name(spec.optimizer)} (lr {spec.lr:g})"
+        note = notes[i] if i < len(notes) else ""  # fair comparison: where the lr came from
+        name = f"{dot} {i + 1} · {optimizer_name(spec.optimizer)} (lr {spec.lr:g}{note})"
         if result.trajectory is None:
             lines.append(
                 "| " + " | ".join([name, *["—"] * (len(head) - 2), t("status_error", lang)]) + " |"
@@ -526,9 +527,12 @@ def main() -> None:
     show_notices(notices, lang)
 
     start = state.start_point()
+    shown, lr_notes, fair_caption = studies_ui.shown_runs(state, start, lang)
+    if fair_caption:
+        st.info(fair_caption, icon="⚖️")
     results = [
         (i, spec, cached_run(skey, sparams, spec, start, state.steps))
-        for i, spec in enumerate(state.runs)
+        for i, spec in enumerate(shown)
     ]
     errors = {i: r.error for i, spec, r in results if r.trajectory is None}
     if errors != ss.get("run_errors", {}):
@@ -544,7 +548,7 @@ def main() -> None:
         st.info(t("no_runs", lang))
     paths = [
         F.Path(
-            name=f"{i + 1} · {optimizer_name(spec.optimizer)} (η {spec.lr:g})",
+            name=f"{i + 1} · {optimizer_name(spec.optimizer)} (η {spec.lr:g}{lr_notes[i]})",
             color=F.color(i),
             points=r.points,
             values=r.values,
@@ -584,6 +588,7 @@ def main() -> None:
             theme=None,
         )
     with right:
+        studies_ui.fit_view(state, surface, results, lang)  # linear_regression only
         if state.view.show_loss and paths:
             st.markdown(f"#### {t('loss_title', lang)}")
             st.plotly_chart(
@@ -594,7 +599,10 @@ def main() -> None:
             )
     st.markdown(f"#### {t('results', lang)}")
     if results:
-        st.markdown(results_table(results, surface, state.view.tol, lang), unsafe_allow_html=True)
+        st.markdown(
+            results_table(results, surface, state.view.tol, lang, lr_notes),
+            unsafe_allow_html=True,
+        )
     st.caption(t("results_help", lang, tol=f"{state.view.tol:g}"))
     if state.view.show_3d:
         st.markdown(f"#### {t('view3d', lang)}")
@@ -611,3 +619,4 @@ def main() -> None:
             config={"displaylogo": False},
             theme=None,
         )
+    studies_ui.sections(state, shown, start, lang)  # computed only when opened

@@ -244,11 +244,13 @@ def build_surface(surface_key: str, surface_params: tuple = ()):
     needs ``("expression", text)`` and optionally ``("bounds", ((x0, x1), (y0, y1)))``.
     """
     params = dict(surface_params)
-    if surface_key == "formula":
-        from surfaces.expression import from_expression
+    if surface_key == "formula":  # cached on the text and the window (issue 6)
+        from surfaces.expression import DEFAULT_BOUNDS
+
+        from .compute import formula_surface
 
         text = params.pop("expression", "")
-        return from_expression(text, **params)
+        return formula_surface(text, params.get("bounds", DEFAULT_BOUNDS))
     if surface_key in SURFACE_PARAMS and params:
         factory, _ = SURFACE_PARAMS[surface_key]
         return factory(**params)
@@ -651,6 +653,7 @@ def fair_section(
     lang: str,
     *,
     key: str = "fair",
+    on_change: Callable | None = None,
 ) -> FairChoice:
     """Switch between one shared learning rate and each optimizer's best learning rate.
 
@@ -658,6 +661,9 @@ def fair_section(
         runs: ``(label, optimizer_key, kwargs_pairs)`` per run (their ``lr`` is the
             default shared lr and the fallback when a sweep finds nothing).
         start, steps: the start and the step budget of the comparison.
+        on_change: called (no arguments) when the mode or the shared lr is changed; the
+            widgets' values are ``st.session_state[f"{key}_mode"]`` and ``[f"{key}_lr"]``
+            (seed those keys to start from other values).
 
     Returns:
         :class:`FairChoice`: ``lrs`` (one float per run), ``caption`` (shown here too; the
@@ -671,14 +677,17 @@ def fair_section(
         FAIR_MODES,
         format_func=lambda m: _t(f"fair_{m}", lang),
         key=f"{key}_mode",
+        on_change=on_change,
     )
     if mode == "same":
+        seeded = f"{key}_lr" in st.session_state
         lr = st.number_input(
             _t("shared_lr", lang),
             min_value=0.0,
-            value=own[0] if own else 0.01,
+            value=None if seeded else own[0] if own else 0.01,
             format="%g",
             key=f"{key}_lr",
+            on_change=on_change,
         )
         if not (_number(lr) and lr > 0):
             st.warning(_t("bad_lr", lang))

@@ -1,0 +1,266 @@
+"""The study sections wired into the page (issue 6): fitting view, basin map, sweep, fair
+comparison.
+
+* :func:`shown_runs` — the runs the main view draws: each run's own lr, or (fair
+  comparison, ``View.fair``) one shared lr or each optimizer's best lr from a sweep over
+  the same step budget (``studies._fair_cached``, the very cache the section fills).
+* :func:`fit_view` — the data-fitting view beside the map (``linear_regression`` only;
+  cheap: it reuses the main view's trajectories and frame steps).
+* :func:`sections` — the basin map, the sweep and the fair comparison, each in an
+  expander that tracks its state (``on_change="rerun"``): nothing is computed until it
+  is opened, and results are cached (``st.cache_data``) so reopening costs nothing.
+
+Picks come back through callbacks (run before the script): a basin cell writes the
+page's start widgets ``f"{gen}:x"``/``f"{gen}:y"`` (as a click on the map does); a sweep
+cell or "use best" edits the run through ``page._restructure`` with ``RunSpec.make`` and
+``merge_hyperparams``; the fair-comparison controls write ``f"{gen}:view:fair"`` and
+``f"{gen}:view:fair_lr"``, which ``page.state_from_widgets`` reads into ``View``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from optviz import figures as F
+
+from . import studies
+from .i18n import optimizer_name, t
+from .state import PageState, RunSpec
+
+FIT_SURFACE = "linear_regression"
+
+
+def _k(gen: int, name: str) -> str:
+    return f"{gen}:{name}"
+
+
+def run_label(i: int, spec: RunSpec) -> str:
+    return f"{i + 1} · {optimizer_name(spec.optimizer)}"
+
+
+def kwargs_pairs(spec: RunSpec, lr: float | None = None) -> tuple:
+    """The optimizer's keyword pairs (lr included) that the study functions take."""
+    return tuple(sorted({"lr": spec.lr if lr is None else lr, **dict(spec.hyper)}.items()))
+
+
+# ---------------------------------------------------------------------------------------
+# fair comparison in the main view
+
+
+def shown_runs(state: PageState, start, lang: str):
+    """``(specs, notes, caption)``: the specs the main view runs, a note per run for its
+    lr label (``""``, ``" · shared"``, ``" · best from sweep"``) and the sentence saying
+    which comparison is shown (None when each run keeps its own lr)."""
+    mode = state.view.fair
+    runs = state.runs
+    if mode == "off" or not runs:
+        return runs, ("",) * len(runs), None
+    if mode == "same":
+        lr = state.view.fair_lr
+        note = " · " + t("fair.lr_shared", lang)
+        caption = studies._t("caption_same", lang, lr=lr)
+        return tuple(replace(s, lr=lr) for s in runs), (note,) * len(runs), caption
+    skey, sparams = state.surface_args()
+    pairs = tuple((s.optimizer, kwargs_pairs(s)) for s in runs)
+    try:
+        with st.spinner(studies._t("computing", lang)):
+            best = studies._fair_cached(skey, sparams, pairs, tuple(start), state.steps)
+    except (ValueError, KeyError, TypeError):
+        return runs, ("",) * len(runs), None
+    specs, notes, parts = [], [], []
+    for i, (spec, lr) in enumerate(zip(runs, best, strict=True)):
+        if lr is None:
+            specs.append(spec)
+            notes.append("")
+            parts.append(studies._t("caption_none", lang, label=run_label(i, spec), lr=spec.lr))
+        else:
+            specs.append(replace(spec, lr=float(f"{lr:.3g}")))  # the lr shown is the lr used
+            notes.append(" · " + t("fair.lr_sweep", lang))
+            parts.append(f"{run_label(i, spec)} {lr:.3g}")
+    grid = studies.lr_grid(studies.FAIR_LRS)
+    caption = studies._t(
+        "caption_best",
+        lang,
+        n=studies.FAIR_LRS,
+        lo=float(grid[0]),
+        hi=float(grid[-1]),
+        steps=int(state.steps),
+        x=float(start[0]),
+        y=float(start[1]),
+        list=", ".join(parts) if lang == "en" else "、".join(parts),
+    )
+    return tuple(specs), tuple(notes), caption
+
+
+# ---------------------------------------------------------------------------------------
+# data-fitting view
+
+
+def fit_view(state: PageState, surface, results, lang: str) -> None:
+    """The data points and each run's line at the current step (``linear_regression``).
+
+    ``results``: the main view's ``(i, spec, RunResult)``; the frames are the map's
+    (``figures.frame_steps(steps)``), named alike (``"k12"``).
+    """
+    if state.surface != FIT_SURFACE:
+        return
+    ok = [(i, spec, r) for i, spec, r in results if r.trajectory is not None]
+    studies.fit_section(
+        surface,
+        [r.points for _, _, r in ok],
+        [run_label(i, spec) for i, spec, _ in ok],
+        [F.color(i) for i, _, _ in ok],
+        [int(k) for k in F.frame_steps(state.steps)],
+        lang,
+        key="fit",
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# callbacks
+
+
+def on_basin_pick(x: float, y: float) -> None:
+    """A basin-map cell: that start into the page's start fields (like a map click)."""
+    ss = st.session_state
+    gen = ss["gen"]
+    ss[_k(gen, "x")], ss[_k(gen, "y")] = round(float(x), 4), round(float(y), 4)
+
+
+def on_sweep_pick(values: dict) -> None:
+    """A sweep cell or "use best": those values into the swept run (and the steps)."""
+    from . import page  # the page imports this module
+
+    ss = st.session_state
+    i = int(ss.get("sweep_run", 0) or 0)
+
+    def edit(s: PageState) -> PageState:
+        if not 0 <= i < len(s.runs):
+            return s
+        spec = s.runs[i]
+        merged, steps = studies.merge_hyperparams(spec.optimizer, kwargs_pairs(spec), dict(values))
+        kw = dict(merged)
+        lr = kw.pop("lr", spec.lr)
+        try:
+            new = RunSpec.make(
+                spec.optimizer,
+                float(lr),
+                **kw,
+                schedule=spec.schedule,
+                schedule_params=spec.schedule_params,
+                noise=spec.noise,
+                seed=spec.seed,
+            )
+        except (ValueError, TypeError):
+            return s
+        s = s.with_run(i, new)
+        return replace(s, steps=int(steps)) if steps else s
+
+    page._restructure(edit)
+
+
+def on_fair_change() -> None:
+    """The fair-comparison controls -> ``View.fair``/``fair_lr`` (read by the page)."""
+    ss = st.session_state
+    gen = ss["gen"]
+    on = bool(ss.get(_k(gen, "fair_on"), False))
+    mode = ss.get(_k(gen, "fair_mode"), "same")
+    ss[_k(gen, "view:fair")] = mode if on and mode in ("same", "best") else "off"
+    lr = ss.get(_k(gen, "fair_lr"))
+    if isinstance(lr, int | float) and lr > 0:
+        ss[_k(gen, "view:fair_lr")] = float(lr)
+
+
+# ---------------------------------------------------------------------------------------
+# the sections
+
+
+def sections(state: PageState, shown, start, lang: str) -> None:
+    """Basin map, sweep and fair comparison, each computed only while its expander is open.
+
+    ``shown``: the specs the main view runs (:func:`shown_runs`).
+    """
+    gen = st.session_state["gen"]
+    skey, sparams = state.surface_args()
+    st.markdown(f"#### {t('studies.title', lang)}")
+    st.caption(t("studies.closed", lang))
+
+    box = st.expander(
+        t("studies.basin", lang), icon=":material/grid_on:", key="open_basin", on_change="rerun"
+    )
+    if box.open:
+        with box:
+            runs = tuple(
+                (run_label(i, s), s.optimizer, kwargs_pairs(s), F.color(i))
+                for i, s in enumerate(shown)
+            )
+            studies.basin_section(
+                skey, sparams, runs, state.steps, lang, key="basin", on_pick=on_basin_pick
+            )
+
+    box = st.expander(
+        t("studies.sweep", lang), icon=":material/tune:", key="open_sweep", on_change="rerun"
+    )
+    if box.open:
+        with box:
+            if not state.runs:
+                st.info(studies._t("no_runs", lang))
+            else:
+                if st.session_state.get("sweep_run", 0) >= len(state.runs):
+                    st.session_state["sweep_run"] = 0
+                i = st.selectbox(
+                    t("studies.sweep_run", lang),
+                    range(len(state.runs)),
+                    format_func=lambda j: run_label(j, state.runs[j]),
+                    key="sweep_run",
+                )
+                spec = state.runs[i]
+                studies.sweep_section(
+                    skey,
+                    sparams,
+                    (run_label(i, spec), spec.optimizer, kwargs_pairs(spec)),
+                    tuple(start),
+                    state.steps,
+                    lang,
+                    key="sweep",
+                    on_pick=on_sweep_pick,
+                )
+
+    box = st.expander(
+        t("studies.fair", lang), icon=":material/balance:", key="open_fair", on_change="rerun"
+    )
+    if box.open:
+        with box:
+            _fair(state, gen, skey, sparams, start, lang)
+
+
+def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:
+    ss = st.session_state
+    view = state.view
+    if _k(gen, "fair_on") not in ss:
+        ss[_k(gen, "fair_on")] = view.fair != "off"
+    if _k(gen, "fair_mode") not in ss:
+        ss[_k(gen, "fair_mode")] = view.fair if view.fair != "off" else "same"
+    if _k(gen, "fair_lr") not in ss:
+        ss[_k(gen, "fair_lr")] = float(view.fair_lr)
+    st.toggle(
+        t("fair.apply", lang),
+        key=_k(gen, "fair_on"),
+        on_change=on_fair_change,
+        help=t("fair.apply_help", lang),
+    )
+    runs = tuple((run_label(i, s), s.optimizer, kwargs_pairs(s)) for i, s in enumerate(state.runs))
+    studies.fair_section(
+        skey,
+        sparams,
+        runs,
+        tuple(start),
+        state.steps,
+        lang,
+        key=_k(gen, "fair"),
+        on_change=on_fair_change,
+    )
+    if view.fair == "off":
+        st.caption(t("fair.off_caption", lang))
