@@ -427,3 +427,122 @@ STRINGS.update(
         },
     }
 )
+
+STRINGS.update(
+    {
+        "preset": {"en": "Lecture preset", "ja": "授業用プリセット"},
+        "preset_none": {"en": "— none (free exploration) —", "ja": "— なし（自由に試す）—"},
+        "preset_help": {
+            "en": "One click loads a prepared scenario with an explanation of what to watch.",
+            "ja": "用意されたシナリオを 1 クリックで読み込み、見どころの説明を表示します。",
+        },
+        "preset_reload": {"en": "Back to the preset", "ja": "プリセットに戻す"},
+        "present": {"en": "Presenter mode", "ja": "プレゼンモード"},
+        "present_help": {
+            "en": "Large text and thick lines for a lecture hall; the sidebar starts collapsed "
+            "when the link has present=1.",
+            "ja": "講義室の後ろからでも読める大きな文字と太い線にします。リンクに present=1 が"
+            "あるとサイドバーは閉じた状態で開きます。",
+        },
+        "share": {"en": "Share link", "ja": "共有リンク"},
+        "share_help": {
+            "en": "This link reproduces exactly this view (every setting and the step). "
+            "Copy it with the button at the right.",
+            "ja": "このリンクを開くと、いまの表示（すべての設定とステップ）がそのまま再現されます。"
+            "右のボタンでコピーできます。",
+        },
+        "show_hidden": {"en": "Show hidden controls", "ja": "隠れている操作を表示"},
+        "inspect_step": {"en": "Inspect step k", "ja": "調べるステップ k"},
+        "inspect_step_help": {
+            "en": "The map opens on this step (press ▶ to continue from it); the arrows and "
+            "the step inspector below show what each optimizer did here.",
+            "ja": "地図はこのステップから始まります（▶ でここから再生）。矢印と下のステップ検査で、"
+            "各手法がここで何をしたかを示します。",
+        },
+        "arrow_grad": {"en": "−g_k (scaled)", "ja": "−g_k（拡大縮小）"},
+        "arrow_step": {"en": "Δθ_k", "ja": "Δθ_k"},
+        "arrows_caption": {
+            "en": "At step k = {k}: dotted arrow −g_k (the negative gradient, drawn ×{scale}); "
+            "solid arrow Δθ_k = θ_(k+1) − θ_k (the actual step, true length).",
+            "ja": "ステップ k = {k}：点線の矢印は −g_k（勾配の逆向き、×{scale} で表示）、"
+            "実線の矢印は Δθ_k = θ_(k+1) − θ_k（実際の移動、実寸）。",
+        },
+        "equations": {"en": "Update rules", "ja": "更新式"},
+        "notes": {
+            "en": "Where textbooks, Keras and PyTorch differ",
+            "ja": "教科書・Keras・PyTorch の違い",
+        },
+        "inspector": {"en": "Step inspector (k = {k})", "ja": "ステップ検査（k = {k}）"},
+        "insp_symbol": {"en": "symbol", "ja": "記号"},
+        "insp_quantity": {"en": "quantity", "ja": "量"},
+        "insp_diverged": {
+            "en": "This run diverged at step {k}: no values from there on.",
+            "ja": "この実行はステップ {k} で発散したため、そこから先の値はありません。",
+        },
+        "insp_last": {
+            "en": "k is the last step: there is no next update.",
+            "ja": "k は最後のステップなので、次の更新はありません。",
+        },
+        "insp_noisy": {
+            "en": "g_k includes the gradient noise; ∇f(θ_k) is the noise-free gradient.",
+            "ja": "g_k には勾配ノイズが含まれます。∇f(θ_k) はノイズのない勾配です。",
+        },
+        "insp_help": {
+            "en": "θ_k is the point after k steps, g_k the gradient the optimizer saw there; "
+            "update t = k + 1 reads the state after k steps and moves θ_k by Δθ. "
+            "Effective lr = −Δθ/g per coordinate (the plain-SGD rate that would make the "
+            "same move; negative where momentum carried the point uphill).",
+            "ja": "θ_k は k ステップ後の点、g_k はそこで手法が見た勾配です。更新 t = k + 1 は "
+            "k ステップ後の状態を読み、θ_k を Δθ だけ動かします。実効学習率 = 座標ごとの "
+            "−Δθ/g（同じ移動をする素の SGD の学習率。慣性で坂を上った座標では負）。",
+        },
+        "insp.new": {"en": "new {name}", "ja": "更新後の {name}"},
+        "insp:∇f (no noise)": {"en": "∇f (no noise)", "ja": "∇f（ノイズなし）"},
+        "insp:effective lr": {"en": "effective lr", "ja": "実効学習率"},
+        "insp:adaptive lr": {"en": "adaptive lr", "ja": "適応的な学習率"},
+        "insp:g (after maximize / weight decay)": {
+            "en": "g (after maximize / weight decay)",
+            "ja": "g（最大化・重み減衰の後）",
+        },
+        "insp:m̂ (bias-corrected m)": {
+            "en": "m̂ (bias-corrected m)",
+            "ja": "m̂（バイアス補正した m）",
+        },
+        "insp:v̂ (bias-corrected v)": {
+            "en": "v̂ (bias-corrected v)",
+            "ja": "v̂（バイアス補正した v）",
+        },
+        "insp:a (denominator)": {"en": "a (denominator)", "ja": "a（分母）"},
+        "insp:η̃ (decayed lr)": {"en": "η̃ (decayed lr)", "ja": "η̃（減衰後の学習率）"},
+        "insp:Δ (AdaDelta step)": {"en": "Δ (AdaDelta step)", "ja": "Δ（AdaDelta の歩幅）"},
+        "insp:c (interpolated momentum)": {
+            "en": "c (interpolated momentum)",
+            "ja": "c（補間したモメンタム）",
+        },
+        "insp:r (rectification)": {"en": "r (rectification)", "ja": "r（補正係数）"},
+        "exports": {"en": "Export", "ja": "エクスポート"},
+        "export_csv": {"en": "Trajectories (CSV)", "ja": "軌跡（CSV）"},
+        "export_json": {"en": "Trajectories (JSON)", "ja": "軌跡（JSON）"},
+        "export_html": {"en": "Interactive map (HTML)", "ja": "操作できる地図（HTML）"},
+        "export_png": {"en": "Make PNG", "ja": "PNG を作成"},
+        "export_svg": {"en": "Make SVG", "ja": "SVG を作成"},
+        "export_gif": {"en": "Make animated GIF", "ja": "GIF アニメを作成"},
+        "export_making": {"en": "Making the file…", "ja": "ファイルを作成しています…"},
+        "export_failed": {
+            "en": "The file could not be made: {error}",
+            "ja": "ファイルを作成できませんでした: {error}",
+        },
+        "download": {"en": "Download {name}", "ja": "{name} をダウンロード"},
+        "export_torch": {"en": "Copy as PyTorch code", "ja": "PyTorch のコードとしてコピー"},
+        "export_torch_help": {
+            "en": "A runnable torch.optim script with the same surface, start, steps and "
+            "hyperparameters; its printed final points match this page.",
+            "ja": "同じ曲面・出発点・ステップ数・ハイパーパラメータで torch.optim を使う実行可能な"
+            "スクリプトです。表示される最終点はこのページと一致します。",
+        },
+        "export_torch_failed": {
+            "en": "No PyTorch version of this view: {error}",
+            "ja": "この表示の PyTorch 版は作れません: {error}",
+        },
+    }
+)

@@ -49,7 +49,6 @@ HIDEABLE = (
     "share",
     "inspector",
     "equations",
-    "results",
     "exports",
 )
 """Control groups a link can hide with ``hide=a,b`` (like TensorFlow Playground's _hide)."""

@@ -25,7 +25,7 @@ from optviz import OPTIMIZERS
 from optviz import figures as F
 from surfaces import SURFACE_PARAMS, SURFACES
 
-from . import formula_ui, studies_ui
+from . import formula_ui, presenter, studies_ui, teaching
 from .compute import RunResult, build_surface, compute_run, summarize
 from .i18n import hyper_label, optimizer_name, t
 from .state import (
@@ -280,57 +280,70 @@ def sidebar(state: PageState, gen: int) -> None:
     lang = state.lang
     sb = st.sidebar
     sb.title(t("title", lang))
-    sb.radio(
-        t("lang", lang),
-        ("en", "ja"),
-        format_func=lambda v: {"en": "English", "ja": "日本語"}[v],
-        key=key(gen, "lang"),
-        horizontal=True,
-    )
-    sb.header(t("surface", lang))
-    sb.selectbox(
-        t("surface", lang),
-        [*SURFACES, FORMULA],
-        format_func=lambda k: formula_ui.surface_label(k, lang),
-        key=key(gen, "surface"),
-        on_change=on_surface_change,
-        label_visibility="collapsed",
-    )
-    formula_ui.controls(sb, state, gen)
-    for p in SURFACE_PARAMS.get(state.surface, (None, ()))[1]:
-        label = p.label_ja if lang == "ja" else p.label_en
-        if p.kind == "int":
-            sb.number_input(label, step=int(p.step), key=key(gen, f"sp:{p.name}"))
-        else:
-            sb.slider(
-                label, float(p.low), float(p.high), step=float(p.step), key=key(gen, f"sp:{p.name}")
-            )
-    sb.subheader(t("start", lang))
-    c1, c2 = sb.columns(2)
-    c1.number_input("x₀", step=0.1, format="%.4g", key=key(gen, "x"))
-    c2.number_input("y₀", step=0.1, format="%.4g", key=key(gen, "y"))
-    sb.caption(t("start_hint", lang))
-    sb.number_input(t("steps", lang), step=50, key=key(gen, "steps"), help=t("steps_help", lang))
+    shown = presenter.shown  # a link's hide= (issue 5); hidden values come from the state
+    teaching.preset_picker(sb, state, presenter.current(), lang)
+    if shown("lang"):
+        sb.radio(
+            t("lang", lang),
+            ("en", "ja"),
+            format_func=lambda v: {"en": "English", "ja": "日本語"}[v],
+            key=key(gen, "lang"),
+            horizontal=True,
+        )
+    if shown("surface"):
+        sb.header(t("surface", lang))
+        sb.selectbox(
+            t("surface", lang),
+            [*SURFACES, FORMULA],
+            format_func=lambda k: formula_ui.surface_label(k, lang),
+            key=key(gen, "surface"),
+            on_change=on_surface_change,
+            label_visibility="collapsed",
+        )
+        formula_ui.controls(sb, state, gen)
+        for p in SURFACE_PARAMS.get(state.surface, (None, ()))[1]:
+            label = p.label_ja if lang == "ja" else p.label_en
+            k = key(gen, f"sp:{p.name}")
+            if p.kind == "int":
+                sb.number_input(label, step=int(p.step), key=k)
+            else:
+                sb.slider(label, float(p.low), float(p.high), step=float(p.step), key=k)
+    if shown("start"):
+        sb.subheader(t("start", lang))
+        c1, c2 = sb.columns(2)
+        c1.number_input("x₀", step=0.1, format="%.4g", key=key(gen, "x"))
+        c2.number_input("y₀", step=0.1, format="%.4g", key=key(gen, "y"))
+        sb.caption(t("start_hint", lang))
+    if shown("steps"):
+        sb.number_input(
+            t("steps", lang), step=50, key=key(gen, "steps"), help=t("steps_help", lang)
+        )
 
-    sb.header(t("runs", lang))
-    for i, spec in enumerate(state.runs):
-        run_controls(sb, spec, i, gen, lang)
-    sb.button(
-        t("add_run", lang),
-        on_click=on_add,
-        disabled=len(state.runs) >= MAX_RUNS,
-        icon=":material/add:",
-        key=key(gen, "add"),
-    )
+    if shown("runs"):
+        sb.header(t("runs", lang))
+        for i, spec in enumerate(state.runs):
+            run_controls(sb, spec, i, gen, lang)
+        sb.button(
+            t("add_run", lang),
+            on_click=on_add,
+            disabled=len(state.runs) >= MAX_RUNS,
+            icon=":material/add:",
+            key=key(gen, "add"),
+        )
 
-    sb.header(t("view", lang))
-    sb.toggle(t("show_loss", lang), key=key(gen, "view:show_loss"))
-    sb.toggle(t("show_3d", lang), key=key(gen, "view:show_3d"), help=t("show_3d_help", lang))
-    sb.toggle(t("show_field", lang), key=key(gen, "view:show_field"))
-    sb.toggle(t("animate", lang), key=key(gen, "view:animate"))
-    sb.number_input(
-        t("tol", lang), format="%g", step=1e-3, key=key(gen, "view:tol"), help=t("tol_help", lang)
-    )
+    if shown("view"):
+        sb.header(t("view", lang))
+        sb.toggle(t("show_loss", lang), key=key(gen, "view:show_loss"))
+        sb.toggle(t("show_3d", lang), key=key(gen, "view:show_3d"), help=t("show_3d_help", lang))
+        sb.toggle(t("show_field", lang), key=key(gen, "view:show_field"))
+        sb.toggle(t("animate", lang), key=key(gen, "view:animate"))
+        sb.number_input(
+            t("tol", lang),
+            format="%g",
+            step=1e-3,
+            key=key(gen, "view:tol"),
+            help=t("tol_help", lang),
+        )
 
 
 def run_title(spec: RunSpec, i: int, lang: str) -> str:
@@ -513,8 +526,12 @@ def main() -> None:
     st.html(COMPACT_CSS)
     ss = st.session_state
     if "state" not in ss:
-        load_state(PageState())
+        teaching.first_load(load_state)  # a shared link (the URL) or the defaults
     state, notices = sync_state()
+    tch = teaching.sync_teach(state)  # issue 5: preset, step, presenter mode, hide=
+    query = teaching.write_url(state, tch)  # page state -> URL (only when changed)
+    presenter.page_config(tch)
+    notices = teaching.take_link_notices() + notices
     gen = ss["gen"]
     lang = state.lang
     sidebar(state, gen)
@@ -524,7 +541,9 @@ def main() -> None:
     notices = notices + surface_notices
     title = surface.title_ja if lang == "ja" else surface.title_en
     st.caption(t("subtitle", lang))
+    teaching.top_controls(state, tch, query, lang)
     show_notices(notices, lang)
+    teaching.preset_caption(tch, lang)
 
     start = state.start_point()
     shown, lr_notes, fair_caption = studies_ui.shown_runs(state, start, lang)
@@ -562,7 +581,8 @@ def main() -> None:
             st.warning(t("diverged_note", lang, name=p.name, k=p.diverged_at), icon="⚠️")
 
     labels = labels_for(lang)
-    style = F.Style()
+    style = presenter.style(tch)
+    step_k = teaching.step_of(tch, state.steps)
     left, right = st.columns([3, 2], gap="medium")
     with left:
         st.markdown(f"#### {title}")
@@ -577,7 +597,9 @@ def main() -> None:
             starts=np.array([start]),
             animate=state.view.animate,
             uirevision=f"map:{skey}:{sparams}",
+            extra=teaching.map_extras(results, step_k, data.bounds, style, lang),
         )
+        fig = teaching.open_on_step(fig, paths, step_k)
         st.plotly_chart(
             fig,
             key="map",
@@ -587,6 +609,8 @@ def main() -> None:
             config={"displaylogo": False, "scrollZoom": False},
             theme=None,
         )
+        teaching.step_slider(state, tch, lang)
+        teaching.arrows_caption(step_k, lang)
     with right:
         studies_ui.fit_view(state, surface, results, lang)  # linear_regression only
         if state.view.show_loss and paths:
@@ -604,6 +628,9 @@ def main() -> None:
             unsafe_allow_html=True,
         )
     st.caption(t("results_help", lang, tol=f"{state.view.tol:g}"))
+    teaching.equations_panel(results, tch, lang)
+    teaching.inspector_panel(state, results, tch, lang)
+    teaching.exports_panel(state, results, surface, fig, query, lang)
     if state.view.show_3d:
         st.markdown(f"#### {t('view3d', lang)}")
         st.plotly_chart(

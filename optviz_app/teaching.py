@@ -1,0 +1,566 @@
+"""Teaching and sharing on the page (issue 5): the link in the URL, lecture presets, the
+step inspector, the update rules and the exports.
+
+The page state stays in :mod:`optviz_app.page` (``st.session_state["state"]``); the
+teaching extras (:class:`optviz_app.links.Teach`: preset, inspected step, presenter mode,
+hidden controls) live in ``st.session_state["teach"]``. Their widgets are keyed like the
+page's, ``f"{gen}:t:{name}"``, and seeded lazily from ``teach`` whenever a new generation
+of widgets appears (a preset, a link, an added run), so :func:`page.load_state` needs no
+knowledge of them.
+
+Flow in :func:`page.main`: :func:`first_load` (URL -> state, once per session) ->
+``sync_state`` -> :func:`sync_teach` -> :func:`write_url` (state -> URL when changed) ->
+widgets and charts (:func:`map_extras`, :func:`open_on_step`, :func:`step_slider`) ->
+panels (:func:`equations_panel`, :func:`inspector_panel`, :func:`exports_panel`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import urllib.parse
+from dataclasses import replace
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from optviz import exports as X
+from optviz import figures as F
+from optviz.equations import DESCRIPTIONS, NOTES, update_latex
+from optviz.inspector import inspect_step, step_arrows
+from optviz.presets import PRESETS, PRESETS_BY_KEY
+
+from .compute import build_lr, build_optimizer, build_surface
+from .i18n import STRINGS, optimizer_name, t
+from .links import Link, Teach, canonical_teach, decode, encode, normalize_lang, preset_link
+from .state import Notice, PageState
+
+TEACH = "teach"
+NOTICES = "link_notices"
+IGNORED_PARAMS = ("embed", "embed_options")
+"""Streamlit's own query parameters: neither part of the state nor "unknown"."""
+
+
+def _key(name: str) -> str:
+    return f"{st.session_state['gen']}:t:{name}"
+
+
+def _seed(name: str, value) -> str:
+    """The widget key of ``name`` in this generation, seeded with ``value`` if new."""
+    k = _key(name)
+    if k not in st.session_state:
+        st.session_state[k] = value
+    return k
+
+
+def teach() -> Teach:
+    return st.session_state.get(TEACH, Teach())
+
+
+# ---------------------------------------------------------------------------------------
+# URL <-> state
+
+
+def browser_lang() -> str | None:
+    """'ja'/'en' from the browser's locale or Accept-Language header (None if unknown)."""
+    try:
+        ctx = st.context
+        locale = getattr(ctx, "locale", None)
+        headers = getattr(ctx, "headers", None) or {}
+        accept = headers.get("Accept-Language") or headers.get("accept-language")
+    except Exception:  # no browser context (bare script, some test runners)
+        return None
+    return normalize_lang(locale, accept)
+
+
+def _query() -> dict[str, str]:
+    q = st.query_params.to_dict()
+    return {k: v for k, v in q.items() if k not in IGNORED_PARAMS}
+
+
+def first_load(load_state) -> None:
+    """Once per session: the page state from the URL (or defaults; Japanese when the
+    browser asks for it), notices for anything ignored."""
+    link, notices = decode(_query(), default_lang=browser_lang() or "en")
+    load_state(link.page)
+    st.session_state[TEACH] = link.teach
+    st.session_state[NOTICES] = notices
+
+
+def take_link_notices() -> list[Notice]:
+    """The link's notices, shown once (on the first run of the session)."""
+    return st.session_state.pop(NOTICES, [])
+
+
+def sync_teach(state: PageState) -> Teach:
+    """The teaching extras as the widgets now show them (canonical, stored)."""
+    ss = st.session_state
+    old = teach()
+    step = old.step
+    k = _key("step")
+    if k in ss and ss.get("t:rendered_gen") == ss["gen"]:
+        value = int(ss[k])
+        step = None if value >= ss.get("t:rendered_steps", state.steps) else value
+    present = bool(ss.get(_key("present"), old.present))
+    preset = ss.get(_key("preset"), old.preset) or ""
+    new = canonical_teach(Teach(preset, step, present, old.hide), state.steps)
+    ss[TEACH] = new
+    return new
+
+
+def link_url(query: dict[str, str]) -> str:
+    """The full shareable URL (``st.context.url`` without its query, plus ``query``)."""
+    try:
+        base = str(st.context.url or "")
+    except Exception:
+        base = ""
+    base = base.split("?")[0].split("#")[0]
+    return base + "?" + urllib.parse.urlencode(query, safe=",.:")
+
+
+def write_url(state: PageState, tch: Teach) -> dict[str, str]:
+    """Page state -> ``st.query_params`` (only when it changed); the query."""
+    q = encode(Link(state, tch))
+    if _query() != q:
+        st.query_params.from_dict(q)
+    return q
+
+
+# ---------------------------------------------------------------------------------------
+# presets, presenter toggle, share box
+
+
+def preset_title(key: str, lang: str) -> str:
+    if not key:
+        return t("preset_none", lang)
+    p = PRESETS_BY_KEY[key]
+    return p.title_ja if lang == "ja" else p.title_en
+
+
+def _apply_preset(key_: str) -> None:
+    from .page import load_state
+
+    ss = st.session_state
+    lang = ss["state"].lang
+    link = preset_link(PRESETS_BY_KEY[key_], lang, teach())
+    load_state(link.page)
+    ss[TEACH] = link.teach
+
+
+def on_preset() -> None:
+    value = st.session_state.get(_key("preset"), "")
+    if value:
+        _apply_preset(value)
+    else:
+        st.session_state[TEACH] = replace(teach(), preset="")
+
+
+def on_reload_preset() -> None:
+    if teach().preset:
+        _apply_preset(teach().preset)
+
+
+def preset_picker(sb, state: PageState, tch: Teach, lang: str) -> None:
+    """The lecture-preset picker (sidebar top) and a button back to the preset."""
+    k = _seed("preset", tch.preset)
+    sb.selectbox(
+        t("preset", lang),
+        ["", *(p.key for p in PRESETS)],
+        format_func=lambda v: preset_title(v, lang),
+        key=k,
+        on_change=on_preset,
+        help=t("preset_help", lang),
+    )
+    if tch.preset:
+        modified = preset_link(PRESETS_BY_KEY[tch.preset], lang).page != state
+        sb.button(
+            t("preset_reload", lang),
+            on_click=on_reload_preset,
+            disabled=not modified,
+            icon=":material/restart_alt:",
+            key=_key("preset_reload"),
+        )
+
+
+def preset_caption(tch: Teach, lang: str) -> None:
+    """The preset's title and explanation above the map (large in presenter mode)."""
+    if not tch.preset:
+        return
+    p = PRESETS_BY_KEY[tch.preset]
+    title = p.title_ja if lang == "ja" else p.title_en
+    text = p.text_ja if lang == "ja" else p.text_en
+    if tch.present:
+        st.markdown(
+            f'<div class="optviz-explain"><b>{title}</b><br>{text}</div>',
+            unsafe_allow_html=True,
+        )
+    else:
+        st.info(f"**{title}** — {text}", icon=":material/school:")
+
+
+def top_controls(state: PageState, tch: Teach, query: dict[str, str], lang: str) -> None:
+    """Presenter-mode toggle and the share box (in the main area: usable with the
+    sidebar collapsed)."""
+    c1, c2 = st.columns(2)
+    c1.toggle(t("present", lang), key=_seed("present", tch.present), help=t("present_help", lang))
+    if tch.shown("share"):
+        with c2.popover(t("share", lang), icon=":material/link:"):
+            st.caption(t("share_help", lang))
+            st.code(link_url(query), language=None, wrap_lines=True)
+            if tch.hide:
+                st.button(
+                    t("show_hidden", lang),
+                    on_click=on_show_hidden,
+                    key=_key("show_hidden"),
+                )
+
+
+def on_show_hidden() -> None:
+    """Show every control again (re-created from the state, so none loses its value)."""
+    from .page import load_state
+
+    ss = st.session_state
+    ss[TEACH] = replace(teach(), hide=())
+    load_state(ss["state"])
+
+
+# ---------------------------------------------------------------------------------------
+# the map at step k
+
+
+def step_of(tch: Teach, steps: int) -> int:
+    return steps if tch.step is None else min(max(int(tch.step), 0), steps)
+
+
+def step_slider(state: PageState, tch: Teach, lang: str) -> None:
+    """The inspector's step slider 0..T (the map opens on that frame)."""
+    ss = st.session_state
+    k = _key("step")
+    value = step_of(tch, state.steps)
+    if ss.get(k) != value:
+        ss[k] = value
+    ss["t:rendered_gen"], ss["t:rendered_steps"] = ss["gen"], state.steps
+    if not tch.shown("inspector"):
+        return
+    st.slider(
+        t("inspect_step", lang),
+        0,
+        max(state.steps, 1),
+        key=k,
+        help=t("inspect_step_help", lang),
+        disabled=state.steps < 1,
+    )
+
+
+def _run_label(i: int, spec) -> str:
+    return f"{i + 1} · {optimizer_name(spec.optimizer)} (η {spec.lr:g})"
+
+
+def map_extras(results, k: int, bounds, style: F.Style, lang: str) -> list[dict]:
+    """Arrows at θ_k for every run: −g_k (dotted, one common scale) and Δθ_k (solid)."""
+    ok = [(i, spec, r) for i, spec, r in results if r.trajectory is not None]
+    if not ok:
+        return []
+    norms = []
+    for _, _, r in ok:
+        kk = min(k, r.trajectory.points.shape[0] - 1)
+        g = r.trajectory.grads[kk, 0]
+        norms.append(float(np.hypot(*g)) if np.all(np.isfinite(g)) else 0.0)
+    (x0, x1), (y0, y1) = bounds
+    top = max(norms)
+    scale = 0.12 * math.hypot(x1 - x0, y1 - y0) / top if top > 0 else 0.0
+    traces = []
+    for (i, _, r), norm in zip(ok, norms, strict=True):
+        a = step_arrows(r.trajectory, k, length=scale * norm if norm > 0 else 0.0)
+        color = F.color(i)
+        for arrows, name, width, dash in (
+            (a.gradient, t("arrow_grad", lang), style.line_width * 0.8, "dot"),
+            (a.step, t("arrow_step", lang), style.line_width * 1.1, "solid"),
+        ):
+            origin, tip = arrows[0, 0], arrows[0, 1]
+            if not (np.all(np.isfinite(origin)) and np.all(np.isfinite(tip))):
+                continue
+            tr = F.arrows_trace(
+                origin[None],
+                (tip - origin)[None],
+                color=color,
+                name=name,
+                style=style,
+                width=width,
+                showlegend=False,
+            )
+            tr["line"]["dash"] = dash
+            traces.append(tr)
+    st.session_state["t:arrow_scale"] = scale
+    return traces
+
+
+def open_on_step(fig: go.Figure, paths, k: int) -> go.Figure:
+    """Make the map open on step k: the animation frame at (or just before) k applied to
+    the moving traces, the Plotly slider on it, the current markers exactly at θ_k.
+    Any surprise in the figure's structure leaves it unchanged."""
+    steps = max((p.steps for p in paths), default=0)
+    if not paths or k >= steps:
+        return fig
+    try:
+        names = [fr.name for fr in fig.frames]
+        if names:
+            ks = [int(n[1:]) for n in names]
+            f = max(j for j, s in enumerate(ks) if s <= k)
+            frame = fig.frames[f]
+            for idx, d in zip(frame.traces, frame.data, strict=True):
+                patch = d.to_plotly_json()
+                patch.pop("type", None)
+                fig.data[idx].update(patch)
+            if fig.layout.sliders:
+                fig.layout.sliders[0].active = f
+        cur = next(j for j, tr in enumerate(fig.data) if tr.name == "current")
+        ks_ = [min(k, p.last) for p in paths]
+        pts = np.array([p.points[kk] for p, kk in zip(paths, ks_, strict=True)])
+        fig.data[cur].update(x=pts[:, 0], y=pts[:, 1], customdata=np.asarray(ks_))
+    except (StopIteration, ValueError, IndexError, AttributeError, TypeError, KeyError):
+        pass
+    return fig
+
+
+def arrows_caption(k: int, lang: str) -> None:
+    scale = st.session_state.get("t:arrow_scale", 0.0)
+    st.caption(t("arrows_caption", lang, k=k, scale=f"{scale:.3g}"))
+
+
+# ---------------------------------------------------------------------------------------
+# panels
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _latex(spec) -> str:
+    return update_latex(spec.optimizer, {**spec.hyper_values(), "lr": build_lr(spec)})
+
+
+def _dot(i: int) -> str:
+    return f'<span style="color:{F.color(i)};font-size:1.2em">●</span>'
+
+
+def equations_panel(results, tch: Teach, lang: str) -> None:
+    """Each run's update rule (LaTeX from :mod:`optviz.equations`, the definition the
+    optimizers are checked against), its one-line description and where textbooks,
+    Keras and PyTorch differ."""
+    specs = [(i, spec) for i, spec, _ in results]
+    if not specs or not tch.shown("equations"):
+        return
+    with st.expander(t("equations", lang), expanded=tch.present, icon=":material/function:"):
+        n = min(len(specs), 4)
+        for row in range(0, len(specs), n):
+            cols = st.columns(n)
+            for j, (i, spec) in enumerate(specs[row : row + n]):
+                with cols[j]:
+                    st.markdown(f"{_dot(i)} **{_run_label(i, spec)}**", unsafe_allow_html=True)
+                    try:
+                        st.latex(_latex(spec))
+                    except (ValueError, TypeError, KeyError) as error:
+                        st.caption(str(error))
+                    st.caption(DESCRIPTIONS[spec.optimizer][lang])
+        st.markdown(f"**{t('notes', lang)}**")
+        for opt in dict.fromkeys(spec.optimizer for _, spec in specs):
+            st.caption(f"**{optimizer_name(opt)}** — {NOTES[opt][lang]}")
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _report(skey, sparams, spec, start, steps, k):
+    from .page import cached_run
+
+    r = cached_run(skey, sparams, spec, start, steps)
+    surface = build_surface(skey, sparams)[0] if spec.noise else None
+    return inspect_step(r.trajectory, build_optimizer(spec), k, surface=surface, noise=spec.noise)
+
+
+def _num(v) -> str:
+    v = float(v)
+    if math.isnan(v):
+        return "—"
+    return f"{v:.5g}"
+
+
+def row_name(name: str, lang: str) -> str:
+    """An inspector row name in ``lang`` (torch buffer names stay as they are)."""
+    if name.startswith("new "):
+        return t("insp.new", lang, name=row_name(name[4:], lang))
+    entry = STRINGS.get("insp:" + name)
+    return name if entry is None else t("insp:" + name, lang)
+
+
+def report_table(report, lang: str) -> str:
+    lines = [
+        f"| {t('insp_symbol', lang)} | {t('insp_quantity', lang)} | x | y |",
+        "|---|---|---:|---:|",
+    ]
+    for tex, name, value in report.rows():
+        v = np.atleast_1d(np.asarray(value, dtype=float)).ravel()
+        cells = [_num(v[0]), _num(v[1]) if v.size > 1 else ""]
+        lines.append(f"| ${tex}$ | {row_name(name, lang)} | {cells[0]} | {cells[1]} |")
+    return "\n".join(lines)
+
+
+def inspector_panel(state: PageState, results, tch: Teach, lang: str) -> None:
+    """Per run at step k: θ_k, g_k, Δθ, learning rates, the optimizer's state."""
+    if not tch.shown("inspector"):
+        return
+    k = step_of(tch, state.steps)
+    st.markdown(f"#### {t('inspector', lang, k=k)}")
+    skey, sparams = state.surface_args()
+    start = state.start_point()
+    ok = [(i, spec, r) for i, spec, r in results if r.trajectory is not None]
+    if not ok:
+        st.caption(t("no_runs", lang))
+        return
+    cols = st.columns(2)
+    for n, (i, spec, _) in enumerate(ok):
+        with cols[n % 2]:
+            report = _report(skey, sparams, spec, start, state.steps, k)
+            head = (
+                f"{_dot(i)} **{_run_label(i, spec)}** · f(θ_{{{report.k}}}) = {_num(report.loss)}"
+            )
+            if report.lr is not None:
+                head += f" · η = {report.lr:.4g}"
+            st.markdown(head, unsafe_allow_html=True)
+            if report.diverged:
+                st.caption("⚠ " + t("insp_diverged", lang, k=report.diverged_at))
+            elif report.last:
+                st.caption(t("insp_last", lang))
+            if report.noisy:
+                st.caption(t("insp_noisy", lang))
+            st.markdown(report_table(report, lang))
+    st.caption(t("insp_help", lang))
+
+
+def export_runs(results) -> list[X.ExportRun]:
+    return [
+        X.ExportRun(
+            label=_run_label(i, spec),
+            optimizer=build_optimizer(spec),
+            trajectory=r.trajectory,
+            noise=spec.noise,
+            seed=spec.seed,
+            color=F.color(i),
+        )
+        for i, spec, r in results
+        if r.trajectory is not None
+    ]
+
+
+def static_figure(fig: go.Figure) -> go.Figure:
+    """The current view without animation controls (for PNG/SVG)."""
+    out = go.Figure(fig)
+    out.frames = []
+    out.update_layout(updatemenus=[], sliders=[], margin=dict(l=10, r=10, t=30, b=10))
+    return out
+
+
+def _on_demand(kind: str, label: str, make, file_name: str, mime: str, sig: str, lang: str):
+    """A button that makes the file (``make() -> bytes``) and then a download button;
+    a failure shows its message. The file is kept until the view changes."""
+    ss = st.session_state
+    slot = f"t:export:{kind}"
+    if st.button(label, key=_key(f"make_{kind}"), icon=":material/build:"):
+        with st.spinner(t("export_making", lang)):
+            try:
+                ss[slot] = (sig, make(), "")
+            except (RuntimeError, ValueError, OSError) as error:
+                ss[slot] = (sig, None, str(error))
+    got = ss.get(slot)
+    if got and got[0] == sig:
+        _, data, error = got
+        if data is None:
+            st.error(t("export_failed", lang, error=error))
+        else:
+            st.download_button(
+                t("download", lang, name=file_name),
+                data,
+                file_name=file_name,
+                mime=mime,
+                key=_key(f"dl_{kind}"),
+                icon=":material/download:",
+                on_click="ignore",
+            )
+
+
+def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str) -> None:
+    """Downloads: CSV/JSON/HTML (made on click), PNG/SVG/GIF (made on demand), and the
+    runs as a runnable torch.optim script."""
+    if not teach().shown("exports"):
+        return
+    runs = export_runs(results)
+    with st.expander(t("exports", lang), icon=":material/download:"):
+        if not runs:
+            st.caption(t("no_runs", lang))
+            return
+        meta = {"link": link_url(query), "state": state.to_dict()}
+        c1, c2, c3 = st.columns(3)
+        c1.download_button(
+            t("export_csv", lang),
+            lambda: X.trajectories_csv(runs),
+            file_name="optviz_trajectories.csv",
+            mime="text/csv",
+            key=_key("dl_csv"),
+            on_click="ignore",
+            icon=":material/table:",
+        )
+        c2.download_button(
+            t("export_json", lang),
+            lambda: X.trajectories_json(runs, meta=meta),
+            file_name="optviz_trajectories.json",
+            mime="application/json",
+            key=_key("dl_json"),
+            on_click="ignore",
+            icon=":material/data_object:",
+        )
+        c3.download_button(
+            t("export_html", lang),
+            lambda: X.figure_html(fig),
+            file_name="optviz_map.html",
+            mime="text/html",
+            key=_key("dl_html"),
+            on_click="ignore",
+            icon=":material/animation:",
+        )
+        sig = json.dumps(query, sort_keys=True)
+        d1, d2, d3 = st.columns(3)
+        with d1:
+            _on_demand(
+                "png",
+                t("export_png", lang),
+                lambda: X.figure_image(static_figure(fig), "png"),
+                "optviz_map.png",
+                "image/png",
+                sig,
+                lang,
+            )
+        with d2:
+            _on_demand(
+                "svg",
+                t("export_svg", lang),
+                lambda: X.figure_image(static_figure(fig), "svg"),
+                "optviz_map.svg",
+                "image/svg+xml",
+                sig,
+                lang,
+            )
+        with d3:
+            _on_demand(
+                "gif",
+                t("export_gif", lang),
+                lambda: X.descent_gif(surface, runs, frames=60),
+                "optviz_descent.gif",
+                "image/gif",
+                sig,
+                lang,
+            )
+        st.markdown(f"**{t('export_torch', lang)}**")
+        st.caption(t("export_torch_help", lang))
+        try:
+            script = X.pytorch_script(surface, state.start_point(), state.steps, runs)
+        except ValueError as error:
+            st.info(t("export_torch_failed", lang, error=str(error)))
+        else:
+            st.code(script, language="python")
