@@ -17,6 +17,7 @@ from optviz import figures as F
 from .links import Teach
 
 PRESENT_CSS = """<style>
+.stMain .block-container {padding-top: 3.5rem;}
 .stMain .stMarkdown p, .stMain .stMarkdown li, .stMain .stCaption p {font-size: 1.3rem;}
 .stMain h4 {font-size: 1.9rem;}
 .optviz-explain {font-size: 1.7rem; line-height: 1.45; padding: 0.6rem 1rem;

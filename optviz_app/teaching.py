@@ -418,11 +418,10 @@ def inspector_panel(state: PageState, results, tch: Teach, lang: str) -> None:
     for n, (i, spec, _) in enumerate(ok):
         with cols[n % 2]:
             report = _report(skey, sparams, spec, start, state.steps, k)
-            head = (
-                f"{_dot(i)} **{_run_label(i, spec)}** · f(θ_{{{report.k}}}) = {_num(report.loss)}"
-            )
+            loss = rf"$f(\theta_{{{report.k}}})$ = {_num(report.loss)}"
+            head = f"{_dot(i)} **{_run_label(i, spec)}** · {loss}"
             if report.lr is not None:
-                head += f" · η = {report.lr:.4g}"
+                head += rf" · $\eta$ = {report.lr:.4g}"
             st.markdown(head, unsafe_allow_html=True)
             if report.diverged:
                 st.caption("⚠ " + t("insp_diverged", lang, k=report.diverged_at))
