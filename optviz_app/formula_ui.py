@@ -46,6 +46,13 @@ def surface_label(key: str, lang: str) -> str:
     return s.title_ja if lang == "ja" else s.title_en
 
 
+def markdown_text(text: str) -> str:
+    """``text`` with Markdown's emphasis/escape characters escaped (``x*y*z`` stays)."""
+    for ch in "\\*_`[]<>$~":
+        text = text.replace(ch, "\\" + ch)
+    return text
+
+
 def _k(gen: int, name: str) -> str:
     return f"{gen}:{name}"
 
@@ -143,7 +150,7 @@ def controls(sb, state: PageState, gen: int) -> None:
     if problem is not None and problem[0] == gen:
         _, kind, notice = problem
         head = "formula.window_refused" if kind == "window" else "formula.refused"
-        sb.error(t(head, lang, problem=problem_message(notice, lang)), icon="✋")
+        sb.error(t(head, lang, problem=problem_message(notice, lang)), icon=":material/block:")
     sb.selectbox(
         t("formula.examples", lang),
         EXAMPLES,

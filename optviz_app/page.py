@@ -585,7 +585,7 @@ def main() -> None:
     step_k = teaching.step_of(tch, state.steps)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        st.markdown(f"#### {title}")
+        st.markdown(f"#### {formula_ui.markdown_text(title)}")  # a typed formula has * _
         if surface.formula_tex:
             st.caption(f"${surface.formula_tex}$")
         data = cached_map(skey, sparams, state.view.show_field)

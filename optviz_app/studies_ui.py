@@ -245,12 +245,6 @@ def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:
         ss[_k(gen, "fair_mode")] = view.fair if view.fair != "off" else "same"
     if _k(gen, "fair_lr") not in ss:
         ss[_k(gen, "fair_lr")] = float(view.fair_lr)
-    st.toggle(
-        t("fair.apply", lang),
-        key=_k(gen, "fair_on"),
-        on_change=on_fair_change,
-        help=t("fair.apply_help", lang),
-    )
     runs = tuple((run_label(i, s), s.optimizer, kwargs_pairs(s)) for i, s in enumerate(state.runs))
     studies.fair_section(
         skey,
@@ -261,6 +255,12 @@ def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:
         lang,
         key=_k(gen, "fair"),
         on_change=on_fair_change,
+    )
+    st.toggle(
+        t("fair.apply", lang),
+        key=_k(gen, "fair_on"),
+        on_change=on_fair_change,
+        help=t("fair.apply_help", lang),
     )
     if view.fair == "off":
         st.caption(t("fair.off_caption", lang))
