@@ -227,3 +227,21 @@ def test_empty_figure_without_paths(rosen):
     fig = validated(F.contour_figure(F.map_data(rosen), [], starts=np.array([rosen.start])))
     assert not fig.frames
     assert "current" not in [t.name for t in fig.data]
+
+
+def test_click_grid_draws_one_marker_but_keeps_every_point(rosen, default_paths):
+    fig = validated(F.contour_figure(F.map_data(rosen), default_paths))
+    click = next(t for t in fig.data if t.name == "click")
+    assert click.marker.maxdisplayed == 1  # one SVG node; hover/click use the data
+    assert len(arr(click.x)) == 48 * 48
+
+
+def test_frames_carry_typed_arrays_that_decode_to_the_path(rosen, default_paths):
+    fig = F.contour_figure(F.map_data(rosen), default_paths)
+    last = fig.frames[-1]
+    cur = last.data[-1]
+    assert isinstance(cur.x, dict) and cur.x["dtype"] == "f4"  # no per-array validation
+    where = F.map_traces(len(default_paths), fig)
+    np.testing.assert_allclose(arr(cur.x), arr(fig.data[where.current].x), rtol=1e-6)
+    assert list(arr(cur.customdata)) == [min(300, p.last) for p in default_paths]
+    assert F.typed_array(np.arange(3))["dtype"] == "i4"
