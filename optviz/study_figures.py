@@ -937,7 +937,8 @@ def fit_figure(
                 "yanchor": "top",
                 "currentvalue": {"prefix": text("step", lang), "font": {"color": "#444"}},
                 "font": {"color": "rgba(0,0,0,0)"},
-                "ticklen": 2,
+                "ticklen": 0,  # one tick per frame reads as a barcode
+                "tickcolor": "rgba(0,0,0,0)",
                 "steps": [
                     {"label": str(s), "method": "animate", "args": [[frame_name(s)], still]}
                     for s in steps
