@@ -599,7 +599,7 @@ def main() -> None:
             uirevision=f"map:{skey}:{sparams}",
             extra=teaching.map_extras(results, step_k, data.bounds, style, lang),
         )
-        fig = teaching.open_on_step(fig, paths, step_k)
+        fig = presenter.fit_controls(teaching.open_on_step(fig, paths, step_k), style)
         st.plotly_chart(
             fig,
             key="map",

@@ -20,6 +20,7 @@ PRESENT_CSS = """<style>
 .stMain .block-container {padding-top: 3.5rem;}
 .stMain .stMarkdown p, .stMain .stMarkdown li, .stMain .stCaption p {font-size: 1.3rem;}
 .stMain h4 {font-size: 1.9rem;}
+.stMain [data-testid="stWidgetLabel"] p {font-size: 1.25rem;}
 .optviz-explain {font-size: 1.7rem; line-height: 1.45; padding: 0.6rem 1rem;
   border-left: 0.4rem solid #1f77b4; background: #f3f7fb; margin-bottom: 0.6rem;}
 .optviz-explain b {font-size: 1.9rem;}
@@ -45,3 +46,22 @@ def page_config(teach: Teach) -> None:
 def style(teach: Teach) -> F.Style:
     """Chart sizes: the lecture-hall style in presenter mode."""
     return F.Style.presenter() if teach.present else F.Style()
+
+
+def fit_controls(fig, style: F.Style):
+    """With presenter fonts, put the animation buttons on their own row under the x-axis
+    labels and the step slider under the buttons (at normal sizes: unchanged)."""
+    if style.font_size <= F.Style().font_size:
+        return fig
+    layout = fig.layout
+    if not layout.sliders or not layout.updatemenus:
+        return fig
+    f = style.font_size
+    ticks, buttons, slider = 2.2 * f, 2.0 * f + 18, 1.6 * f + 56
+    bottom = ticks + buttons + slider
+    plot_h = style.height - 30 - bottom
+    layout.margin.b = bottom
+    layout.updatemenus[0].y = -ticks / plot_h
+    layout.updatemenus[0].pad = dict(t=0, r=6)
+    layout.sliders[0].update(x=0, len=1, y=-(ticks + buttons) / plot_h, pad=dict(t=0))
+    return fig

@@ -452,7 +452,9 @@ def static_figure(fig: go.Figure) -> go.Figure:
     """The current view without animation controls (for PNG/SVG)."""
     out = go.Figure(fig)
     out.frames = []
-    out.update_layout(updatemenus=[], sliders=[], margin=dict(l=10, r=10, t=30, b=10))
+    out.layout.updatemenus = ()
+    out.layout.sliders = ()
+    out.update_layout(margin=dict(l=10, r=10, t=30, b=10))
     return out
 
 
