@@ -26,7 +26,7 @@ from collections.abc import Sequence
 import numpy as np
 import sympy as sp
 
-from .optimizers import OPTIMIZERS
+from .optimizers import DISPLAY_NAMES, OPTIMIZERS
 
 # ---------------------------------------------------------------------------------------
 # symbols
@@ -118,20 +118,7 @@ STATE_SYMBOLS: dict[str, dict[str, sp.Symbol]] = {
 }
 """Family -> {state NamedTuple field (torch's buffer name) -> symbol}."""
 
-NAMES: dict[str, str] = {
-    "sgd": "SGD",
-    "momentum": "Momentum",
-    "nesterov": "Nesterov",
-    "adagrad": "AdaGrad",
-    "rmsprop": "RMSprop",
-    "adadelta": "AdaDelta",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "nadam": "NAdam",
-    "radam": "RAdam",
-    "adamax": "Adamax",
-    "lion": "Lion",
-}
+NAMES: dict[str, str] = DISPLAY_NAMES
 """Registry key -> display name (the same in both languages)."""
 
 DESCRIPTIONS: dict[str, dict[str, str]] = {

@@ -720,3 +720,19 @@ OPTIMIZERS = {
     "lion": lion,
 }
 """Registry key -> factory. Keyword names and defaults are those of ``torch.optim``."""
+
+DISPLAY_NAMES = {
+    "sgd": "SGD",
+    "momentum": "Momentum",
+    "nesterov": "Nesterov",
+    "adagrad": "AdaGrad",
+    "rmsprop": "RMSprop",
+    "adadelta": "AdaDelta",
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nadam": "NAdam",
+    "radam": "RAdam",
+    "adamax": "Adamax",
+    "lion": "Lion",
+}
+"""Registry key -> display name (the same in both languages)."""

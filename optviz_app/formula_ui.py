@@ -19,7 +19,7 @@ import streamlit as st
 from surfaces import SURFACES, FormulaError
 
 from .compute import build_surface, formula_surface
-from .i18n import t
+from .i18n import escape_markdown, t
 from .state import FORMULA, Notice, PageState, _formula_notice, _notice, check_bounds
 
 EXAMPLES = (
@@ -69,7 +69,8 @@ def seed(state: PageState, gen: int) -> None:
 def problem_message(notice: Notice, lang: str) -> str:
     """A refusal in the page's language: what is wrong, the piece and where it is."""
     args = notice.kwargs()
-    text = t(notice.key, lang, **args)
+    shown = {k: escape_markdown(v) if isinstance(v, str) else v for k, v in args.items()}
+    text = t(notice.key, lang, **shown)
     column = args.get("column")
     if isinstance(column, int):
         text += t("formula.at_column", lang, column=column)

@@ -7,6 +7,10 @@ languages are complete).
 
 from __future__ import annotations
 
+import re
+
+from optviz.optimizers import DISPLAY_NAMES
+
 STRINGS: dict[str, dict[str, str]] = {
     "title": {"en": "optviz", "ja": "optviz"},
     "subtitle": {
@@ -181,20 +185,6 @@ STRINGS: dict[str, dict[str, str]] = {
     },
 }
 
-OPTIMIZER_NAMES = {
-    "sgd": "SGD",
-    "momentum": "Momentum",
-    "nesterov": "Nesterov",
-    "adagrad": "AdaGrad",
-    "rmsprop": "RMSprop",
-    "adadelta": "AdaDelta",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "nadam": "NAdam",
-    "radam": "RAdam",
-    "adamax": "Adamax",
-    "lion": "Lion",
-}
 
 HYPER_LABELS: dict[str, dict[str, str]] = {
     "momentum": {"en": "momentum μ", "ja": "モメンタム μ"},
@@ -222,6 +212,15 @@ HYPER_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$])")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` with Markdown's special characters backslash-escaped, so user input such as
+    ``__import__`` or ``2*x*y`` shows as typed inside a Streamlit message."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
 def t(key: str, lang: str = "en", **kwargs) -> str:
     """The string ``key`` in ``lang`` (fallback English, then the key), formatted."""
     entry = STRINGS.get(key)
@@ -236,7 +235,7 @@ def t(key: str, lang: str = "en", **kwargs) -> str:
 
 def optimizer_name(key: str) -> str:
     """Display name (the same in every language: SGD, Adam, ...)."""
-    return OPTIMIZER_NAMES.get(key, key)
+    return DISPLAY_NAMES.get(key, key)
 
 
 def hyper_label(name: str, lang: str = "en") -> str:
@@ -329,8 +328,7 @@ STRINGS.update(
             "ja": "指数「{detail}」が大きすぎます（100 まで）。",
         },
         "formula.number": {
-            "en": "The number “{detail}” is too large (at most 1,000,000) or not a real "
-            "number.",
+            "en": "The number “{detail}” is too large (at most 1,000,000) or not a real number.",
             "ja": "数「{detail}」が大きすぎるか、実数ではありません（1,000,000 まで）。",
         },
         "formula.constant": {
@@ -345,8 +343,7 @@ STRINGS.update(
         "formula.undefined": {
             "en": "The formula has no finite value anywhere on the plot window; change "
             "the formula or the window.",
-            "ja": "表示範囲のどこでも数式の値が有限になりません。数式か表示範囲を"
-            "変えてください。",
+            "ja": "表示範囲のどこでも数式の値が有限になりません。数式か表示範囲を変えてください。",
         },
         "formula.bounds": {
             "en": "The plot window needs finite numbers with x min < x max and "
@@ -365,8 +362,7 @@ STRINGS.update(
         "studies.fair": {"en": "Fair comparison", "ja": "公平な比較"},
         "studies.closed": {
             "en": "Open a section to compute it (results are kept, so reopening is free).",
-            "ja": "項目を開くと計算します（結果は保存されるので、開き直しても"
-            "再計算しません）。",
+            "ja": "項目を開くと計算します（結果は保存されるので、開き直しても再計算しません）。",
         },
         "studies.sweep_run": {"en": "Run to sweep", "ja": "探索する実行"},
         "studies.sweep_loaded": {

@@ -17,7 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.formula_ui import EXAMPLES
-from optviz_app.i18n import STRINGS, t
+from optviz_app.i18n import STRINGS, escape_markdown, t
 from optviz_app.state import DEFAULT_FORMULA, FORMULA, PageState
 from surfaces import from_expression
 
@@ -152,7 +152,9 @@ def test_hostile_formulas_refused_previous_surface_stays(at, text, expected):
     rows_before = table_rows(at)
     type_formula(at, text)
     msgs = errors(at)
-    assert len(msgs) == 1 and expected in msgs[0], msgs
+    # user text is shown as typed: Markdown-escaped in the message source
+    assert len(msgs) == 1, msgs
+    assert expected in msgs[0] or escape_markdown(expected) in msgs[0], msgs
     assert "previous surface stays" in msgs[0]
     after = state(at)
     assert after == before  # formula, bounds, runs, start, steps all kept
