@@ -33,10 +33,10 @@ Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 PALETTE = (
     "#0072B2",  # blue            (Okabe–Ito, colour-blind safe, projects well on white)
-    "#E69F00",  # orange
+    "#D55E00",  # vermillion      (the first four are the most distinct hues)
     "#009E73",  # bluish green
-    "#D55E00",  # vermillion
     "#CC79A7",  # reddish purple
+    "#E69F00",  # orange
     "#56B4E9",  # sky blue
     "#000000",  # black
     "#8C6D1F",  # dark ochre (Okabe–Ito yellow is unreadable on a light map)
@@ -1031,8 +1031,13 @@ def loss_figure(
     """
     log = f_min is not None
     traces = []
+    decades = []
     for p in paths:
         k, y = loss_curve(p.values, f_min)
+        positive = np.asarray(y, dtype=np.float64)
+        positive = positive[np.isfinite(positive) & (positive > 0)]
+        if log and positive.size:
+            decades += [np.log10(positive.min()), np.log10(positive.max())]
         traces.append(
             dict(
                 type="scatter",
@@ -1076,8 +1081,17 @@ def loss_figure(
             type="log" if log else "linear",
             gridcolor="#e5e5e5",
             exponentformat="power",
-            dtick=1 if log else None,
+            dtick=log_dtick(decades) if log else None,
             automargin=True,
         ),
     )
     return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def log_dtick(decades: Sequence[float], most_labels: int = 6) -> int:
+    """Decades between labelled ticks on a log axis spanning ``decades`` (log10 values):
+    1 for a few decades, more so that at most about ``most_labels`` labels are drawn."""
+    if len(decades) < 2:
+        return 1
+    span = max(decades) - min(decades)
+    return max(1, int(np.ceil(span / most_labels)))

@@ -27,7 +27,7 @@ from surfaces import SURFACE_PARAMS, SURFACES
 
 from . import formula_ui, presenter, studies_ui, teaching
 from .compute import RunResult, build_surface, compute_run, summarize
-from .i18n import hyper_label, optimizer_name, t
+from .i18n import escape_markdown, hyper_label, optimizer_name, t
 from .state import (
     FORMULA,
     MAX_RUNS,
@@ -39,7 +39,7 @@ from .state import (
 )
 
 SWATCHES = tuple(
-    f":{c}[●]" for c in ("blue", "orange", "green", "red", "violet", "blue", "gray", "orange")
+    f":{c}[●]" for c in ("blue", "red", "green", "violet", "orange", "blue", "gray", "orange")
 )
 """Streamlit's named colours closest to :data:`optviz.figures.PALETTE`, for widget labels."""
 
@@ -515,7 +515,9 @@ def results_table(
 def show_notices(notices: list[Notice], lang: str) -> None:
     seen = set()
     for n in notices:
-        text = t(n.key, lang, **n.kwargs())
+        # values from links and widgets are shown as typed, never as Markdown
+        args = {k: escape_markdown(v) if isinstance(v, str) else v for k, v in n.kwargs().items()}
+        text = t(n.key, lang, **args)
         if text not in seen:
             seen.add(text)
             st.warning(text, icon="⚠️")
