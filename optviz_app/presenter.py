@@ -49,10 +49,8 @@ def style(teach: Teach) -> F.Style:
 
 
 def fit_controls(fig, style: F.Style):
-    """With presenter fonts, put the animation buttons on their own row under the x-axis
-    labels and the step slider under the buttons (at normal sizes: unchanged)."""
-    if style.font_size <= F.Style().font_size:
-        return fig
+    """Put the animation buttons on their own row under the x-axis labels and the step
+    slider under the buttons, so neither covers the other (at any font size)."""
     layout = fig.layout
     if not layout.sliders or not layout.updatemenus:
         return fig
