@@ -31,7 +31,8 @@ returns it. Other session-state keys: ``f"{key}_resolution"``, ``f"{key}_mode"``
 Computation is cached with ``st.cache_data(max_entries=16)`` on plain arguments; the
 surface and optimizers are rebuilt inside. Bad input (ranges, hyperparameters a factory
 refuses, a surface without minima) gives ``st.info``/``st.warning``, never an exception.
-Every visible string comes from :data:`_T` (English and Japanese).
+Every visible string comes from the page's one table, :mod:`optviz_app.i18n`
+(keys ``studies.*``, English and Japanese).
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ from optviz.study_figures import (
 )
 from surfaces import SURFACE_PARAMS, SURFACES
 
+from .i18n import t
+
 __all__ = [
     "FairChoice",
     "basin_section",
@@ -91,146 +94,10 @@ SWEEP_WORK_BUDGET = 20_000_000
 MAX_STEPS = 5_000
 FAIR_LRS = 40
 
-_T: dict[str, dict[str, str]] = {
-    "basin_title": {"en": "Basin-of-attraction map", "ja": "引き込み領域マップ"},
-    "basin_help": {
-        "en": "Every run starts from every point of a grid; each cell is coloured by where "
-        "that start ended up. Click a cell to load that start into the main view.",
-        "ja": "格子上のすべての点から各手法を走らせ、その開始点がどこに行き着いたかで"
-        "色を塗ります。セルをクリックすると、その開始点をメインの図に読み込みます。",
-    },
-    "resolution": {"en": "Grid (starts per side)", "ja": "格子の細かさ（一辺の開始点数）"},
-    "colour_by": {"en": "Colour by", "ja": "色分け"},
-    "mode_minimum": {"en": "which minimum", "ja": "到達した最小点"},
-    "mode_final_loss": {"en": "final loss", "ja": "最終損失"},
-    "mode_steps": {"en": "steps to tolerance", "ja": "許容誤差までのステップ数"},
-    "study_steps": {"en": "Steps per run", "ja": "1 回あたりのステップ数"},
-    "no_runs": {
-        "en": "Add a run to see this study.",
-        "ja": "手法を 1 つ以上追加すると表示されます。",
-    },
-    "no_minima": {
-        "en": "This surface has no known minimum, so the map is coloured by the final "
-        "loss instead of by which minimum was reached.",
-        "ja": "この曲面には既知の最小点がないため、どの最小点に着いたかではなく"
-        "最終損失で色分けしています。",
-    },
-    "capped": {
-        "en": "To stay within about 2 s, each start runs {steps} steps (not {asked}).",
-        "ja": "計算を約 2 秒に収めるため、各開始点は {asked} ステップではなく "
-        "{steps} ステップだけ進めています。",
-    },
-    "run_error": {
-        "en": "{label}: {error}",
-        "ja": "{label}：{error}",
-    },
-    "surface_error": {
-        "en": "The surface could not be built: {error}",
-        "ja": "曲面を作れませんでした：{error}",
-    },
-    "picked_start": {
-        "en": "Loaded start ({x:.4g}, {y:.4g}).",
-        "ja": "開始点 ({x:.4g}, {y:.4g}) を読み込みました。",
-    },
-    "computing": {"en": "Computing…", "ja": "計算中…"},
-    "sweep_title": {"en": "Hyperparameter sweep", "ja": "ハイパーパラメータ探索"},
-    "sweep_help": {
-        "en": "One optimizer from the current start, over a grid of two hyperparameters. "
-        "Click a cell to load its values into the run.",
-        "ja": "現在の開始点から、2 つのハイパーパラメータの組み合わせを格子状に"
-        "試します。セルをクリックすると、その値を手法に読み込みます。",
-    },
-    "x_param": {"en": "Horizontal axis", "ja": "横軸"},
-    "y_param": {"en": "Vertical axis", "ja": "縦軸"},
-    "from": {"en": "from", "ja": "最小"},
-    "to": {"en": "to", "ja": "最大"},
-    "cells": {"en": "Cells per side", "ja": "一辺のセル数"},
-    "bad_range": {
-        "en": "Range of {name}: the lower end must be below the upper end, both finite{pos}.",
-        "ja": "{name} の範囲：下限は上限より小さい有限の値にしてください{pos}。",
-    },
-    "positive": {"en": " and above 0", "ja": "（0 より大きい値）"},
-    "whole": {"en": " and whole numbers ≥ 1", "ja": "（1 以上の整数）"},
-    "same_param": {
-        "en": "Choose two different hyperparameters.",
-        "ja": "異なる 2 つのハイパーパラメータを選んでください。",
-    },
-    "one_param": {
-        "en": "{name} has fewer than two hyperparameters to sweep.",
-        "ja": "{name} には探索できるハイパーパラメータが 2 つありません。",
-    },
-    "all_invalid": {
-        "en": "{name} accepts none of these values; choose another range.",
-        "ja": "{name} はこの範囲のどの値も受け付けません。範囲を変えてください。",
-    },
-    "all_diverged": {
-        "en": "Every cell diverged or was not allowed: there is no best cell.",
-        "ja": "すべてのセルが発散したか設定できない値でした。最良のセルはありません。",
-    },
-    "best_is": {
-        "en": "Best cell: {values} (f = {loss:.4g}).",
-        "ja": "最良のセル：{values}（f = {loss:.4g}）。",
-    },
-    "use_best": {"en": "Use the best values", "ja": "最良の値を使う"},
-    "picked_values": {"en": "Loaded {values}.", "ja": "{values} を読み込みました。"},
-    "fair_title": {"en": "Fair comparison", "ja": "公平な比較"},
-    "fair_switch": {"en": "Learning rates", "ja": "学習率の決め方"},
-    "fair_same": {
-        "en": "the same learning rate for every optimizer",
-        "ja": "すべての手法で同じ学習率",
-    },
-    "fair_best": {
-        "en": "each at its best learning rate (sweep over the same step budget)",
-        "ja": "各手法の最良の学習率（同じステップ数での探索）",
-    },
-    "shared_lr": {"en": "Shared learning rate", "ja": "共通の学習率"},
-    "bad_lr": {
-        "en": "The learning rate must be a number above 0.",
-        "ja": "学習率は 0 より大きい数にしてください。",
-    },
-    "caption_same": {
-        "en": "Shown: every optimizer with the same learning rate lr = {lr:.3g}. "
-        "Optimizers are sensitive to lr in different ways, so one shared value "
-        "favours some of them.",
-        "ja": "表示中：すべての手法で同じ学習率 lr = {lr:.3g}。手法ごとに学習率への"
-        "敏感さが違うため、共通の値は一部の手法に有利になります。",
-    },
-    "caption_best": {
-        "en": "Shown: each optimizer at its best learning rate among {n} values from "
-        "{lo:g} to {hi:g}, each run for the same {steps} steps from ({x:.3g}, {y:.3g}) "
-        "(lowest final loss): {list}.",
-        "ja": "表示中：{lo:g} から {hi:g} までの {n} 個の学習率を、同じ開始点 "
-        "({x:.3g}, {y:.3g}) から同じ {steps} ステップずつ試し、最終損失が最も"
-        "小さかった値を各手法に使っています：{list}。",
-    },
-    "caption_none": {
-        "en": "{label} diverged at every learning rate and keeps its own lr = {lr:.3g}",
-        "ja": "{label} はどの学習率でも発散したため、元の lr = {lr:.3g} のままです",
-    },
-    "fit_title": {"en": "Fitting the data", "ja": "データへの当てはめ"},
-    "fit_help": {
-        "en": "Each point (w, b) of the loss surface is a line y = w·x + b. The lines "
-        "move with the animation; the dashed line is the least-squares solution.",
-        "ja": "損失曲面上の各点 (w, b) は直線 y = w·x + b に対応します。直線は"
-        "アニメーションとともに動きます。破線は最小二乗解です。",
-    },
-    "fit_only": {
-        "en": "The data-fitting view is available for the linear-regression surface.",
-        "ja": "データへの当てはめは「線形回帰」の曲面でのみ表示できます。",
-    },
-    "no_paths": {
-        "en": "No run has a path to show yet.",
-        "ja": "表示できる軌跡がまだありません。",
-    },
-}
-"""UI strings: key -> {"en": ..., "ja": ...} (the page may merge this into its i18n)."""
-
 
 def _t(key: str, lang: str, **kwargs) -> str:
-    """String ``key`` in ``lang`` (English if missing), formatted with ``kwargs``."""
-    entry = _T[key]
-    message = entry.get(lang, entry["en"])
-    return message.format(**kwargs) if kwargs else message
+    """String ``studies.<key>`` of the page's one table (:mod:`optviz_app.i18n`)."""
+    return t(f"studies.{key}", lang, **kwargs)
 
 
 # ---------------------------------------------------------------------------------------

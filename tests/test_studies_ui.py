@@ -12,7 +12,8 @@ import string
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from optviz_app.studies import _T, FairChoice, build_surface, capped_steps, check_range
+from optviz_app.i18n import STRINGS, t
+from optviz_app.studies import FairChoice, build_surface, capped_steps, check_range
 
 TIMEOUT = 60
 
@@ -91,7 +92,9 @@ def _chart_specs(at) -> list[dict]:
 
 def test_strings_bilingual_with_same_placeholders():
     fields = string.Formatter()
-    for key, entry in _T.items():
+    studies = {k: v for k, v in STRINGS.items() if k.startswith("studies.")}
+    assert len(studies) > 40
+    for key, entry in studies.items():
         assert set(entry) == {"en", "ja"}, key
         en = {f for _, f, _, _ in fields.parse(entry["en"]) if f}
         ja = {f for _, f, _, _ in fields.parse(entry["ja"]) if f}
@@ -118,7 +121,7 @@ def test_pure_helpers():
 
 def test_basin_section_renders_and_reacts():
     at = _app(basin_app)
-    assert [s.value for s in at.subheader] == [_T["basin_title"]["en"]]
+    assert [s.value for s in at.subheader] == [t("studies.basin_title", "en")]
     assert at.selectbox(key="basin_resolution").value == 101
     # the refused run is reported, the others are drawn
     assert any("Bad" in w.value for w in at.warning)
@@ -149,7 +152,7 @@ def test_basin_section_caps_large_work():
 
 def test_basin_section_without_minima_says_why():
     at = _app(basin_app, surface_key="saddle")
-    assert any(i.value == _T["no_minima"]["en"] for i in at.info)
+    assert any(i.value == t("studies.no_minima", "en") for i in at.info)
     (spec,) = _chart_specs(at)
     assert spec["layout"]["meta"]["mode"] == "final_loss"
 
@@ -162,7 +165,7 @@ def test_basin_section_bad_surface_warns():
 def test_basin_section_japanese():
     at = _app(basin_app, lang="ja")
     assert at.subheader[0].value == "引き込み領域マップ"
-    assert at.radio(key="basin_mode").options[0] == _T["mode_minimum"]["ja"]
+    assert at.radio(key="basin_mode").options[0] == t("studies.mode_minimum", "ja")
 
 
 # ---------------------------------------------------------------------------------------
@@ -208,7 +211,7 @@ def test_sweep_section_bad_input_warns():
     assert at.warning and not at.get("plotly_chart")
     at.number_input(key="sweep_lr_low").set_value(1e-3).run()
     at.selectbox(key="sweep_y_momentum").set_value("lr").run()  # same parameter twice
-    assert any(w.value == _T["same_param"]["en"] for w in at.warning)
+    assert any(w.value == t("studies.same_param", "en") for w in at.warning)
 
 
 def test_sweep_section_all_invalid_warns():
@@ -264,5 +267,5 @@ def test_fit_section_draws_animated_lines():
 
 def test_fit_section_other_surface_says_so():
     at = _app(fit_app, surface_key="rosenbrock", lang="ja")
-    assert any(i.value == _T["fit_only"]["ja"] for i in at.info)
+    assert any(i.value == t("studies.fit_only", "ja") for i in at.info)
     assert not at.get("plotly_chart")
