@@ -36,28 +36,41 @@ def formula_surface(text: str, bounds) -> Surface:
     return from_expression(text, tuple(tuple(float(v) for v in b) for b in bounds))
 
 
-def build_surface(key: str, params: tuple[tuple[str, float], ...] = ()):
-    """``(Surface, notices)``: the registry surface, rebuilt with ``params`` if it has a
-    factory; a factory ValueError falls back to the registry default with a notice.
+def make_surface(key: str, params: tuple = ()) -> Surface:
+    """The surface for ``key`` and ``(name, value)`` pairs; raises ValueError (a
+    ``FormulaError`` for a refused formula) if it cannot be built.
 
-    ``key == "formula"``: ``params`` are ``(("bounds", ...), ("expression", text))``
-    (:meth:`PageState.surface_args`); built by :func:`formula_surface` (cached); a
-    refused formula falls back to the default formula with a ``formula.<code>`` notice.
+    Factories of :data:`surfaces.SURFACE_PARAMS` get the pairs as keywords; ``"formula"``
+    takes ``("expression", text)`` and optionally ``("bounds", ((x0, x1), (y0, y1)))``
+    and is built by :func:`formula_surface` (cached).
+    """
+    p = dict(params)
+    if key == FORMULA:
+        return formula_surface(p.get("expression", ""), p.get("bounds", DEFAULT_BOUNDS))
+    if key in SURFACE_PARAMS and p:
+        factory, _ = SURFACE_PARAMS[key]
+        return factory(**p)
+    if key not in SURFACES:
+        raise ValueError(f"unknown surface {key!r}")
+    return SURFACES[key]
+
+
+def build_surface(key: str, params: tuple[tuple[str, float], ...] = ()):
+    """``(Surface, notices)``: :func:`make_surface`, falling back instead of raising.
+
+    A factory ValueError falls back to the registry default with a notice; a refused
+    formula (or none given) to the default formula with a ``formula.<code>`` notice.
     """
     if key == FORMULA:
-        p = dict(params)
-        bounds = p.get("bounds", DEFAULT_BOUNDS)
+        p = {"expression": DEFAULT_FORMULA, **dict(params)}
         try:
-            return formula_surface(p.get("expression", DEFAULT_FORMULA), bounds), []
+            return make_surface(key, tuple(p.items())), []
         except FormulaError as error:
             fallback = formula_surface(DEFAULT_FORMULA, DEFAULT_BOUNDS)
             return fallback, [_formula_notice(error)]
     surface = SURFACES[key]
-    if not params or key not in SURFACE_PARAMS:
-        return surface, []
-    factory, _ = SURFACE_PARAMS[key]
     try:
-        return factory(**dict(params)), []
+        return make_surface(key, params), []
     except ValueError as error:
         return surface, [Notice("notice.surface_error", (("error", str(error)),))]
 

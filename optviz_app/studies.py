@@ -68,8 +68,8 @@ from optviz.study_figures import (
     sweep_figure,
     sweep_pick,
 )
-from surfaces import SURFACE_PARAMS, SURFACES
 
+from .compute import make_surface as build_surface
 from .i18n import t
 
 __all__ = [
@@ -102,28 +102,6 @@ def _t(key: str, lang: str, **kwargs) -> str:
 
 # ---------------------------------------------------------------------------------------
 # pure helpers
-
-
-def build_surface(surface_key: str, surface_params: tuple = ()):
-    """The surface for a key and ``(name, value)`` pairs; ValueError if it cannot be built.
-
-    Factories of :data:`surfaces.SURFACE_PARAMS` get the pairs as keywords; ``"formula"``
-    needs ``("expression", text)`` and optionally ``("bounds", ((x0, x1), (y0, y1)))``.
-    """
-    params = dict(surface_params)
-    if surface_key == "formula":  # cached on the text and the window (issue 6)
-        from surfaces.expression import DEFAULT_BOUNDS
-
-        from .compute import formula_surface
-
-        text = params.pop("expression", "")
-        return formula_surface(text, params.get("bounds", DEFAULT_BOUNDS))
-    if surface_key in SURFACE_PARAMS and params:
-        factory, _ = SURFACE_PARAMS[surface_key]
-        return factory(**params)
-    if surface_key not in SURFACES:
-        raise ValueError(f"unknown surface {surface_key!r}")
-    return SURFACES[surface_key]
 
 
 def capped_steps(steps: int, starts: int, runs: int, budget: int = WORK_BUDGET) -> int:
