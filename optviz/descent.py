@@ -118,6 +118,28 @@ def _anything_out_of_range(points: np.ndarray, max_abs: float) -> bool:
     return not (points.size == 0 or (points.max() <= max_abs and points.min() >= -max_abs))
 
 
+def newly_out_of_range(points: np.ndarray, max_abs: float, alive: np.ndarray):
+    """``(..., 2) -> (...)`` mask of ``alive`` paths whose point is non-finite or has a
+    coordinate beyond ``max_abs``, or None when nothing is (two whole-array reductions
+    first; NaN anywhere takes the full check). Column-wise: no small-axis reductions."""
+    if not _anything_out_of_range(points, max_abs):
+        return None
+    inside = (np.abs(points[..., 0]) <= max_abs) & (np.abs(points[..., 1]) <= max_abs)
+    return alive & ~inside
+
+
+def min_sq_distance(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """``(..., 2), (M ≥ 1, 2) -> (...)``: ``min_j (x − x_j)² + (y − y_j)²``, a loop over the
+    few targets instead of ``(..., M, 2)`` temporaries."""
+    x, y = points[..., 0], points[..., 1]
+    best = None
+    for tx, ty in targets:
+        dx, dy = x - tx, y - ty
+        d2 = dx * dx + dy * dy
+        best = d2 if best is None else np.minimum(best, d2)
+    return best
+
+
 def _blank_in_place(array: np.ndarray, dead: np.ndarray) -> None:
     """Set rows of a time-major float array to NaN where ``dead`` (T+1, N) is True."""
     if array.ndim >= 2 and array.shape[:2] == dead.shape and array.dtype.kind == "f":
@@ -211,17 +233,12 @@ def run_final(
     grad_fn, update = surface.grad, optimizer.update
 
     def mark(k, params):
-        if _anything_out_of_range(params, max_abs):
-            x, y = params[:, 0], params[:, 1]
-            inside = (np.abs(x) <= max_abs) & (np.abs(y) <= max_abs)
-            diverged_at[~inside & (diverged_at < 0)] = k
+        bad = newly_out_of_range(params, max_abs, diverged_at < 0)
+        if bad is not None:
+            diverged_at[bad] = k
         if targets is not None:
-            x, y = params[:, 0], params[:, 1]
-            gap = np.full(n, np.inf)
-            for tx, ty in targets:  # M is small: a loop over minima beats (N, M, 2) arrays
-                gap = np.minimum(gap, (x - tx) ** 2 + (y - ty) ** 2)
-            hit = (gap <= tol * tol) & (reached_at < 0) & (diverged_at < 0)
-            reached_at[hit] = k
+            hit = (min_sq_distance(params, targets) <= tol * tol) & (reached_at < 0)
+            reached_at[hit & (diverged_at < 0)] = k
 
     with np.errstate(all="ignore"):
         state = optimizer.init(params)

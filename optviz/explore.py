@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .descent import as_starts, as_steps
+from .descent import as_starts, as_steps, min_sq_distance, newly_out_of_range
 from .optimizers import OPTIMIZERS, Optimizer
 
 NO_MINIMUM = -1
@@ -68,26 +68,6 @@ class Checkpoints(NamedTuple):
     final_points: np.ndarray
     diverged_at: np.ndarray
     reached_at: np.ndarray
-
-
-def _newly_out(points: np.ndarray, max_abs: float, alive: np.ndarray) -> np.ndarray | None:
-    """``(..., 2) -> (...)`` mask of alive paths whose point is non-finite or beyond ``max_abs``, or
-    None (fast path: two whole-array reductions; NaN anywhere takes the full check)."""
-    if points.max() <= max_abs and points.min() >= -max_abs:
-        return None
-    inside = (np.abs(points[..., 0]) <= max_abs) & (np.abs(points[..., 1]) <= max_abs)
-    return alive & ~inside
-
-
-def _min_sq_distance(points: np.ndarray, targets: np.ndarray) -> np.ndarray:
-    """``(..., 2), (M, 2) -> (...)``: ``min_j (x − x_j)² + (y − y_j)²`` (column-wise, O(N))."""
-    x, y = points[..., 0], points[..., 1]
-    best = None
-    for tx, ty in targets:
-        dx, dy = x - tx, y - ty
-        d2 = dx * dx + dy * dy
-        best = d2 if best is None else np.minimum(best, d2)
-    return best
 
 
 def _as_points(starts) -> np.ndarray:
@@ -143,13 +123,13 @@ def run_checkpoints(
             if k:
                 step, state = update(grad_fn(params), state, params)
                 params = params + step
-            bad = _newly_out(params, max_abs, alive)
+            bad = newly_out_of_range(params, max_abs, alive)
             if bad is not None:
                 diverged_at[bad] = k
                 alive &= ~bad
                 pending &= ~bad
             if targets is not None and pending.any():
-                hit = (_min_sq_distance(params, targets) <= tol2) & pending
+                hit = (min_sq_distance(params, targets) <= tol2) & pending
                 reached_at[hit] = k
                 pending &= ~hit
             if k in slots:
