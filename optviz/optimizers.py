@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .schedules import Constant
+from .schedules import Constant, check_lr
 
 
 class Optimizer(NamedTuple):
@@ -65,19 +65,13 @@ def _lr_function(lr) -> Callable[[int], Any]:
     """``lr`` (number, array or schedule) -> function of the 0-based step index."""
     if callable(lr):
         base = lr.lr if hasattr(lr, "lr") else lr(0)
-        _check_lr(base)
+        check_lr(base)
         if isinstance(lr, Constant):
             value = _scalar_or_array(lr.lr)
             return lambda k: value
         return lr
-    value = _check_lr(_scalar_or_array(lr))
+    value = check_lr(_scalar_or_array(lr))
     return lambda k: value
-
-
-def _check_lr(lr):
-    if not _all(np.asarray(lr) >= 0.0):
-        raise ValueError(f"Invalid learning rate: {lr}")
-    return lr
 
 
 def _check_nonneg(name: str, value):

@@ -29,7 +29,8 @@ def _check_positive_int(name: str, value) -> int:
     return int(value)
 
 
-def _check_lr(lr):
+def check_lr(lr):
+    """``lr`` itself if it is ≥ 0 everywhere (NaN is not); ValueError naming it otherwise."""
     arr = np.asarray(lr, dtype=np.float64)
     if not np.all(arr >= 0.0):
         raise ValueError(f"Invalid learning rate: {lr}")
@@ -43,7 +44,7 @@ class Constant:
     lr: float
 
     def __post_init__(self):
-        _check_lr(self.lr)
+        check_lr(self.lr)
 
     def __call__(self, k):
         return self.lr
@@ -63,7 +64,7 @@ class StepLR:
     gamma: float = 0.1
 
     def __post_init__(self):
-        _check_lr(self.lr)
+        check_lr(self.lr)
         object.__setattr__(self, "step_size", _check_positive_int("step_size", self.step_size))
         if not (math.isfinite(self.gamma) and self.gamma > 0):
             raise ValueError(f"Invalid gamma: {self.gamma} (a finite number > 0)")
@@ -85,7 +86,7 @@ class ExponentialLR:
     gamma: float
 
     def __post_init__(self):
-        _check_lr(self.lr)
+        check_lr(self.lr)
         if not (math.isfinite(self.gamma) and self.gamma > 0):
             raise ValueError(f"Invalid gamma: {self.gamma} (a finite number > 0)")
 
@@ -110,7 +111,7 @@ class CosineAnnealingLR:
     eta_min: float = 0.0
 
     def __post_init__(self):
-        _check_lr(self.lr)
+        check_lr(self.lr)
         object.__setattr__(self, "T_max", _check_positive_int("T_max", self.T_max))
         if not (math.isfinite(self.eta_min) and self.eta_min >= 0):
             raise ValueError(f"Invalid eta_min: {self.eta_min} (a finite number ≥ 0)")
@@ -137,7 +138,7 @@ class LinearWarmup:
     start_factor: float = 1.0 / 3.0
 
     def __post_init__(self):
-        _check_lr(self.lr)
+        check_lr(self.lr)
         object.__setattr__(
             self, "warmup_steps", _check_positive_int("warmup_steps", self.warmup_steps)
         )
