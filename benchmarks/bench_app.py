@@ -300,6 +300,9 @@ def server_script_time(repeats):
     times = []
     for i in range(repeats):
         gen = at.session_state["gen"]
+        # run 1's box open, as in the browser (AppTest does not keep an expander's state)
+        at.session_state[f"{gen}:r0:box"] = True
+        at.run()
         at.number_input(key=f"{gen}:r0:lr").set_value(1e-3 * (1.1 + 0.1 * i))
         t0 = time.perf_counter()
         at.run()

@@ -25,7 +25,7 @@ from optviz import OPTIMIZERS
 from optviz import figures as F
 from surfaces import SURFACE_PARAMS, SURFACES
 
-from . import formula_ui, presenter, studies_ui, teaching
+from . import formula_ui, plot, presenter, studies_ui, teaching
 from .compute import RunResult, build_surface, compute_run, summarize
 from .i18n import escape_markdown, hyper_label, optimizer_name, t
 from .state import (
@@ -98,26 +98,39 @@ def _seed_widgets(state: PageState, gen: int) -> None:
     ss[key(gen, "steps")] = int(state.steps)
     for name, value in state.view.to_dict().items():
         ss[key(gen, f"view:{name}")] = value
-    for i, spec in enumerate(state.runs):
-        _seed_run(spec, gen, i)
+    # run widgets are seeded when their box is drawn (run_controls): boxes are lazy
 
 
 def _seed_run(spec: RunSpec, gen: int, i: int) -> None:
+    """Write run ``i``'s values into its widget keys (before its box draws them)."""
     ss = st.session_state
-    ss[key(gen, f"r{i}:optimizer")] = spec.optimizer
-    ss[key(gen, f"r{i}:lr")] = float(spec.lr)
-    ss[key(gen, f"r{i}:lr_s")] = nearest_grid(spec.lr)
+    values = {
+        "optimizer": spec.optimizer,
+        "lr": float(spec.lr),
+        "lr_s": nearest_grid(spec.lr),
+        "schedule": spec.schedule,
+        "noise": float(spec.noise),
+        "seed": int(spec.seed),
+    }
     for name, value in spec.hyper_values().items():
         if isinstance(value, tuple):
-            for j, v in enumerate(value):
-                ss[key(gen, f"r{i}:{name}:{j}")] = float(v)
+            values.update({f"{name}:{j}": float(v) for j, v in enumerate(value)})
         else:
-            ss[key(gen, f"r{i}:{name}")] = value
-    ss[key(gen, f"r{i}:schedule")] = spec.schedule
-    for name, value in spec.schedule_values().items():
-        ss[key(gen, f"r{i}:s:{name}")] = value
-    ss[key(gen, f"r{i}:noise")] = float(spec.noise)
-    ss[key(gen, f"r{i}:seed")] = int(spec.seed)
+            values[name] = value
+    values.update({f"s:{name}": value for name, value in spec.schedule_values().items()})
+    for name, value in values.items():
+        ss[key(gen, f"r{i}:{name}")] = value
+
+
+DRAWN = "runs_drawn"
+"""Session key: ``(gen, frozenset)`` of the runs whose controls the last script run drew.
+Only their widget keys hold live values; a closed box's widgets are gone (Streamlit drops
+them, and an older seeded value could resurface), so its run is read from the state."""
+
+
+def drawn_runs(gen: int) -> frozenset:
+    drawn_gen, runs = st.session_state.get(DRAWN, (None, frozenset()))
+    return runs if drawn_gen == gen else frozenset()
 
 
 def nearest_grid(lr) -> float:
@@ -138,6 +151,8 @@ def state_from_widgets(state: PageState, gen: int) -> dict:
     def get(name, default):
         return ss.get(key(gen, name), default)
 
+    live = drawn_runs(gen)
+
     surface = get("surface", state.surface)
     d: dict = {
         "surface": surface,
@@ -154,6 +169,9 @@ def state_from_widgets(state: PageState, gen: int) -> dict:
         }
     runs = []
     for i, spec in enumerate(state.runs):
+        if i not in live:  # its box was closed: nothing to read
+            runs.append(spec.to_dict())
+            continue
         optimizer = get(f"r{i}:optimizer", spec.optimizer)
         r: dict = {"optimizer": optimizer, "lr": get(f"r{i}:lr", spec.lr)}
         if optimizer == spec.optimizer:
@@ -189,14 +207,21 @@ def sync_state() -> tuple[PageState, list[Notice]]:
 # callbacks (run before the script, may write widget keys)
 
 
-def _restructure(edit) -> None:
-    """Apply ``edit(state) -> state`` to the current widget values and reload."""
+def _restructure(edit, open_boxes=()) -> None:
+    """Apply ``edit(state) -> state`` to the current widget values and reload; the run
+    boxes ``open_boxes`` (indices in the new state) open, the others start closed."""
     state, _ = sync_state()
-    load_state(edit(state))
+    new = edit(state)
+    load_state(new)
+    gen = st.session_state["gen"]
+    for i in open_boxes:
+        if 0 <= i < len(new.runs):
+            st.session_state[key(gen, f"r{i}:box")] = True
 
 
 def on_add() -> None:
-    _restructure(lambda s: s.add_run())
+    n = len(st.session_state["state"].runs)
+    _restructure(lambda s: s.add_run(), open_boxes=(n,))  # the new run, ready to edit
 
 
 def on_remove(i: int) -> None:
@@ -204,7 +229,7 @@ def on_remove(i: int) -> None:
 
 
 def on_duplicate(i: int) -> None:
-    _restructure(lambda s: s.duplicate_run(i))
+    _restructure(lambda s: s.duplicate_run(i), open_boxes=(i, i + 1))  # original and copy
 
 
 def on_optimizer_change(i: int) -> None:
@@ -219,7 +244,7 @@ def on_optimizer_change(i: int) -> None:
         spec = RunSpec.make(new, lr, noise=old.noise, seed=old.seed)
         return s.with_run(i, spec)
 
-    _restructure(edit)
+    _restructure(edit, open_boxes=(i,))  # the box stays open on the new controls
 
 
 def on_surface_change() -> None:
@@ -242,34 +267,14 @@ def on_lr_number(i: int) -> None:
     ss[key(gen, f"r{i}:lr_s")] = nearest_grid(ss[key(gen, f"r{i}:lr")])
 
 
-def on_map_select() -> None:
+def on_map_click() -> None:
     """A click on the map (the invisible grid or any marker) moves the start point."""
-    ss = st.session_state
-    event = ss.get("map")
-    points = _selected_points(event)
-    if not points:
+    point = plot.clicked_point("map")
+    if point is None:
         return
-    x, y = points[0].get("x"), points[0].get("y")
-    if x is None or y is None:
-        return
-    gen = ss["gen"]
-    ss[key(gen, "x")], ss[key(gen, "y")] = round(float(x), 4), round(float(y), 4)
-
-
-def _selected_points(event) -> list:
-    if event is None:
-        return []
-    selection = (
-        event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
-    )
-    if selection is None:
-        return []
-    points = (
-        selection.get("points")
-        if isinstance(selection, dict)
-        else getattr(selection, "points", None)
-    )
-    return list(points or [])
+    gen = st.session_state["gen"]
+    x, y = point
+    st.session_state[key(gen, "x")], st.session_state[key(gen, "y")] = round(x, 4), round(y, 4)
 
 
 # ---------------------------------------------------------------------------------------
@@ -321,8 +326,11 @@ def sidebar(state: PageState, gen: int) -> None:
 
     if shown("runs"):
         sb.header(t("runs", lang))
-        for i, spec in enumerate(state.runs):
-            run_controls(sb, spec, i, gen, lang)
+        before = drawn_runs(gen)
+        drawn = {
+            i for i, spec in enumerate(state.runs) if run_controls(sb, spec, i, gen, lang, before)
+        }
+        st.session_state[DRAWN] = (gen, frozenset(drawn))
         sb.button(
             t("add_run", lang),
             on_click=on_add,
@@ -353,13 +361,22 @@ def run_title(spec: RunSpec, i: int, lang: str) -> str:
     return f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {name} · lr {spec.lr:g}{extra}"
 
 
-def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str) -> None:
+def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str, before: frozenset) -> bool:
     """One run's expander: optimizer, lr (log slider + exact field), every other keyword of
-    the factory's signature, schedule, noise, and duplicate/remove buttons."""
-    errors = st.session_state.get("run_errors", {})
-    with sb.expander(
-        run_title(spec, i, lang), expanded=bool(errors.get(i)), key=key(gen, f"r{i}:box")
-    ):
+    the factory's signature, schedule, noise, and duplicate/remove buttons. Lazy: a closed
+    box draws nothing (returns False); a box opening again is seeded from ``spec``."""
+    ss = st.session_state
+    errors = ss.get("run_errors", {})
+    box_key = key(gen, f"r{i}:box")
+    if errors.get(i) and not ss.get(f"{box_key}:shown_error"):
+        ss[box_key] = True  # open the box once to show the error next to the controls
+    ss[f"{box_key}:shown_error"] = bool(errors.get(i))
+    box = sb.expander(run_title(spec, i, lang), key=box_key, on_change="rerun")
+    if not box.open:
+        return False  # lazy: a closed box sends no widgets (its values live in the state)
+    if i not in before:
+        _seed_run(spec, gen, i)
+    with box:
         if errors.get(i):
             st.error(t("run_error", lang, error=errors[i]))
         st.selectbox(
@@ -444,6 +461,7 @@ def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str) -> None:
             args=(i,),
             icon=":material/delete:",
         )
+    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -536,8 +554,6 @@ def main() -> None:
     notices = teaching.take_link_notices() + notices
     gen = ss["gen"]
     lang = state.lang
-    sidebar(state, gen)
-    # the sidebar may have changed widgets of this run only through callbacks (handled)
     skey, sparams = state.surface_args()  # a typed formula included (issue 6)
     surface, surface_notices = build_surface(skey, sparams)
     notices = notices + surface_notices
@@ -602,27 +618,21 @@ def main() -> None:
             extra=teaching.map_extras(results, step_k, data.bounds, style, lang),
         )
         fig = presenter.fit_controls(teaching.open_on_step(fig, paths, step_k), style)
-        st.plotly_chart(
-            fig,
-            key="map",
-            on_select=on_map_select,
-            selection_mode="points",
-            width="content",
-            config={"displaylogo": False, "scrollZoom": False},
-            theme=None,
-        )
+        plot.chart(fig, key="map", on_click=on_map_click, config={"scrollZoom": False})
         teaching.step_slider(state, tch, lang)
         teaching.arrows_caption(step_k, lang)
     with right:
         studies_ui.fit_view(state, surface, results, lang)  # linear_regression only
         if state.view.show_loss and paths:
             st.markdown(f"#### {t('loss_title', lang)}")
-            st.plotly_chart(
+            plot.chart(
                 F.loss_figure(paths, surface.f_min, style=style, labels=labels_for(lang)),
                 key="loss",
-                config={"displaylogo": False},
-                theme=None,
+                config={"responsive": True},
             )
+    # The sidebar comes after the charts: its widgets' values were read above (sync_state),
+    # and drawing it first would delay the charts' messages by its ~100 widgets.
+    sidebar(state, gen)
     st.markdown(f"#### {t('results', lang)}")
     if results:
         st.markdown(
@@ -635,7 +645,7 @@ def main() -> None:
     teaching.exports_panel(state, results, surface, fig, query, lang)
     if state.view.show_3d:
         st.markdown(f"#### {t('view3d', lang)}")
-        st.plotly_chart(
+        plot.chart(
             F.surface3d_figure(
                 surface,
                 paths,
@@ -645,7 +655,6 @@ def main() -> None:
                 animate=state.view.animate,
             ),
             key="surface3d",
-            config={"displaylogo": False},
-            theme=None,
+            config={"responsive": True},
         )
     studies_ui.sections(state, shown, start, lang)  # computed only when opened

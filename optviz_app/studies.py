@@ -69,6 +69,7 @@ from optviz.study_figures import (
     sweep_pick,
 )
 
+from . import plot
 from .compute import make_surface as build_surface
 from .i18n import t
 
@@ -636,4 +637,4 @@ def fit_section(
     fig = fit_figure(
         params["x"], params["y"], paths, names, cols, params["solution"], frame_steps, lang
     )
-    st.plotly_chart(fig, key=f"{key}_chart", config={"displaylogo": False})
+    plot.chart(fig, key=f"{key}_chart", config={"responsive": True})

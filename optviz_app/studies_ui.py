@@ -158,7 +158,7 @@ def on_sweep_pick(values: dict) -> None:
         s = s.with_run(i, new)
         return replace(s, steps=int(steps)) if steps else s
 
-    page._restructure(edit)
+    page._restructure(edit, open_boxes=(i,))  # show the loaded values
 
 
 def on_fair_change() -> None:

@@ -296,7 +296,15 @@ def map_extras(results, k: int, bounds, style: F.Style, lang: str) -> list[dict]
     return traces
 
 
-def open_on_step(fig: go.Figure, paths, k: int) -> go.Figure:
+def _merged(base: dict, patch: dict) -> dict:
+    """``base`` updated by ``patch`` key by key, nested dicts merged (Plotly's ``update``)."""
+    out = dict(base)
+    for k, v in patch.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def open_on_step(fig: F.Figure, paths, k: int) -> F.Figure:
     """Make the map open on step k: the animation frame at (or just before) k applied to
     the moving traces, the Plotly slider on it, the current markers exactly at θ_k.
     Any surprise in the figure's structure leaves it unchanged."""
@@ -304,24 +312,23 @@ def open_on_step(fig: go.Figure, paths, k: int) -> go.Figure:
     if not paths or k >= steps:
         return fig
     try:
-        names = [fr.name for fr in fig.frames]
-        if names:
-            ks = [int(n[1:]) for n in names]
+        data = list(fig.data)
+        layout = dict(fig.layout)
+        if fig.frames:
+            ks = [int(fr["name"][1:]) for fr in fig.frames]
             f = max(j for j, s in enumerate(ks) if s <= k)
             frame = fig.frames[f]
-            for idx, d in zip(frame.traces, frame.data, strict=True):
-                patch = d.to_plotly_json()
-                patch.pop("type", None)
-                fig.data[idx].update(patch)
-            if fig.layout.sliders:
-                fig.layout.sliders[0].active = f
-        cur = next(j for j, tr in enumerate(fig.data) if tr.name == "current")
+            for idx, d in zip(frame["traces"], frame["data"], strict=True):
+                data[idx] = _merged(data[idx], {n: v for n, v in d.items() if n != "type"})
+            if layout.get("sliders"):
+                layout["sliders"] = [dict(layout["sliders"][0], active=f)]
+        cur = next(j for j, tr in enumerate(data) if tr.get("name") == "current")
         ks_ = [min(k, p.last) for p in paths]
         pts = np.array([p.points[kk] for p, kk in zip(paths, ks_, strict=True)])
-        fig.data[cur].update(x=pts[:, 0], y=pts[:, 1], customdata=np.asarray(ks_))
+        data[cur] = dict(data[cur], x=pts[:, 0], y=pts[:, 1], customdata=np.asarray(ks_))
     except (StopIteration, ValueError, IndexError, AttributeError, TypeError, KeyError):
-        pass
-    return fig
+        return fig
+    return F.Figure(data=data, layout=layout, frames=fig.frames)
 
 
 def arrows_caption(k: int, lang: str) -> None:
@@ -349,7 +356,16 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
     specs = [(i, spec) for i, spec, _ in results]
     if not specs or not tch.shown("equations"):
         return
-    with st.expander(t("equations", lang), expanded=tch.present, icon=":material/function:"):
+    box = st.expander(
+        t("equations", lang),
+        expanded=tch.present,
+        icon=":material/function:",
+        key="open_equations",
+        on_change="rerun",
+    )
+    if not box.open:
+        return  # lazy: drawn only while open (KaTeX is costly to re-render on every rerun)
+    with box:
         n = min(len(specs), 4)
         for row in range(0, len(specs), n):
             cols = st.columns(n)
@@ -448,9 +464,9 @@ def export_runs(results) -> list[X.ExportRun]:
     ]
 
 
-def static_figure(fig: go.Figure) -> go.Figure:
+def static_figure(fig: F.Figure) -> go.Figure:
     """The current view without animation controls (for PNG/SVG)."""
-    out = go.Figure(fig)
+    out = fig.to_plotly()
     out.frames = []
     out.layout.updatemenus = ()
     out.layout.sliders = ()
@@ -491,8 +507,13 @@ def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str
     runs as a runnable torch.optim script."""
     if not teach().shown("exports"):
         return
+    box = st.expander(
+        t("exports", lang), icon=":material/download:", key="open_exports", on_change="rerun"
+    )
+    if not box.open:
+        return  # lazy: the files and the script are made only while it is open
     runs = export_runs(results)
-    with st.expander(t("exports", lang), icon=":material/download:"):
+    with box:
         if not runs:
             st.caption(t("no_runs", lang))
             return
@@ -518,7 +539,7 @@ def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str
         )
         c3.download_button(
             t("export_html", lang),
-            lambda: X.figure_html(fig),
+            lambda: X.figure_html(fig.to_plotly()),
             file_name="optviz_map.html",
             mime="text/html",
             key=_key("dl_html"),

@@ -1,12 +1,12 @@
-"""Cold-visit speed: start the browser on Streamlit's plotly.js chunk before the page exists.
+"""Cold-visit speed: start the browser on plotly.js before the page exists.
 
-Streamlit fetches and compiles its 4.7 MB Plotly chunk only when the first chart arrives;
-on a cold visit that came after the imports, the runs and the map (DESIGN.md §7: 2–3 s of
-chunk on top). :func:`start` runs before ``optviz_app.page`` is imported: on a session's
-first script run it sends a tiny hidden chart, so the chunk loads *while* the server
-imports and computes; :func:`done` removes it again right after the imports (the chunk,
-once requested, keeps loading). Measured in ``benchmarks/bench_app.py``: first map of a
-cold visit ≈ 2 s sooner.
+The charts (:mod:`optviz_app.plot`) need plotly.js (4.7 MB, served by Streamlit's
+component file route); fetched only when the first chart arrives, it would come on top of
+the imports, the runs and the map. :func:`start` runs before ``optviz_app.page`` is
+imported: on a session's first script run it mounts an empty chart slot whose only job is
+to make the browser fetch and compile plotly.js *while* the server imports and computes;
+:func:`done` removes it again right after the imports (the script, once requested, keeps
+loading). Measured in ``benchmarks/bench_app.py`` (cold visit timeline).
 
 The slot is an ``st.empty`` at the very top of the main area on every run (so the element
 tree does not shift between the first and later runs); empty, it takes no room.
@@ -22,24 +22,19 @@ HIDE = f"<style>.st-key-{KEY} {{display: none;}}</style>"
 
 
 def start():
-    """The top slot; on the first run of a session it holds the hidden warm-up chart."""
+    """The top slot; on the first run of a session it holds the hidden plotly.js loader."""
     slot = st.empty()
     if not st.session_state.get(FLAG):
-        import plotly.graph_objects as go
+        from . import plot
 
         with slot.container(key=KEY):
             st.html(HIDE)
-            st.plotly_chart(
-                go.Figure(layout=dict(width=10, height=10, margin=dict(l=0, r=0, t=0, b=0))),
-                config={"staticPlot": True, "displayModeBar": False},
-                theme=None,
-                key="optviz_warmup_chart",
-            )
+            plot.preload()
     return slot
 
 
 def done(slot) -> None:
-    """Remove the warm-up chart (the chunk keeps loading) and remember the session is warm."""
+    """Remove the loader (plotly.js keeps loading) and remember the session is warm."""
     if not st.session_state.get(FLAG):
         slot.empty()
         st.session_state[FLAG] = True

@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
+from apptest_helpers import chart_elements, k, open_run
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.i18n import STRINGS, t
@@ -22,10 +23,6 @@ def fresh() -> AppTest:
     return at
 
 
-def k(at: AppTest, name: str) -> str:
-    return f"{at.session_state['gen']}:{name}"
-
-
 def state(at: AppTest) -> PageState:
     return at.session_state["state"]
 
@@ -35,7 +32,7 @@ def texts(at: AppTest, kind: str) -> list[str]:
 
 
 def charts(at: AppTest) -> int:
-    return len(at.get("plotly_chart"))
+    return len(chart_elements(at))
 
 
 def table(at: AppTest) -> str:
@@ -74,36 +71,60 @@ def test_add_remove_duplicate(at):
     n = len(DEFAULT_RUNS)
     at.button(key=k(at, "add")).click().run()
     assert len(state(at).runs) == n + 1
-    at.button(key=k(at, "r0:dup")).click().run()
+    open_run(at, 0).button(key=k(at, "r0:dup")).click().run()
     assert len(state(at).runs) == n + 2
     assert state(at).runs[0] == state(at).runs[1]
-    at.button(key=k(at, "r1:rm")).click().run()
-    at.button(key=k(at, "r0:rm")).click().run()
+    open_run(at, 1).button(key=k(at, "r1:rm")).click().run()
+    open_run(at, 0).button(key=k(at, "r0:rm")).click().run()
     assert len(state(at).runs) == n
     assert not at.exception
 
 
 def test_hyperparameter_change_changes_results(at):
     before = table(at)
-    at.number_input(key=k(at, "r0:lr")).set_value(0.002).run()
+    open_run(at, 0).number_input(key=k(at, "r0:lr")).set_value(0.002).run()
     assert state(at).runs[0].lr == 0.002
     assert table(at) != before
-    at.number_input(key=k(at, "r1:momentum")).set_value(0.5).run()
+    open_run(at, 1).number_input(key=k(at, "r1:momentum")).set_value(0.5).run()
     assert dict(state(at).runs[1].hyper)["momentum"] == 0.5
     at.number_input(key=k(at, "steps")).set_value(50).run()
     assert state(at).steps == 50
 
 
 def test_optimizer_switch_uses_its_own_signature(at):
-    at.selectbox(key=k(at, "r0:optimizer")).set_value("adam").run()
+    open_run(at, 0).selectbox(key=k(at, "r0:optimizer")).set_value("adam").run()
     assert not at.exception
     assert state(at).runs[0].optimizer == "adam"
-    at.number_input(key=k(at, "r0:betas:0")).set_value(0.8).run()
+    open_run(at, 0).number_input(key=k(at, "r0:betas:0")).set_value(0.8).run()
     assert dict(state(at).runs[0].hyper)["betas"] == (0.8, 0.999)
 
 
+def test_closed_run_boxes_send_no_widgets_and_keep_their_values(at):
+    # lazy boxes: only an open run's controls are drawn (fewer messages per rerun)
+    keys = {w.key for w in at.sidebar.number_input}
+    assert not any(":r" in key for key in keys)
+    open_run(at, 0).number_input(key=k(at, "r0:lr")).set_value(0.002).run()
+    at.session_state[k(at, "r0:box")] = False
+    at.run()
+    assert not any(":r0:" in w.key for w in at.sidebar.number_input)
+    assert state(at).runs[0].lr == 0.002  # kept by the state while the box is closed
+    open_run(at, 0)
+    assert at.number_input(key=k(at, "r0:lr")).value == 0.002  # and shown again
+
+
+def test_boxes_open_where_the_user_is_editing(at):
+    at.button(key=k(at, "add")).click().run()
+    n = len(state(at).runs)
+    assert at.selectbox(key=k(at, f"r{n - 1}:optimizer")).value == "adam"  # new run: open
+    open_run(at, 0).selectbox(key=k(at, "r0:optimizer")).set_value("adam").run()
+    assert at.number_input(key=k(at, "r0:betas:0")).value == 0.9  # still open, new controls
+    at.button(key=k(at, "r0:dup")).click().run()
+    assert at.selectbox(key=k(at, "r1:optimizer")).value == "adam"  # the copy is open
+    assert not at.exception
+
+
 def test_schedule_and_noise(at):
-    at.selectbox(key=k(at, "r3:schedule")).set_value("cosine").run()
+    open_run(at, 3).selectbox(key=k(at, "r3:schedule")).set_value("cosine").run()
     at.number_input(key=k(at, "r3:noise")).set_value(0.3).run()
     assert not at.exception
     spec = state(at).runs[3]
@@ -145,7 +166,7 @@ def test_bad_start_in_state(value):
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -1.0])
 def test_bad_lr_falls_back(at, value):
-    at.number_input(key=k(at, "r0:lr")).set_value(value).run()
+    open_run(at, 0).number_input(key=k(at, "r0:lr")).set_value(value).run()
     assert not at.exception
     assert math.isfinite(state(at).runs[0].lr) and state(at).runs[0].lr >= 0
     assert at.warning or not math.isfinite(value)  # NaN/inf: see test_bad_start
@@ -159,29 +180,30 @@ def test_bad_lr_in_state(value):
 
 
 def test_lr_zero_is_explained(at):
-    at.number_input(key=k(at, "r0:lr")).set_value(0.0).run()
+    open_run(at, 0).number_input(key=k(at, "r0:lr")).set_value(0.0).run()
     assert not at.exception
     assert any("0" in m for m in texts(at, "info"))
 
 
 def test_huge_lr_diverges_honestly(at):
-    at.number_input(key=k(at, "r0:lr")).set_value(1e6).run()
+    open_run(at, 0).number_input(key=k(at, "r0:lr")).set_value(1e6).run()
     assert not at.exception
     assert "diverged" in table(at)
     assert any("diverged" in w for w in texts(at, "warning"))
 
 
 def test_factory_error_is_shown_next_to_the_run(at):
-    at.selectbox(key=k(at, "r3:optimizer")).set_value("adam").run()
-    at.number_input(key=k(at, "r3:betas:0")).set_value(1.5).run()
+    open_run(at, 3).selectbox(key=k(at, "r3:optimizer")).set_value("adam").run()
+    open_run(at, 3).number_input(key=k(at, "r3:betas:0")).set_value(1.5).run()
     assert not at.exception
     assert any("beta" in e.lower() for e in texts(at, "error"))
+    assert any("beta" in e.value.lower() for e in at.sidebar.error)  # in the run's box
     assert charts(at) == 2 and table(at).count("\n") == 1 + len(DEFAULT_RUNS)
     assert "ok" in table(at)  # the other runs are still computed
 
 
 def test_bad_eps_nan(at):
-    at.number_input(key=k(at, "r2:eps")).set_value(math.nan).run()
+    open_run(at, 2).number_input(key=k(at, "r2:eps")).set_value(math.nan).run()
     assert not at.exception
     assert charts(at) == 2
     spec, notices = RunSpec.from_dict({"optimizer": "rmsprop", "eps": math.nan})
@@ -190,7 +212,7 @@ def test_bad_eps_nan(at):
 
 def test_every_run_removed(at):
     for _ in range(len(DEFAULT_RUNS)):
-        at.button(key=k(at, "r0:rm")).click().run()
+        open_run(at, 0).button(key=k(at, "r0:rm")).click().run()
     assert not at.exception
     assert state(at).runs == ()
     assert any(t("no_runs") == m for m in texts(at, "info"))

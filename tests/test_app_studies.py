@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_helpers import chart_elements, chart_specs, k, open_run
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.formula_ui import EXAMPLES
@@ -32,10 +33,6 @@ def fresh() -> AppTest:
     return at
 
 
-def k(at: AppTest, name: str) -> str:
-    return f"{at.session_state['gen']}:{name}"
-
-
 def state(at: AppTest) -> PageState:
     return at.session_state["state"]
 
@@ -46,11 +43,11 @@ def table_rows(at: AppTest) -> list[str]:
 
 
 def charts(at: AppTest) -> list:
-    return list(at.get("plotly_chart"))
+    return chart_elements(at)
 
 
 def chart_spec(at: AppTest, i: int) -> dict:
-    return json.loads(charts(at)[i].proto.spec)
+    return chart_specs(at)[i]
 
 
 def arr(value) -> list:
@@ -239,7 +236,7 @@ def test_linear_regression_shows_fit_view(at):
     at.selectbox(key=k(at, "surface")).set_value("linear_regression").run()
     assert not at.exception
     assert "Fitting the data" in [s.value for s in at.subheader]
-    specs = [json.loads(c.proto.spec) for c in charts(at)]
+    specs = chart_specs(at)
     fit = next(s for s in specs if "least" in str(s["data"][1].get("name", "")).lower())
     assert len(arr(fit["data"][0]["x"])) == 30  # n data points
     assert len(fit["data"]) == 2 + len(state(at).runs)  # data, least squares, one per run
@@ -250,7 +247,7 @@ def test_linear_regression_shows_fit_view(at):
     at.slider(key=k(at, "sp:noise")).set_value(1.5).run()
     assert not at.exception
     assert dict(state(at).surface_params) == {"n": 12, "noise": 1.5}
-    specs = [json.loads(c.proto.spec) for c in charts(at)]
+    specs = chart_specs(at)
     fit = next(s for s in specs if "least" in str(s["data"][1].get("name", "")).lower())
     assert len(arr(fit["data"][0]["x"])) == 12
 
@@ -318,7 +315,7 @@ def test_sweep_pick_reaches_run():
     spec = state(at).runs[1]
     assert spec.optimizer == "momentum" and spec.lr == 0.002
     assert dict(spec.hyper)["momentum"] == 0.8
-    assert at.number_input(key=k(at, "r1:lr")).value == 0.002
+    assert open_run(at, 1).number_input(key=k(at, "r1:lr")).value == 0.002
     # Adam: beta1/beta2 go into betas; a steps axis sets the page's steps
     at.session_state["sweep_run"] = 3
     at.session_state["test_pick"] = ("sweep", {"beta1": 0.8, "steps": 150})
@@ -341,7 +338,7 @@ def test_sweep_section_use_best_and_controls(at):
     assert not at.exception
     after = state(at).runs[1]
     assert after != before and after.optimizer == "momentum"
-    assert at.number_input(key=k(at, "r1:lr")).value == after.lr
+    assert open_run(at, 1).number_input(key=k(at, "r1:lr")).value == after.lr
     assert any("Loaded" in c.value for c in at.caption)
 
 

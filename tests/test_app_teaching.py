@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_helpers import chart_specs, k, open_box, open_run
 from streamlit.testing.v1 import AppTest
 
 from optviz.presets import PRESETS
@@ -39,10 +40,6 @@ def state(at: AppTest) -> PageState:
 
 def teach(at: AppTest) -> Teach:
     return at.session_state["teach"]
-
-
-def k(at: AppTest, name: str) -> str:
-    return f"{at.session_state['gen']}:{name}"
 
 
 def markdown(at: AppTest) -> str:
@@ -130,6 +127,8 @@ def test_query_string_reproduces_the_state():
     assert not warnings(at)
     # every widget shows the link's values
     assert at.number_input(key=k(at, "steps")).value == 120
+    open_run(at, 0)
+    open_run(at, 1)
     assert at.number_input(key=k(at, "r0:lr")).value == 0.05
     assert at.checkbox(key=k(at, "r0:amsgrad")).value is True
     assert at.number_input(key=k(at, "r1:noise")).value == 0.3
@@ -219,10 +218,7 @@ def test_inspector_rows_for_each_run_and_step_slider():
 
 def test_map_opens_on_the_step_with_arrows():
     at = run_app({"preset": "sgd_zigzag", "step": "5"})
-    chart = at.get("plotly_chart")[0]
-    import json
-
-    fig = json.loads(chart.proto.spec)
+    fig = chart_specs(at)[0]
     slider = fig["layout"]["sliders"][0]
     assert slider["steps"][slider["active"]]["label"] == "5"
     arrows = [tr for tr in fig["data"] if tr.get("marker", {}).get("symbol") == "arrow"]
@@ -248,6 +244,8 @@ def _decode(values):
 
 def test_equations_and_notes_for_each_run():
     at = run_app({"preset": "saddle_escape", "lang": "ja"})
+    assert not at.get("latex")  # a closed box draws nothing (lazy)
+    open_box(at, "open_equations")
     latex = [e.value for e in at.get("latex")]
     assert len(latex) == 4 and all("\\begin{aligned}" in x for x in latex)
     assert any("\\hat m" in x for x in latex)  # Adam's bias correction
@@ -258,7 +256,7 @@ def test_equations_and_notes_for_each_run():
 
 
 def test_export_controls_exist():
-    at = run_app({"preset": "line_fit"})
+    at = open_box(run_app({"preset": "line_fit"}), "open_exports")
     labels = [b.label for b in at.get("download_button")]
     assert len(labels) == 3  # CSV, JSON, HTML (made on click)
     buttons = {b.key for b in at.button}
@@ -269,7 +267,8 @@ def test_export_controls_exist():
 
 
 def test_gif_on_demand_then_download():
-    at = run_app({"preset": "sgd_zigzag"})
+    at = open_box(run_app({"preset": "sgd_zigzag"}), "open_exports")
+    at.session_state["open_exports"] = True  # still open on the click's run
     at.button(key=k(at, "t:make_gif")).click().run()
     assert not at.exception
     assert len(at.get("download_button")) == 4
@@ -351,7 +350,7 @@ def test_pytorch_script_lands_on_the_page_final_points(tmp_path):
             "r4.centered": "1",
         }
     )
-    at = run_app(encode(link))
+    at = open_box(run_app(encode(link)), "open_exports")
     s = state(at)
     script = next(c.value for c in at.code if c.language == "python")
     path = tmp_path / "reproduce.py"

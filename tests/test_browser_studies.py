@@ -64,7 +64,10 @@ def test_basin_cell_loads_start(browser, served_app, artifacts):
 
 def test_sweep_cell_loads_values(browser, served_app, artifacts):
     page = open_page(browser, served_app)
-    lr = page.get_by_label("η exactly").first  # run 1 (SGD, lr 0.001)
+    # run 1's box (SGD, lr 0.001): its controls are drawn while it is open
+    page.locator('[data-testid="stSidebar"] [data-testid="stExpander"] summary').first.click()
+    lr = page.get_by_label("η exactly").first
+    lr.wait_for(timeout=30_000)
     before = lr.input_value()
     box = open_section(page, "Hyperparameter sweep")
     chart = box.locator(PLOT).first

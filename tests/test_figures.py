@@ -48,9 +48,9 @@ def arr(v) -> np.ndarray:
     return np.asarray(v if v is not None else [], dtype=float)
 
 
-def validated(fig: go.Figure) -> go.Figure:
+def validated(fig: F.Figure) -> go.Figure:
     """Re-build with plotly's validation on: every property must be valid."""
-    return go.Figure(fig.to_dict())
+    return fig.to_plotly()
 
 
 def test_contour_figure_structure(rosen, default_paths):
@@ -70,7 +70,7 @@ def test_contour_figure_structure(rosen, default_paths):
 
 
 def test_equal_axes_fixed_to_bounds(rosen, default_paths):
-    fig = F.contour_figure(F.map_data(rosen), default_paths)
+    fig = validated(F.contour_figure(F.map_data(rosen), default_paths))
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
     assert tuple(fig.layout.xaxis.range) == rosen.bounds[0]
     assert tuple(fig.layout.yaxis.range) == rosen.bounds[1]
@@ -79,7 +79,7 @@ def test_equal_axes_fixed_to_bounds(rosen, default_paths):
 
 
 def test_frames_bounded_and_touch_only_moving_traces(rosen, default_paths):
-    fig = F.contour_figure(F.map_data(rosen), default_paths, max_frames=50)
+    fig = validated(F.contour_figure(F.map_data(rosen), default_paths, max_frames=50))
     assert 2 <= len(fig.frames) <= 50
     where = F.map_traces(len(default_paths), fig)
     moving = {*where.paths, *where.trails, where.current}
@@ -92,12 +92,12 @@ def test_frames_bounded_and_touch_only_moving_traces(rosen, default_paths):
 
 def test_every_step_is_a_frame_for_short_runs(rosen):
     paths = make_paths(rosen, [("adam", 0.05)], 20)
-    fig = F.contour_figure(F.map_data(rosen), paths)
+    fig = validated(F.contour_figure(F.map_data(rosen), paths))
     assert len(fig.frames) == 21
 
 
 def test_no_animation_when_off(rosen, default_paths):
-    fig = F.contour_figure(F.map_data(rosen), default_paths, animate=False)
+    fig = validated(F.contour_figure(F.map_data(rosen), default_paths, animate=False))
     assert not fig.frames and not fig.layout.sliders
 
 
@@ -149,14 +149,14 @@ def test_diverged_path_ends_and_axes_stay(rosen):
     paths = make_paths(rosen, [("sgd", 0.1), ("adam", 0.05)], 200)
     assert paths[0].diverged_at > 0
     assert np.isnan(paths[0].points[-1]).all()
-    fig = F.contour_figure(F.map_data(rosen), paths)
+    fig = validated(F.contour_figure(F.map_data(rosen), paths))
     assert tuple(fig.layout.xaxis.range) == rosen.bounds[0]
     where = F.map_traces(2, fig)
     line = fig.data[where.paths[0]]
     assert np.all(np.isfinite(arr(line.x)))  # the line simply ends
     assert len(arr(line.x)) <= paths[0].diverged_at
     assert fig.data[where.current].marker.symbol[0] == "x"
-    loss = F.loss_figure(paths, rosen.f_min)
+    loss = validated(F.loss_figure(paths, rosen.f_min))
     assert any(t.marker.symbol == "x" for t in loss.data if t.mode == "markers")
 
 
@@ -181,7 +181,7 @@ def test_loss_curve_envelope_and_log(rosen, default_paths):
     assert k[0] == 0 and k[-1] == 2999 and len(k) <= 202
     fig = validated(F.loss_figure(default_paths, rosen.f_min))
     assert fig.layout.yaxis.type == "log"
-    fig = F.loss_figure(default_paths, None)
+    fig = validated(F.loss_figure(default_paths, None))
     assert fig.layout.yaxis.type == "linear"
 
 
@@ -237,7 +237,7 @@ def test_click_grid_draws_one_marker_but_keeps_every_point(rosen, default_paths)
 
 
 def test_frames_carry_typed_arrays_that_decode_to_the_path(rosen, default_paths):
-    fig = F.contour_figure(F.map_data(rosen), default_paths)
+    fig = validated(F.contour_figure(F.map_data(rosen), default_paths))
     last = fig.frames[-1]
     cur = last.data[-1]
     assert isinstance(cur.x, dict) and cur.x["dtype"] == "f4"  # no per-array validation
@@ -245,3 +245,43 @@ def test_frames_carry_typed_arrays_that_decode_to_the_path(rosen, default_paths)
     np.testing.assert_allclose(arr(cur.x), arr(fig.data[where.current].x), rtol=1e-6)
     assert list(arr(cur.customdata)) == [min(300, p.last) for p in default_paths]
     assert F.typed_array(np.arange(3))["dtype"] == "i4"
+
+
+def test_fast_json_matches_plotly_encoding(rosen, default_paths):
+    # the page sends Figure.to_json (no plotly walk); it must decode to what plotly's own
+    # encoder writes, arrays included (typed arrays here, plain lists there)
+    import json
+
+    import plotly.io as pio
+
+    data = F.map_data(rosen)
+    for fig in (
+        F.contour_figure(data, default_paths),
+        F.loss_figure(default_paths, rosen.f_min),
+        F.surface3d_figure(rosen, default_paths, max_frames=5),
+    ):
+        ours = json.loads(fig.to_json())
+        theirs = json.loads(pio.to_json(fig.to_dict(), validate=False))
+
+        def norm(v):
+            if isinstance(v, dict) and "bdata" in v:
+                a = arr(v)
+                if "shape" in v:
+                    a = a.reshape([int(n) for n in v["shape"].split(",")])
+                return np.asarray(a, dtype=float).tolist()
+            if isinstance(v, dict):
+                return {k: norm(x) for k, x in v.items()}
+            if isinstance(v, list):
+                return [norm(x) for x in v]
+            return v
+
+        def same(a, b):
+            if isinstance(a, dict) and isinstance(b, dict):
+                return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+            if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+                if all(isinstance(x, int | float) for x in a + b) and a:
+                    return np.allclose(a, b, rtol=1e-6, equal_nan=True)
+                return all(same(x, y) for x, y in zip(a, b, strict=True))
+            return a == b
+
+        assert same(norm(ours), norm(theirs))

@@ -6,10 +6,10 @@ test_study_figures.py, and the "use best" button exercises the same pick plumbin
 
 from __future__ import annotations
 
-import json
 import string
 
 import pytest
+from apptest_helpers import chart_specs
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.i18n import STRINGS, t
@@ -83,7 +83,7 @@ def _texts(at) -> list[str]:
 
 
 def _chart_specs(at) -> list[dict]:
-    return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
+    return chart_specs(at)
 
 
 # ---------------------------------------------------------------------------------------

@@ -1,0 +1,56 @@
+"""Helpers shared by the ``streamlit.testing`` tests of the page."""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+PLOT_COMPONENT = "optviz.plot"
+
+
+def k(at: AppTest, name: str) -> str:
+    """The widget key of ``name`` in the page's current widget generation."""
+    return f"{at.session_state['gen']}:{name}"
+
+
+def chart_elements(at: AppTest) -> list:
+    """Every drawn chart in page order: the page's own charts (``optviz_app.plot``; the
+    plotly.js preloader, which has no figure, excluded) and ``st.plotly_chart`` ones."""
+    out = []
+    for el in at.main:
+        kind = getattr(el, "type", None)
+        if kind == "plotly_chart" or (
+            kind == "bidi_component"
+            and el.proto.component_name == PLOT_COMPONENT
+            and "spec" in json.loads(el.proto.json or "{}")
+        ):
+            out.append(el)
+    return out
+
+
+def spec_of(el) -> dict:
+    """The figure dict (``data``, ``layout``, ``frames``) of one chart element."""
+    if getattr(el, "type", None) == "plotly_chart":
+        return json.loads(el.proto.spec)
+    return json.loads(json.loads(el.proto.json)["spec"])
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    return [spec_of(el) for el in chart_elements(at)]
+
+
+def open_run(at: AppTest, i: int) -> AppTest:
+    """Open run ``i``'s box in the sidebar (its controls are only drawn while it is open)."""
+    at.session_state[k(at, f"r{i}:box")] = True
+    return at.run()
+
+
+def open_box(at: AppTest, key: str) -> AppTest:
+    """Open the lazy expander ``key`` (e.g. ``"open_exports"``) for the next run and run.
+
+    AppTest does not send an expander's open state back, so a box opened this way is
+    closed again on the run after; set it again before each run that needs it.
+    """
+    at.session_state[key] = True
+    return at.run()
