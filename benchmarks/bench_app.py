@@ -7,7 +7,7 @@ every wall-clock figure: compare lines of one run, not runs on different days):
 
 * cold visit (fresh server process, fresh browser context): time to the drawn MAP (the
   chart with the "current" trace; a hidden warm-up chart does not count), with its
-  timeline: websocket open, plotly.js chunk fetched, map message received, map drawn;
+  timeline: websocket open, plotly.js fetched, map message received, map drawn;
 * slider -> redrawn charts: an empty Streamlit page (one slider and its value), the default
   page, and 6 runs x 2,000 steps. On the app, the lr slider of each run in turn moves one
   notch (right on the first round, left on the next), so EVERY press yields a page state
@@ -56,6 +56,9 @@ MAP_SIGNATURE = """() => {
   const t = map.data.find(d => d.name === 'current');
   return JSON.stringify([map.data.map(d => d.name), t.x, t.y]);  // names carry each lr
 }"""
+
+PLOTLY_JS = "plotly.min.js"
+"""The charts' plotly.js (optviz_app.plot); Streamlit's own chunk is "PlotlyChart"."""
 
 TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 SIDEBAR = '[data-testid="stSidebar"]'
@@ -136,8 +139,8 @@ def cold_visit(browser, port):
         marks.setdefault(name, time.perf_counter() - t0)
 
     page.on("websocket", lambda ws: mark("websocket open"))
-    page.on("request", lambda r: "PlotlyChart" in r.url and mark("plotly.js chunk requested"))
-    page.on("requestfinished", lambda r: "PlotlyChart" in r.url and mark("plotly.js chunk fetched"))
+    page.on("request", lambda r: PLOTLY_JS in r.url and mark("plotly.js requested"))
+    page.on("requestfinished", lambda r: PLOTLY_JS in r.url and mark("plotly.js fetched"))
 
     def big(payload):
         if payload is not None and len(payload) > 50_000:
@@ -201,7 +204,7 @@ class CpuProfile:
             fn, url = cf["functionName"], cf["url"]
             if fn in ("(idle)", "(program)", "(garbage collector)"):
                 cat = {"(idle)": "idle", "(program)": "native", "(garbage collector)": "gc"}[fn]
-            elif "PlotlyChart" in url:
+            elif PLOTLY_JS in url or "PlotlyChart" in url:
                 cat = "plotly.js"
             elif url:
                 cat = "other JS"

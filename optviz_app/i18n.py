@@ -469,6 +469,10 @@ STRINGS.update(
             "ja": "教科書・Keras・PyTorch の違い",
         },
         "inspector": {"en": "Step inspector (k = {k})", "ja": "ステップ検査（k = {k}）"},
+        "inspector_box": {
+            "en": "Step inspector: θ, g, the optimizer's state and Δθ at step k",
+            "ja": "ステップ検査：ステップ k での θ・g・最適化器の状態・Δθ",
+        },
         "insp_symbol": {"en": "symbol", "ja": "記号"},
         "insp_quantity": {"en": "quantity", "ja": "量"},
         "insp_diverged": {

@@ -128,6 +128,10 @@ Only their widget keys hold live values; a closed box's widgets are gone (Stream
 them, and an older seeded value could resurface), so its run is read from the state."""
 
 
+BOX_TITLES = "run_box_titles"
+"""Session key: each run box's last title, to keep a box open when its title changes."""
+
+
 def drawn_runs(gen: int) -> frozenset:
     drawn_gen, runs = st.session_state.get(DRAWN, (None, frozenset()))
     return runs if drawn_gen == gen else frozenset()
@@ -371,7 +375,14 @@ def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str, before: frozens
     if errors.get(i) and not ss.get(f"{box_key}:shown_error"):
         ss[box_key] = True  # open the box once to show the error next to the controls
     ss[f"{box_key}:shown_error"] = bool(errors.get(i))
-    box = sb.expander(run_title(spec, i, lang), key=box_key, on_change="rerun")
+    title = run_title(spec, i, lang)
+    titles = ss.setdefault(BOX_TITLES, {})
+    if i in before and titles.get(box_key, title) != title:
+        # an edit inside the open box changed its title (lr, noise): Streamlit keys an
+        # expander's open state by its label too, so it would close; keep it open
+        ss[box_key] = True
+    titles[box_key] = title
+    box = sb.expander(title, key=box_key, on_change="rerun")
     if not box.open:
         return False  # lazy: a closed box sends no widgets (its values live in the state)
     if i not in before:

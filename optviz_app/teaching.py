@@ -418,11 +418,28 @@ def report_table(report, lang: str) -> str:
     return "\n".join(lines)
 
 
+INSPECTOR_BOX = "open_inspector"
+"""Session key of the step inspector's box (its label stays fixed, so it stays open)."""
+
+
 def inspector_panel(state: PageState, results, tch: Teach, lang: str) -> None:
-    """Per run at step k: θ_k, g_k, Δθ, learning rates, the optimizer's state."""
+    """Per run at step k: θ_k, g_k, Δθ, learning rates, the optimizer's state (in a box
+    drawn only while open; the step slider and the map's arrows are outside it)."""
     if not tch.shown("inspector"):
         return
-    k = step_of(tch, state.steps)
+    ss = st.session_state
+    if tch.step is not None and INSPECTOR_BOX not in ss:
+        ss[INSPECTOR_BOX] = True  # a link to a step opens on the inspector
+    box = st.expander(
+        t("inspector_box", lang), icon=":material/search:", key=INSPECTOR_BOX, on_change="rerun"
+    )
+    if not box.open:
+        return  # lazy: ~30 formulas per rerun are costly to re-render while nobody looks
+    with box:
+        _inspector_tables(state, results, step_of(tch, state.steps), lang)
+
+
+def _inspector_tables(state: PageState, results, k: int, lang: str) -> None:
     st.markdown(f"#### {t('inspector', lang, k=k)}")
     skey, sparams = state.surface_args()
     start = state.start_point()

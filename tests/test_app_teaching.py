@@ -202,6 +202,17 @@ def test_presenter_mode_and_hidden_controls():
     assert not teach(at).present and "present" not in query(at)
 
 
+def test_inspector_box_is_lazy_and_a_step_link_opens_it():
+    def tables(at):
+        return [m.value for m in at.markdown if m.value.startswith("| ") and "\\theta_k" in m.value]
+
+    at = run_app()
+    assert not tables(at)  # closed: nothing drawn (the step slider is outside the box)
+    assert at.slider(key=k(at, "t:step"))
+    assert len(tables(open_box(at, "open_inspector"))) == len(state(at).runs)
+    assert len(tables(run_app({"preset": "rmsprop_adadelta_fix", "step": "3"}))) == 3
+
+
 def test_inspector_rows_for_each_run_and_step_slider():
     at = run_app({"preset": "rmsprop_adadelta_fix", "step": "3"})
     tables = [m.value for m in at.markdown if m.value.startswith("| ") and "$\\theta_k$" in m.value]

@@ -73,3 +73,46 @@ def test_play_advances_animation(browser, served_app, artifacts):
     assert later > early  # and it advances without a server round trip
     no_exception(page)
     page.close()
+
+
+def test_lr_change_redraws_in_place_keeping_zoom_and_the_open_box(browser, served_app, artifacts):
+    page, errors = open_page(browser, served_app)
+    chart = page.locator(MAP).first
+    # zoom in by dragging a rectangle on the map, and mark the plot element
+    drag = chart.locator(".nsewdrag").first
+    b = drag.bounding_box()
+    page.mouse.move(b["x"] + 0.2 * b["width"], b["y"] + 0.2 * b["height"])
+    page.mouse.down()
+    page.mouse.move(b["x"] + 0.6 * b["width"], b["y"] + 0.6 * b["height"], steps=8)
+    page.mouse.up()
+    page.wait_for_timeout(800)
+    ranges = "g => JSON.stringify([g.layout.xaxis.range, g.layout.yaxis.range])"
+    zoomed = chart.evaluate(ranges)
+    assert zoomed != "[[-2,2],[-1,3]]"
+    chart.evaluate("g => { g.__mark = 'same element'; }")
+    names = "g => JSON.stringify(g.data.map(d => d.name))"
+    before = chart.evaluate(names)
+    # run 1's box: open it, move its learning-rate slider one notch
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').first
+    box.locator("summary").first.click()
+    slider = box.locator('input[type="range"]').first
+    slider.wait_for(timeout=30_000)
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        "([n]) => { const g = document.querySelector('.js-plotly-plot');"
+        " return JSON.stringify(g.data.map(d => d.name)) !== n; }",
+        arg=[before],
+        timeout=30_000,
+    )
+    page.wait_for_timeout(1000)
+    chart = page.locator(MAP).first
+    assert "η 0.002" in chart.evaluate(names)  # the new path is drawn
+    assert chart.evaluate("g => g.__mark") == "same element"  # updated, not re-created
+    assert chart.evaluate(ranges) == zoomed  # the zoom survived the rerun
+    assert box.locator('input[type="range"]').count() == 1  # the box stayed open
+    assert "lr 0.002" in box.locator("summary").first.inner_text()
+    assert not errors
+    no_exception(page)
+    page.screenshot(path=str(artifacts / "browser_lr_in_place.png"), full_page=True)
+    page.close()
