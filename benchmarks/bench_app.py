@@ -1,9 +1,10 @@
 """Page speed in a real browser (prints figures; no asserts).
 
-    python benchmarks/bench_app.py [--repeats 5] [--no-big] [--no-server]
+    python benchmarks/bench_app.py [--repeats 10] [--no-big] [--no-server]
 
 Measures, in headless Debian Chromium driven by Playwright (the machine's load shows in
-every wall-clock figure: compare lines of one run, not runs on different days):
+every wall-clock figure: compare lines of one run, not runs on different days; each series
+starts with 2 uncounted presses, so both pages are compared in their steady state):
 
 * cold visit (fresh server process, fresh browser context): time to the drawn MAP (the
   chart with the "current" trace; a hidden warm-up chart does not count), with its
@@ -21,7 +22,7 @@ every wall-clock figure: compare lines of one run, not runs on different days):
   and re-sends a known one as a short hash reference, so a state seen before costs far
   less: "revisit" presses the same slider back and forth to show that case separately;
 * server side: seconds per script rerun (``streamlit.testing`` AppTest, default page, a new
-  lr each time) and, in-process, what the map costs to build and to hand to Streamlit.
+  lr each time) and, in-process, what the map costs to build and to turn into JSON.
 
 "Redrawn" means: the map's trace names (they carry each run's lr) and "current" markers
 changed in the browser (Plotly has drawn the new figure) and two animation frames passed.
@@ -105,12 +106,17 @@ def settle(page, ms=400):
 # empty page
 
 
+WARMUP = 2
+"""Presses made and not counted before each series (JIT, caches, first layouts): both the
+empty page and the app are compared in their steady state."""
+
+
 def time_empty(browser, url, repeats):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
     page.wait_for_selector("text=value 50", timeout=60_000)
     times = []
-    for i in range(repeats):
+    for i in range(WARMUP + repeats):
         want = f"value {51 + i}"
         slider = page.locator(f'{SIDEBAR} input[type="range"]').first
         t0 = time.perf_counter()
@@ -120,7 +126,7 @@ def time_empty(browser, url, repeats):
         page.evaluate(TWO_FRAMES)
         times.append(time.perf_counter() - t0)
     page.close()
-    return times
+    return times[WARMUP:]
 
 
 # ---------------------------------------------------------------------------------------
@@ -223,12 +229,13 @@ def time_presses(page, counter, repeats, profile: CpuProfile | None = None):
     """Each press: the lr slider of run (i mod R), right on even rounds, left on odd ones."""
     runs = page.locator(RUN_BOX).count()
     times, sizes, largest = [], [], []
-    for i in range(repeats):
+    for i in range(WARMUP + repeats):
         run, rnd = i % runs, i // runs
+        counted = i >= WARMUP
         only_open(page, run)
         before = page.evaluate(MAP_SIGNATURE)
         counter.reset()
-        if profile:
+        if profile and counted:
             profile.start()
         t0 = time.perf_counter()
         press_run_slider(page, run, "ArrowRight" if rnd % 2 == 0 else "ArrowLeft")
@@ -239,12 +246,14 @@ def time_presses(page, counter, repeats, profile: CpuProfile | None = None):
             timeout=60_000,
         )
         page.evaluate(TWO_FRAMES)
-        times.append(time.perf_counter() - t0)
-        if profile:
+        elapsed = time.perf_counter() - t0
+        if profile and counted:
             profile.stop()
         settle(page)
-        sizes.append(counter.n)
-        largest.append(counter.largest)
+        if counted:
+            times.append(elapsed)
+            sizes.append(counter.n)
+            largest.append(counter.largest)
     return times, sizes, largest
 
 
@@ -314,9 +323,9 @@ def server_script_time(repeats):
 
 
 def server_breakdown(repeats) -> str:
-    """In-process: build the default map / loss figures, and Streamlit's to_dict + to_json."""
+    """In-process: build the default map / loss figures and their JSON (what the page's
+    chart component sends)."""
     import numpy as np
-    import plotly.io as pio
 
     from optviz import figures as F
     from optviz_app.compute import build_surface, compute_run
@@ -346,15 +355,13 @@ def server_breakdown(repeats) -> str:
         ]
     )
     t_map, fig = best(lambda: F.contour_figure(data, paths, starts=np.array([start])))
-    t_dict, d = best(fig.to_dict)
-    t_json, spec = best(lambda: pio.to_json(d, validate=False))
+    t_json, spec = best(fig.to_json)
     t_loss, loss = best(lambda: F.loss_figure(paths, surface.f_min))
-    t_ldict, _ = best(loss.to_dict)
+    t_ljson, _ = best(loss.to_json)
     return (
         f"4 runs x 300 steps {t_runs:.0f} ms; map figure {t_map:.0f} ms "
-        f"({len(fig.frames)} frames) + to_dict {t_dict:.0f} ms + to_json {t_json:.0f} ms "
-        f"(spec {len(spec) / 1e3:.0f} kB); loss figure {t_loss + t_ldict:.0f} ms (best of "
-        f"{repeats})"
+        f"({len(fig.frames)} frames) + to_json {t_json:.0f} ms (spec {len(spec) / 1e3:.0f} kB); "
+        f"loss figure + to_json {t_loss + t_ljson:.0f} ms (best of {repeats})"
     )
 
 
@@ -363,7 +370,7 @@ def server_breakdown(repeats) -> str:
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--no-big", action="store_true", help="skip 6 runs x 2,000 steps")
     ap.add_argument("--no-server", action="store_true", help="skip the AppTest timing")
     a = ap.parse_args()

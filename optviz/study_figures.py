@@ -906,21 +906,29 @@ def fit_figure(
         "fromcurrent": True,
         "transition": {"duration": 0},
     }
+    # Pixel layout (paper fractions alone let the controls cover the x-axis labels when the
+    # legend wraps): a top margin with room for one legend row per entry, a fixed plot
+    # height, then tick labels + axis title, the buttons' row, the slider's row.
+    legend_h = 19 * (2 + len(lines)) + 8
+    plot_h = max(height - 40 - 150, 200)
+    ticks, buttons = 44, 36
+    bottom = ticks + buttons + 70
     fig.update_layout(
         xaxis={"title": {"text": "x"}, "range": [float(ends[0]), float(ends[1])]},
         yaxis={"title": {"text": "y"}, "range": [y_lo - pad, y_hi + pad], "autorange": False},
-        height=height,
-        margin={"l": 10, "r": 10, "t": 40, "b": 110},
-        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+        height=20 + legend_h + plot_h + bottom,
+        margin={"l": 10, "r": 10, "t": 20 + legend_h, "b": bottom},
+        legend={"orientation": "h", "y": 1 + 6 / plot_h, "yanchor": "bottom", "x": 0},
         uirevision="fit",
         updatemenus=[
             {
                 "type": "buttons",
                 "direction": "left",
                 "x": 0,
-                "y": -0.18,
+                "y": -ticks / plot_h,
                 "xanchor": "left",
                 "yanchor": "top",
+                "pad": {"t": 0, "r": 6},
                 "showactive": False,
                 "buttons": [
                     {"label": text("play", lang), "method": "animate", "args": [None, play]},
@@ -931,10 +939,11 @@ def fit_figure(
         sliders=[
             {
                 "active": steps.index(first),
-                "x": 0.25,
-                "len": 0.75,
-                "y": -0.12,
+                "x": 0,
+                "len": 1,
+                "y": -(ticks + buttons) / plot_h,
                 "yanchor": "top",
+                "pad": {"t": 0},
                 "currentvalue": {"prefix": text("step", lang), "font": {"color": "#444"}},
                 "font": {"color": "rgba(0,0,0,0)"},
                 "ticklen": 0,  # one tick per frame reads as a barcode
