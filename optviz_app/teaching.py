@@ -205,7 +205,12 @@ def top_controls(state: PageState, tch: Teach, query: dict[str, str], lang: str)
     c1, c2 = st.columns(2)
     c1.toggle(t("present", lang), key=_seed("present", tch.present), help=t("present_help", lang))
     if tch.shown("share"):
-        with c2.popover(t("share", lang), icon=":material/link:"):
+        box = c2.popover(
+            t("share", lang), icon=":material/link:", key="open_share", on_change="rerun"
+        )
+        if not box.open:
+            return  # lazy: the link (it changes with every setting) is drawn when opened
+        with box:
             st.caption(t("share_help", lang))
             st.code(link_url(query), language=None, wrap_lines=True)
             if tch.hide:

@@ -8,6 +8,7 @@ import ast
 import re
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import numpy as np
@@ -200,6 +201,15 @@ def test_presenter_mode_and_hidden_controls():
     # presenter toggle off
     at.toggle(key=k(at, "t:present")).set_value(False).run()
     assert not teach(at).present and "present" not in query(at)
+
+
+def test_share_box_shows_the_link_of_the_current_state():
+    at = run_app({"preset": "sgd_zigzag"})
+    assert not [c for c in at.code if "?" in c.value]  # closed: drawn only when opened
+    open_box(at, "open_share")
+    (code,) = [c.value for c in at.code if "?" in c.value]
+    assert code.endswith("?" + urllib.parse.urlencode(query(at)))
+    assert decode(dict(urllib.parse.parse_qsl(code.split("?", 1)[1])))[0].page == state(at)
 
 
 def test_inspector_box_is_lazy_and_a_step_link_opens_it():

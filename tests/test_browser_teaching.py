@@ -85,3 +85,17 @@ def test_bad_link_shows_a_notice_not_an_error(browser, served_app):
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not errors, errors
     page.close()
+
+
+def test_share_button_shows_the_current_link(browser, served_app, artifacts):
+    page, errors = open_link(browser, served_app, {"surface": "bowl", "steps": "40"})
+    page.get_by_role("button", name="Share link").click()
+    code = page.locator('[data-testid="stPopoverBody"] code').first
+    code.wait_for(timeout=30_000)
+    link = code.inner_text().replace("\n", "")
+    query = dict(urllib.parse.parse_qsl(link.split("?", 1)[1]))
+    assert query["surface"] == "bowl" and query["steps"] == "40"
+    assert link.startswith(served_app)
+    assert not errors
+    page.screenshot(path=str(artifacts / "browser_share.png"), full_page=True)
+    page.close()
