@@ -14,9 +14,10 @@ point is reported back as the trigger value ``click`` = ``{x, y, curve, index}``
 
 plotly.js itself is the copy that ships inside the ``plotly`` Python package (the version
 that also writes the HTML exports). The browser loads it once per page from Streamlit's
-own component file route (``component/<name>/plotly.min.js``, relative to the page, so it
-also works behind a base path such as Community Cloud's), registered below with
-``components.v1.declare_component(path=...)``; nothing is copied or downloaded at start-up.
+own component file route (``component/<name>/plotly.min.js``, gzip-compressed to 1.5 MB,
+relative to the page so that a base URL path works too — tried with
+``--server.baseUrlPath``), registered below with ``components.v1.declare_component(path=)``;
+nothing is copied or downloaded at start-up.
 """
 
 from __future__ import annotations
@@ -80,6 +81,19 @@ function bindClick(holder) {
   });
 }
 
+function showError(holder, message) {
+  const parent = holder.parentElement;
+  let box = parent.querySelector(":scope > .optviz-plot-error");
+  if (!box && message) {
+    box = document.createElement("div");
+    box.className = "optviz-plot-error";
+    box.style.color = "#b00020";
+    parent.appendChild(box);
+  }
+  if (box && message) box.textContent = message;
+  if (box && !message) box.remove();
+}
+
 function draw(Plotly, holder) {
   const want = holder.__optvizWant;
   if (!want || want.spec === holder.__optvizDrawn) return Promise.resolve();
@@ -88,6 +102,7 @@ function draw(Plotly, holder) {
   fig.config = want.config || {};
   return Plotly.react(holder, fig).then(() => {
     holder.style.minHeight = "";
+    showError(holder, "");
     if (want.clickable) bindClick(holder);
     holder.dataset.drawn = String((Number(holder.dataset.drawn) || 0) + 1);
   });
@@ -107,8 +122,12 @@ export default function (component) {
     .then(() => plotly)
     .then((Plotly) => draw(Plotly, holder))
     .catch((err) => {
-      holder.textContent = "The chart could not be drawn: " + err.message;
+      holder.__optvizDrawn = null;  // the next rerun tries again
+      showError(holder, "The chart could not be drawn / グラフを描けませんでした: " + err.message);
     });
+  return () => {  // unmounted (e.g. a view switched off): free Plotly's listeners
+    if (window.Plotly && holder.__optvizDrawn) window.Plotly.purge(holder);
+  };
 }
 """
 

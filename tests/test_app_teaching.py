@@ -193,7 +193,9 @@ def test_presenter_mode_and_hidden_controls():
     at.slider(key=k(at, "t:step")).set_value(40).run()
     assert state(at) == s and teach(at).step == 40
     assert query(at)["hide"] == "surface,start,steps,runs,view"
-    # "show hidden controls" brings them back with the link's values
+    # "show hidden controls" (in the share box) brings them back with the link's values
+    open_box(at, "open_share")
+    at.session_state["open_share"] = True  # still open on the click's run
     at.button(key=k(at, "t:show_hidden")).click().run()
     assert at.selectbox(key=k(at, "surface")).value == "saddle"
     assert at.number_input(key=k(at, "steps")).value == 80
