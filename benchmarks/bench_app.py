@@ -354,9 +354,9 @@ def server_breakdown(repeats) -> str:
             for s in state.runs
         ]
     )
-    t_map, fig = best(lambda: F.contour_figure(data, paths, starts=np.array([start])))
+    t_map, fig = best(lambda: F.contour_spec(data, paths, starts=np.array([start])))
     t_json, spec = best(fig.to_json)
-    t_loss, loss = best(lambda: F.loss_figure(paths, surface.f_min))
+    t_loss, loss = best(lambda: F.loss_spec(paths, surface.f_min))
     t_ljson, _ = best(loss.to_json)
     return (
         f"4 runs x 300 steps {t_runs:.0f} ms; map figure {t_map:.0f} ms "

@@ -1,4 +1,9 @@
-"""Plotly figures for the page: arrays in, :class:`Figure` (plain Plotly JSON parts) out.
+"""Plotly figures for the page: arrays in, figures out.
+
+``contour_spec`` / ``surface3d_spec`` / ``loss_spec`` return a :class:`Figure` (plain
+Plotly JSON parts, no validation: what the page sends); ``contour_figure`` /
+``surface3d_figure`` / ``loss_figure`` return the same as a validated
+``plotly.graph_objects.Figure`` (for notebooks, exports and other callers).
 
 No Streamlit here. Every builder is a small pure function; the page composes them and so
 can later views (step inspector arrows, presenter mode via :class:`Style`, basin maps and
@@ -836,14 +841,14 @@ def map_data(surface, *, resolution: int = 360, field: bool = False, lines: bool
 
 @dataclass(frozen=True)
 class MapTraces:
-    """Indices of the map's traces (stable order; see :func:`contour_figure`)."""
+    """Indices of the map's traces (stable order; see :func:`contour_spec`)."""
 
     paths: tuple[int, ...]
     trails: tuple[int, ...]
     current: int | None
 
 
-def contour_figure(
+def contour_spec(
     data: MapData,
     paths: Sequence[Path],
     *,
@@ -925,7 +930,7 @@ def contour_figure(
 
 
 def map_traces(n_paths: int, fig) -> MapTraces:
-    """Where the path, trail and current traces of a :func:`contour_figure` are (``fig``: a
+    """Where the path, trail and current traces of a :func:`contour_spec` are (``fig``: a
     :class:`Figure` or a ``go.Figure``)."""
     names = [t.get("name") if isinstance(t, dict) else t.name for t in fig.data]
     if "current" not in names:
@@ -935,7 +940,7 @@ def map_traces(n_paths: int, fig) -> MapTraces:
     return MapTraces(tuple(range(first, first + n_paths)), tuple(range(first + n_paths, cur)), cur)
 
 
-def surface3d_figure(
+def surface3d_spec(
     surface,
     paths: Sequence[Path],
     *,
@@ -1073,7 +1078,7 @@ def loss_curve(values: np.ndarray, f_min: float | None, *, cap: int = 800):
     return k, y
 
 
-def loss_figure(
+def loss_spec(
     paths: Sequence[Path],
     f_min: float | None,
     *,
@@ -1143,6 +1148,21 @@ def loss_figure(
         ),
     )
     return Figure(data=traces, layout=layout)
+
+
+def contour_figure(*args, **kwargs) -> go.Figure:
+    """:func:`contour_spec` as a validated ``go.Figure`` (same arguments)."""
+    return contour_spec(*args, **kwargs).to_plotly()
+
+
+def surface3d_figure(*args, **kwargs) -> go.Figure:
+    """:func:`surface3d_spec` as a validated ``go.Figure`` (same arguments)."""
+    return surface3d_spec(*args, **kwargs).to_plotly()
+
+
+def loss_figure(*args, **kwargs) -> go.Figure:
+    """:func:`loss_spec` as a validated ``go.Figure`` (same arguments)."""
+    return loss_spec(*args, **kwargs).to_plotly()
 
 
 def log_dtick(decades: Sequence[float], most_labels: int = 6) -> int:

@@ -618,7 +618,7 @@ def main() -> None:
         if surface.formula_tex:
             st.caption(f"${surface.formula_tex}$")
         data = cached_map(skey, sparams, state.view.show_field)
-        fig = F.contour_figure(
+        fig = F.contour_spec(
             data,
             paths,
             style=style,
@@ -637,7 +637,7 @@ def main() -> None:
         if state.view.show_loss and paths:
             st.markdown(f"#### {t('loss_title', lang)}")
             plot.chart(
-                F.loss_figure(paths, surface.f_min, style=style, labels=labels_for(lang)),
+                F.loss_spec(paths, surface.f_min, style=style, labels=labels_for(lang)),
                 key="loss",
                 config={"responsive": True},
             )
@@ -657,7 +657,7 @@ def main() -> None:
     if state.view.show_3d:
         st.markdown(f"#### {t('view3d', lang)}")
         plot.chart(
-            F.surface3d_figure(
+            F.surface3d_spec(
                 surface,
                 paths,
                 style=style,

@@ -55,7 +55,7 @@ def validated(fig: F.Figure) -> go.Figure:
 
 def test_contour_figure_structure(rosen, default_paths):
     data = F.map_data(rosen)
-    fig = validated(F.contour_figure(data, default_paths))
+    fig = validated(F.contour_spec(data, default_paths))
     names = [t.name for t in fig.data]
     assert names[0] == "levels" and "click" in names and "current" in names
     where = F.map_traces(len(default_paths), fig)
@@ -70,7 +70,7 @@ def test_contour_figure_structure(rosen, default_paths):
 
 
 def test_equal_axes_fixed_to_bounds(rosen, default_paths):
-    fig = validated(F.contour_figure(F.map_data(rosen), default_paths))
+    fig = validated(F.contour_spec(F.map_data(rosen), default_paths))
     assert fig.layout.yaxis.scaleanchor == "x" and fig.layout.yaxis.scaleratio == 1
     assert tuple(fig.layout.xaxis.range) == rosen.bounds[0]
     assert tuple(fig.layout.yaxis.range) == rosen.bounds[1]
@@ -79,7 +79,7 @@ def test_equal_axes_fixed_to_bounds(rosen, default_paths):
 
 
 def test_frames_bounded_and_touch_only_moving_traces(rosen, default_paths):
-    fig = validated(F.contour_figure(F.map_data(rosen), default_paths, max_frames=50))
+    fig = validated(F.contour_spec(F.map_data(rosen), default_paths, max_frames=50))
     assert 2 <= len(fig.frames) <= 50
     where = F.map_traces(len(default_paths), fig)
     moving = {*where.paths, *where.trails, where.current}
@@ -92,12 +92,12 @@ def test_frames_bounded_and_touch_only_moving_traces(rosen, default_paths):
 
 def test_every_step_is_a_frame_for_short_runs(rosen):
     paths = make_paths(rosen, [("adam", 0.05)], 20)
-    fig = validated(F.contour_figure(F.map_data(rosen), paths))
+    fig = validated(F.contour_spec(F.map_data(rosen), paths))
     assert len(fig.frames) == 21
 
 
 def test_no_animation_when_off(rosen, default_paths):
-    fig = validated(F.contour_figure(F.map_data(rosen), default_paths, animate=False))
+    fig = validated(F.contour_spec(F.map_data(rosen), default_paths, animate=False))
     assert not fig.frames and not fig.layout.sliders
 
 
@@ -106,8 +106,8 @@ def test_payload_six_runs_5000_steps(rosen):
     specs += [("adam", 0.05), ("nadam", 0.02), ("lion", 1e-3)]
     paths = make_paths(rosen, specs, 5000)
     data = F.map_data(rosen)
-    size = len(F.contour_figure(data, paths).to_json())
-    size += len(F.loss_figure(paths, rosen.f_min).to_json())
+    size = len(F.contour_spec(data, paths).to_json())
+    size += len(F.loss_spec(paths, rosen.f_min).to_json())
     assert size < 1_500_000, size
 
 
@@ -149,14 +149,14 @@ def test_diverged_path_ends_and_axes_stay(rosen):
     paths = make_paths(rosen, [("sgd", 0.1), ("adam", 0.05)], 200)
     assert paths[0].diverged_at > 0
     assert np.isnan(paths[0].points[-1]).all()
-    fig = validated(F.contour_figure(F.map_data(rosen), paths))
+    fig = validated(F.contour_spec(F.map_data(rosen), paths))
     assert tuple(fig.layout.xaxis.range) == rosen.bounds[0]
     where = F.map_traces(2, fig)
     line = fig.data[where.paths[0]]
     assert np.all(np.isfinite(arr(line.x)))  # the line simply ends
     assert len(arr(line.x)) <= paths[0].diverged_at
     assert fig.data[where.current].marker.symbol[0] == "x"
-    loss = validated(F.loss_figure(paths, rosen.f_min))
+    loss = validated(F.loss_spec(paths, rosen.f_min))
     assert any(t.marker.symbol == "x" for t in loss.data if t.mode == "markers")
 
 
@@ -179,9 +179,9 @@ def test_display_cap_respected():
 def test_loss_curve_envelope_and_log(rosen, default_paths):
     k, _y = F.loss_curve(np.r_[np.linspace(10, 1, 3000), [np.nan] * 5], f_min=0.0, cap=200)
     assert k[0] == 0 and k[-1] == 2999 and len(k) <= 202
-    fig = validated(F.loss_figure(default_paths, rosen.f_min))
+    fig = validated(F.loss_spec(default_paths, rosen.f_min))
     assert fig.layout.yaxis.type == "log"
-    fig = validated(F.loss_figure(default_paths, None))
+    fig = validated(F.loss_spec(default_paths, None))
     assert fig.layout.yaxis.type == "linear"
 
 
@@ -199,7 +199,7 @@ def test_gradient_field_points_downhill():
     f0 = bowl.f(origins)
     f1 = bowl.f(origins + 1e-3 * vectors)
     assert np.all(f1 < f0)
-    tr = validated(F.contour_figure(F.map_data(bowl, field=True), []))
+    tr = validated(F.contour_spec(F.map_data(bowl, field=True), []))
     arrows = [t for t in tr.data if t.name == F.Labels().gradient]
     assert len(arrows) == 1 and arrows[0].marker.symbol == "arrow"
 
@@ -211,7 +211,7 @@ def test_arrows_trace_one_trace_with_heads_at_tips():
 
 
 def test_surface3d_animated_and_valid(rosen, default_paths):
-    fig = validated(F.surface3d_figure(rosen, default_paths, max_frames=30))
+    fig = validated(F.surface3d_spec(rosen, default_paths, max_frames=30))
     assert fig.data[0].type == "surface"
     assert 2 <= len(fig.frames) <= 30
     assert all(f.traces == (len(fig.data) - 1,) for f in fig.frames)
@@ -224,20 +224,20 @@ def test_presenter_style_is_larger():
 
 
 def test_empty_figure_without_paths(rosen):
-    fig = validated(F.contour_figure(F.map_data(rosen), [], starts=np.array([rosen.start])))
+    fig = validated(F.contour_spec(F.map_data(rosen), [], starts=np.array([rosen.start])))
     assert not fig.frames
     assert "current" not in [t.name for t in fig.data]
 
 
 def test_click_grid_draws_one_marker_but_keeps_every_point(rosen, default_paths):
-    fig = validated(F.contour_figure(F.map_data(rosen), default_paths))
+    fig = validated(F.contour_spec(F.map_data(rosen), default_paths))
     click = next(t for t in fig.data if t.name == "click")
     assert click.marker.maxdisplayed == 1  # one SVG node; hover/click use the data
     assert len(arr(click.x)) == 48 * 48
 
 
 def test_frames_carry_typed_arrays_that_decode_to_the_path(rosen, default_paths):
-    fig = validated(F.contour_figure(F.map_data(rosen), default_paths))
+    fig = validated(F.contour_spec(F.map_data(rosen), default_paths))
     last = fig.frames[-1]
     cur = last.data[-1]
     assert isinstance(cur.x, dict) and cur.x["dtype"] == "f4"  # no per-array validation
@@ -256,9 +256,9 @@ def test_fast_json_matches_plotly_encoding(rosen, default_paths):
 
     data = F.map_data(rosen)
     for fig in (
-        F.contour_figure(data, default_paths),
-        F.loss_figure(default_paths, rosen.f_min),
-        F.surface3d_figure(rosen, default_paths, max_frames=5),
+        F.contour_spec(data, default_paths),
+        F.loss_spec(default_paths, rosen.f_min),
+        F.surface3d_spec(rosen, default_paths, max_frames=5),
     ):
         ours = json.loads(fig.to_json())
         theirs = json.loads(pio.to_json(fig.to_dict(), validate=False))
@@ -285,3 +285,16 @@ def test_fast_json_matches_plotly_encoding(rosen, default_paths):
             return a == b
 
         assert same(norm(ours), norm(theirs))
+
+
+def test_figure_functions_return_validated_plotly_figures(rosen, default_paths):
+    # the documented interface (DESIGN.md §1): arrays in, plotly go.Figure out
+    data = F.map_data(rosen)
+    for fig, spec in (
+        (F.contour_figure(data, default_paths), F.contour_spec(data, default_paths)),
+        (F.loss_figure(default_paths, rosen.f_min), F.loss_spec(default_paths, rosen.f_min)),
+        (F.surface3d_figure(rosen, default_paths), F.surface3d_spec(rosen, default_paths)),
+    ):
+        assert isinstance(fig, go.Figure)
+        assert [t.type for t in fig.data] == [t["type"] for t in spec.data]
+        assert len(fig.frames) == len(spec.frames)
