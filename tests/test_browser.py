@@ -7,6 +7,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 MAP = ".js-plotly-plot"
+BOXES = '[data-testid="stSidebar"] [data-testid="stExpander"]'
 
 
 def open_page(browser, url):
@@ -115,4 +116,34 @@ def test_lr_change_redraws_in_place_keeping_zoom_and_the_open_box(browser, serve
     assert not errors
     no_exception(page)
     page.screenshot(path=str(artifacts / "browser_lr_in_place.png"), full_page=True)
+    page.close()
+
+
+def test_added_run_opens_its_box_and_optimizer_switch_keeps_it_open(browser, served_app):
+    page, errors = open_page(browser, served_app)
+    boxes = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]')
+    n = boxes.count()
+    page.locator('[data-testid="stSidebar"] button', has_text="Add a run").click()
+    page.wait_for_function(
+        f"n => document.querySelectorAll(`{BOXES}`).length === n + 1", arg=n, timeout=30_000
+    )
+    new = boxes.nth(n)
+    new.get_by_label("η exactly").wait_for(timeout=30_000)  # open, controls drawn
+    assert "Adam" in new.locator("summary").inner_text()
+    # switch its optimizer: the box is rebuilt for the new signature and stays open
+    page.wait_for_timeout(800)  # the add's rerun has settled
+    combo = new.get_by_role("combobox", name="Optimizer")
+    combo.click()
+    combo.fill("SGD")  # the list filters by what is typed
+    page.get_by_role("option", name="SGD", exact=True).click()
+    page.wait_for_function(
+        f"i => document.querySelectorAll(`{BOXES} summary`)[i].innerText.includes('SGD')",
+        arg=n,
+        timeout=30_000,
+    )
+    page.wait_for_timeout(800)
+    new = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').nth(n)
+    assert new.get_by_label("momentum").count() == 1  # SGD's own controls, drawn
+    assert not errors
+    no_exception(page)
     page.close()
