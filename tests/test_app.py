@@ -6,7 +6,7 @@ import math
 from pathlib import Path
 
 import pytest
-from apptest_helpers import chart_elements, k, open_run
+from apptest_helpers import chart_elements, chart_specs, k, open_run
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.i18n import STRINGS, t
@@ -129,6 +129,8 @@ def test_schedule_and_noise(at):
     assert not at.exception
     spec = state(at).runs[3]
     assert spec.schedule == "cosine" and spec.noise == 0.3
+    loss = chart_specs(at)[1]  # the legend says which run is noisy
+    assert "4 · Adam (η 0.1, σ 0.3)" in [tr.get("name") for tr in loss["data"]]
 
 
 @pytest.mark.parametrize("value", [10**308, -5, 0, 5001, -(10**308)])
