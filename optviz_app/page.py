@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -122,19 +123,27 @@ def _seed_run(spec: RunSpec, gen: int, i: int) -> None:
         ss[key(gen, f"r{i}:{name}")] = value
 
 
-DRAWN = "runs_drawn"
-"""Session key: ``(gen, frozenset)`` of the runs whose controls the last script run drew.
-Only their widget keys hold live values; a closed box's widgets are gone (Streamlit drops
+class BoxShown(NamedTuple):
+    """What one run box showed on the last script run."""
+
+    title: str
+    error: bool
+    drawn: bool  # open, so its widget keys hold live values
+
+
+RUN_BOXES = "run_boxes"
+"""Session key: ``(gen, {i: BoxShown})`` for the last script run's run boxes. Only a
+drawn box's widget keys hold live values; a closed box's widgets are gone (Streamlit drops
 them, and an older seeded value could resurface), so its run is read from the state."""
 
 
-BOX_TITLES = "run_box_titles"
-"""Session key: each run box's last title, to keep a box open when its title changes."""
+def last_boxes(gen: int) -> dict[int, BoxShown]:
+    box_gen, boxes = st.session_state.get(RUN_BOXES, (None, {}))
+    return boxes if box_gen == gen else {}
 
 
 def drawn_runs(gen: int) -> frozenset:
-    drawn_gen, runs = st.session_state.get(DRAWN, (None, frozenset()))
-    return runs if drawn_gen == gen else frozenset()
+    return frozenset(i for i, box in last_boxes(gen).items() if box.drawn)
 
 
 def nearest_grid(lr) -> float:
@@ -330,11 +339,12 @@ def sidebar(state: PageState, gen: int) -> None:
 
     if shown("runs"):
         sb.header(t("runs", lang))
-        before = drawn_runs(gen)
-        drawn = {
-            i for i, spec in enumerate(state.runs) if run_controls(sb, spec, i, gen, lang, before)
+        last = last_boxes(gen)
+        boxes = {
+            i: run_controls(sb, spec, i, gen, lang, last.get(i))
+            for i, spec in enumerate(state.runs)
         }
-        st.session_state[DRAWN] = (gen, frozenset(drawn))
+        st.session_state[RUN_BOXES] = (gen, boxes)
         sb.button(
             t("add_run", lang),
             on_click=on_add,
@@ -365,27 +375,26 @@ def run_title(spec: RunSpec, i: int, lang: str) -> str:
     return f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {name} · lr {spec.lr:g}{extra}"
 
 
-def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str, before: frozenset) -> bool:
+def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str, last: BoxShown | None) -> BoxShown:
     """One run's expander: optimizer, lr (log slider + exact field), every other keyword of
     the factory's signature, schedule, noise, and duplicate/remove buttons. Lazy: a closed
-    box draws nothing (returns False); a box opening again is seeded from ``spec``."""
+    box draws nothing; a box opening again is seeded from ``spec``. ``last``: what this box
+    showed on the last run (None on a new widget generation)."""
     ss = st.session_state
     errors = ss.get("run_errors", {})
     box_key = key(gen, f"r{i}:box")
-    if errors.get(i) and not ss.get(f"{box_key}:shown_error"):
+    error = bool(errors.get(i))
+    if error and not (last and last.error):
         ss[box_key] = True  # open the box once to show the error next to the controls
-    ss[f"{box_key}:shown_error"] = bool(errors.get(i))
     title = run_title(spec, i, lang)
-    titles = ss.setdefault(BOX_TITLES, {})
-    if i in before and titles.get(box_key, title) != title:
+    if last and last.drawn and last.title != title:
         # an edit inside the open box changed its title (lr, noise): Streamlit keys an
         # expander's open state by its label too, so it would close; keep it open
         ss[box_key] = True
-    titles[box_key] = title
     box = sb.expander(title, key=box_key, on_change="rerun")
     if not box.open:
-        return False  # lazy: a closed box sends no widgets (its values live in the state)
-    if i not in before:
+        return BoxShown(title, error, drawn=False)  # lazy: a closed box sends no widgets
+    if not (last and last.drawn):
         _seed_run(spec, gen, i)
     with box:
         if errors.get(i):
@@ -472,7 +481,7 @@ def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str, before: frozens
             args=(i,),
             icon=":material/delete:",
         )
-    return True
+    return BoxShown(title, error, drawn=True)
 
 
 # ---------------------------------------------------------------------------------------
