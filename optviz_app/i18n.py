@@ -238,6 +238,17 @@ def optimizer_name(key: str) -> str:
     return DISPLAY_NAMES.get(key, key)
 
 
+def run_name(i: int, spec, detail: str = "") -> str:
+    """``2 · Adam (η 0.05)``: how legends, hovers, equations and exports name run ``i``;
+    ``detail`` follows the lr inside the parentheses (see :func:`noise_note`)."""
+    return f"{i + 1} · {optimizer_name(spec.optimizer)} (η {spec.lr:g}{detail})"
+
+
+def noise_note(spec) -> str:
+    """``", σ 0.3"`` for a run with gradient noise, else ``""``."""
+    return f", σ {spec.noise:g}" if spec.noise else ""
+
+
 def hyper_label(name: str, lang: str = "en") -> str:
     """Label of a hyperparameter control (``betas:0`` -> β₁)."""
     entry = HYPER_LABELS.get(name)

@@ -28,7 +28,7 @@ from surfaces import SURFACE_PARAMS, SURFACES
 
 from . import formula_ui, plot, presenter, studies_ui, teaching
 from .compute import RunResult, build_surface, compute_run, summarize
-from .i18n import escape_markdown, hyper_label, optimizer_name, t
+from .i18n import escape_markdown, hyper_label, noise_note, optimizer_name, run_name, t
 from .state import (
     FORMULA,
     MAX_RUNS,
@@ -488,13 +488,6 @@ def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str, last: BoxShown 
 # main area
 
 
-def path_name(i: int, spec: RunSpec, lr_note: str = "") -> str:
-    """``2 · Adam (η 0.05)``, with the gradient noise when there is some
-    (``4 · SGD (η 0.02, σ 0.3)``): the legends and hovers name runs this way."""
-    noise = f", σ {spec.noise:g}" if spec.noise else ""
-    return f"{i + 1} · {optimizer_name(spec.optimizer)} (η {spec.lr:g}{lr_note}{noise})"
-
-
 def labels_for(lang: str) -> F.Labels:
     return F.Labels(
         play=t("play", lang),
@@ -533,8 +526,8 @@ def results_table(
     for i, spec, result in rows:
         dot = f'<span style="color:{F.color(i)};font-size:1.2em">●</span>'
         note = notes[i] if i < len(notes) else ""  # fair comparison: where the lr came from
-        noise = f", σ {spec.noise:g}" if spec.noise else ""
-        name = f"{dot} {i + 1} · {optimizer_name(spec.optimizer)} (lr {spec.lr:g}{note}{noise})"
+        name = f"{dot} {i + 1} · {optimizer_name(spec.optimizer)} (lr {spec.lr:g}{note}"
+        name += noise_note(spec) + ")"
         if result.trajectory is None:
             lines.append(
                 "| " + " | ".join([name, *["—"] * (len(head) - 2), t("status_error", lang)]) + " |"
@@ -613,7 +606,7 @@ def main() -> None:
         st.info(t("no_runs", lang))
     paths = [
         F.Path(
-            name=path_name(i, spec, lr_notes[i]),
+            name=run_name(i, spec, lr_notes[i] + noise_note(spec)),
             color=F.color(i),
             points=r.points,
             values=r.values,

@@ -32,7 +32,7 @@ from optviz.inspector import inspect_step, step_arrows
 from optviz.presets import PRESETS, PRESETS_BY_KEY
 
 from .compute import build_lr, build_optimizer, build_surface
-from .i18n import STRINGS, optimizer_name, t
+from .i18n import STRINGS, optimizer_name, run_name, t
 from .links import Link, Teach, canonical_teach, decode, encode, normalize_lang, preset_link
 from .state import Notice, PageState
 
@@ -258,10 +258,6 @@ def step_slider(state: PageState, tch: Teach, lang: str) -> None:
     )
 
 
-def _run_label(i: int, spec) -> str:
-    return f"{i + 1} · {optimizer_name(spec.optimizer)} (η {spec.lr:g})"
-
-
 def map_extras(results, k: int, bounds, style: F.Style, lang: str) -> list[dict]:
     """Arrows at θ_k for every run: −g_k (dotted, one common scale) and Δθ_k (solid)."""
     ok = [(i, spec, r) for i, spec, r in results if r.trajectory is not None]
@@ -376,7 +372,7 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
             cols = st.columns(n)
             for j, (i, spec) in enumerate(specs[row : row + n]):
                 with cols[j]:
-                    st.markdown(f"{_dot(i)} **{_run_label(i, spec)}**", unsafe_allow_html=True)
+                    st.markdown(f"{_dot(i)} **{run_name(i, spec)}**", unsafe_allow_html=True)
                     try:
                         st.latex(_latex(spec))
                     except (ValueError, TypeError, KeyError) as error:
@@ -457,7 +453,7 @@ def _inspector_tables(state: PageState, results, k: int, lang: str) -> None:
         with cols[n % 2]:
             report = _report(skey, sparams, spec, start, state.steps, k)
             loss = rf"$f(\theta_{{{report.k}}})$ = {_num(report.loss)}"
-            head = f"{_dot(i)} **{_run_label(i, spec)}** · {loss}"
+            head = f"{_dot(i)} **{run_name(i, spec)}** · {loss}"
             if report.lr is not None:
                 head += rf" · $\eta$ = {report.lr:.4g}"
             st.markdown(head, unsafe_allow_html=True)
@@ -474,7 +470,7 @@ def _inspector_tables(state: PageState, results, k: int, lang: str) -> None:
 def export_runs(results) -> list[X.ExportRun]:
     return [
         X.ExportRun(
-            label=_run_label(i, spec),
+            label=run_name(i, spec),
             optimizer=build_optimizer(spec),
             trajectory=r.trajectory,
             noise=spec.noise,
