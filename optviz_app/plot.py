@@ -44,6 +44,18 @@ _PLOTLY_FILES = components_v1.declare_component(
 """Only its file route is used (``component/<name>/...``); it is never rendered."""
 
 JS = r"""
+const CSS = `
+.optviz-wrap {position: relative;}
+.optviz-anim {position: absolute; left: 10px; right: 10px; display: flex; flex-wrap: wrap;
+  align-items: center; gap: 6px; font-family: "Open Sans", verdana, arial, sans-serif;
+  color: #444;}
+.optviz-anim button {font: inherit; color: #2a3f5f; background: #f4f6fa; cursor: pointer;
+  border: 1px solid #bec8d9; border-radius: 4px; padding: 1px 8px; line-height: 1.5;}
+.optviz-anim button:hover {background: #e2e8f0;}
+.optviz-anim input[type=range] {flex: 1 1 160px; min-width: 120px; accent-color: #1f77b4;}
+.optviz-anim .optviz-anim-label {min-width: 6.5em; white-space: nowrap;}
+`;
+
 function loadPlotly(src) {
   if (window.Plotly) return Promise.resolve(window.Plotly);
   if (!window.__optvizPlotly) {
@@ -59,14 +71,25 @@ function loadPlotly(src) {
   return window.__optvizPlotly;
 }
 
+function addCss() {
+  if (document.getElementById("optviz-plot-css")) return;
+  const style = document.createElement("style");
+  style.id = "optviz-plot-css";
+  style.textContent = CSS;
+  document.head.appendChild(style);
+}
+
 function holderOf(parent) {
-  let holder = parent.querySelector(":scope > .optviz-plot");
-  if (!holder) {
-    holder = document.createElement("div");
+  let wrap = parent.querySelector(":scope > .optviz-wrap");
+  if (!wrap) {
+    wrap = document.createElement("div");
+    wrap.className = "optviz-wrap";
+    const holder = document.createElement("div");
     holder.className = "optviz-plot";
-    parent.appendChild(holder);
+    wrap.appendChild(holder);
+    parent.appendChild(wrap);
   }
-  return holder;
+  return wrap.querySelector(":scope > .optviz-plot");
 }
 
 function bindClick(holder) {
@@ -94,16 +117,207 @@ function showError(holder, message) {
   if (box && !message) box.remove();
 }
 
+// --- animation: Plotly's own slider and play buttons become HTML controls -----------
+// Plotly redraws its slider (one tick per frame) and buttons on every Plotly.react, and
+// registers every frame: most of a map's redraw. Here the frames stay in this script and
+// a frame is shown with Plotly.animate(frame object); the controls sit where Plotly's were.
+
+function buttonRole(b) {
+  const a = (b && b.method === "animate" && b.args) || [];
+  if (a[0] === null) return "play";
+  if (Array.isArray(a[0]) && a[0].length === 1 && a[0][0] === null) return "pause";
+  if (Array.isArray(a[0]) && a[0].length > 1) return "restart";
+  return null;
+}
+
+function takeAnimation(fig) {
+  const L = fig.layout || {};
+  const frames = fig.frames || [];
+  if (!frames.length || (L.sliders || []).length !== 1 || (L.updatemenus || []).length !== 1) {
+    return null;
+  }
+  const slider = L.sliders[0], menu = L.updatemenus[0];
+  const byName = new Map(frames.map((f) => [f.name, f]));
+  const steps = (slider.steps || []).map((s) => {
+    const a = (s.method === "animate" && s.args) || [];
+    const names = a[0];
+    return {
+      label: String(s.label === undefined ? "" : s.label),
+      frame: Array.isArray(names) && names.length === 1 ? byName.get(names[0]) : undefined,
+      redraw: Boolean(a[1] && a[1].frame && a[1].frame.redraw),
+    };
+  });
+  const buttons = {};
+  for (const b of menu.buttons || []) {
+    const role = buttonRole(b);
+    if (!role) return null;
+    buttons[role] = b;
+  }
+  if (!steps.length || steps.some((s) => !s.frame) || !buttons.play) return null;
+  const playFrame = (buttons.play.args[1] || {}).frame || {};
+  const current = slider.currentvalue || {};
+  const active = Number.isInteger(slider.active) ? slider.active : steps.length - 1;
+  const fontSize = (current.font && current.font.size) || (L.font && L.font.size) || 14;
+  // Plotly's controls sat `ticks` px under the plot area; ours take one row there, so the
+  // bottom margin shrinks to fit (the plot area keeps its size, hence the map its scale)
+  const margin = Object.assign({ t: 100, b: 80 }, L.margin || {});
+  const plotH = (typeof L.height === "number" ? L.height : 450) - margin.t - margin.b;
+  const y = typeof menu.y === "number" ? menu.y : -0.1;
+  const ticks = Math.max(Math.round(-y * plotH), 0);
+  const keep = Math.ceil(ticks + 1.6 * fontSize + 18);
+  if (typeof L.height === "number" && keep < margin.b) {
+    L.height -= margin.b - keep;
+    L.margin = Object.assign({}, L.margin, { b: keep });
+  }
+  delete fig.frames;
+  delete L.sliders;
+  delete L.updatemenus;
+  return {
+    steps,
+    active: Math.min(Math.max(active, 0), steps.length - 1),
+    prefix: current.prefix || "",
+    fontSize,
+    ticks,
+    labels: {
+      play: buttons.play.label,
+      pause: buttons.pause && buttons.pause.label,
+      restart: buttons.restart && buttons.restart.label,
+    },
+    ms: Math.max(Number(playFrame.duration) || 60, 10),
+  };
+}
+
+function controlsOf(holder) {
+  const wrap = holder.parentElement;
+  let bar = wrap.querySelector(":scope > .optviz-anim");
+  if (bar) return bar;
+  bar = document.createElement("div");
+  bar.className = "optviz-anim";
+  bar.innerHTML =
+    '<button type="button" data-act="play"></button>' +
+    '<button type="button" data-act="restart"></button>' +
+    '<button type="button" data-act="back" title="−1">◀</button>' +
+    '<input type="range" min="0" step="1">' +
+    '<button type="button" data-act="forward" title="+1">▶</button>' +
+    '<span class="optviz-anim-label" aria-live="off"></span>';
+  bar.addEventListener("click", (ev) => {
+    const act = ev.target && ev.target.dataset && ev.target.dataset.act;
+    const a = holder.__optvizAnim;
+    if (!act || !a) return;
+    if (act === "play" && a.playing) pause(holder);
+    else if (act === "play") play(holder, a.index >= a.steps.length - 1 ? 0 : a.index);
+    if (act === "restart") play(holder, 0);
+    if (act === "back") { pause(holder); showFrame(holder, a.index - 1); }
+    if (act === "forward") { pause(holder); showFrame(holder, a.index + 1); }
+  });
+  bar.querySelector("input").addEventListener("input", (ev) => {
+    pause(holder);
+    showFrame(holder, Number(ev.target.value));
+  });
+  wrap.appendChild(bar);
+  return bar;
+}
+
+function setControls(holder, a) {
+  const bar = controlsOf(holder);
+  bar.style.fontSize = a.fontSize + "px";
+  const restart = bar.querySelector("[data-act=restart]");
+  restart.textContent = a.labels.restart || "";
+  restart.hidden = !a.labels.restart;
+  showPlaying(holder, a);
+  const range = bar.querySelector("input");
+  range.max = String(a.steps.length - 1);
+  range.setAttribute("aria-label", a.prefix.trim() || "step");
+  placeControls(holder, a);
+  showIndex(holder, a, a.active);
+}
+
+function placeControls(holder, a) {
+  const wrap = holder.parentElement;
+  const bar = wrap.querySelector(":scope > .optviz-anim");
+  const size = holder._fullLayout && holder._fullLayout._size;
+  if (!bar || !size) return;
+  const top = Math.round(size.t + size.h + a.ticks + 2);
+  bar.style.top = top + "px";
+  // a narrow column wraps the controls onto a second row: make room under the plot
+  const over = top + bar.offsetHeight + 4 - holder.offsetHeight;
+  wrap.style.paddingBottom = over > 0 ? over + "px" : "";
+}
+
+function showPlaying(holder, a) {
+  const bar = holder.parentElement.querySelector(":scope > .optviz-anim");
+  if (!bar) return;
+  const b = bar.querySelector("[data-act=play]");
+  const pausable = a.playing && a.labels.pause;
+  b.textContent = pausable ? a.labels.pause : a.labels.play;
+  b.setAttribute("aria-pressed", a.playing ? "true" : "false");
+}
+
+function showIndex(holder, a, i) {
+  a.index = i;
+  const bar = holder.parentElement.querySelector(":scope > .optviz-anim");
+  if (!bar) return;
+  bar.querySelector("input").value = String(i);
+  bar.querySelector(".optviz-anim-label").textContent = a.prefix + a.steps[i].label;
+}
+
+function showFrame(holder, i) {
+  const a = holder.__optvizAnim;
+  if (!a || !window.Plotly) return Promise.resolve();
+  i = Math.min(Math.max(i, 0), a.steps.length - 1);
+  showIndex(holder, a, i);
+  const step = a.steps[i];
+  return window.Plotly.animate(holder, [step.frame], {
+    mode: "immediate",
+    frame: { duration: 0, redraw: step.redraw },
+    transition: { duration: 0 },
+  });
+}
+
+function pause(holder) {
+  const a = holder.__optvizAnim;
+  if (!a) return;
+  if (a.timer) { clearTimeout(a.timer); a.timer = null; }
+  a.playing = false;
+  showPlaying(holder, a);
+}
+
+function play(holder, from) {
+  pause(holder);
+  const a = holder.__optvizAnim;
+  if (!a) return;
+  a.playing = true;
+  showPlaying(holder, a);
+  let i = from;
+  const tick = () => {
+    a.timer = null;
+    if (!a.playing || holder.__optvizAnim !== a) return;
+    showFrame(holder, i).then(() => {
+      if (!a.playing || holder.__optvizAnim !== a) return;
+      if (i >= a.steps.length - 1) { pause(holder); return; }
+      i += 1;
+      a.timer = setTimeout(tick, a.ms);
+    });
+  };
+  tick();
+}
+
 function draw(Plotly, holder) {
   const want = holder.__optvizWant;
   if (!want || want.spec === holder.__optvizDrawn) return Promise.resolve();
   holder.__optvizDrawn = want.spec;
   const fig = JSON.parse(want.spec);
   fig.config = want.config || {};
+  pause(holder);
+  const anim = takeAnimation(fig);
+  holder.__optvizAnim = anim;
   return Plotly.react(holder, fig).then(() => {
     holder.style.minHeight = "";
     showError(holder, "");
     if (want.clickable) bindClick(holder);
+    const bar = holder.parentElement.querySelector(":scope > .optviz-anim");
+    if (anim) setControls(holder, anim);
+    else if (bar) { bar.remove(); holder.parentElement.style.paddingBottom = ""; }
     holder.dataset.drawn = String((Number(holder.dataset.drawn) || 0) + 1);
   });
 }
@@ -113,6 +327,7 @@ export default function (component) {
   if (!data || !data.src) return;
   const plotly = loadPlotly(data.src);
   if (!data.spec) return;  // a loader only (warm-up)
+  addCss();
   const holder = holderOf(parentElement);
   holder.__optvizWant = data;
   holder.__optvizReport = setTriggerValue;
@@ -125,7 +340,8 @@ export default function (component) {
       holder.__optvizDrawn = null;  // the next rerun tries again
       showError(holder, "The chart could not be drawn / グラフを描けませんでした: " + err.message);
     });
-  return () => {  // unmounted (e.g. a view switched off): free Plotly's listeners
+  return () => {  // unmounted (e.g. a view switched off): stop playing, free Plotly's listeners
+    pause(holder);
     if (window.Plotly && holder.__optvizDrawn) window.Plotly.purge(holder);
   };
 }

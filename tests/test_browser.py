@@ -56,22 +56,43 @@ def test_click_on_map_moves_start(browser, served_app, artifacts):
 
 
 def test_play_advances_animation(browser, served_app, artifacts):
-    page, _ = open_page(browser, served_app)
+    page, errors = open_page(browser, served_app)
     chart = page.locator(MAP).first
-    grip = chart.locator(".slider-grip-rect").first
+    bar = page.locator(".optviz-anim").first  # the map's play / step controls
+    frame = bar.locator('input[type="range"]')
+    current = "g => JSON.stringify(g.data.find(d => d.name === 'current').x)"
 
-    def grip_x() -> float:
-        return grip.bounding_box()["x"]
+    def at() -> int:
+        return int(frame.input_value())
 
-    at_rest = grip_x()  # the slider rests on the last frame (finished paths)
-    chart.locator(".updatemenu-button", has_text="Play").click()
+    last = int(frame.get_attribute("max"))
+    assert at() == last  # at rest on the last frame (the finished paths)
+    assert bar.locator(".optviz-anim-label").inner_text() == "step 300"
+    finished = chart.evaluate(current)
+    bar.locator("[data-act=play]").click()
     page.wait_for_timeout(600)
-    early = grip_x()
+    early = at()
     page.screenshot(path=str(artifacts / "browser_play.png"), full_page=True)
     page.wait_for_timeout(900)
-    later = grip_x()
-    assert early < at_rest  # play started from the first frame
+    later = at()
+    assert early < last  # play started from the first frame
     assert later > early  # and it advances without a server round trip
+    assert chart.evaluate(current) != finished  # the markers moved with it
+    bar.locator("[data-act=play]").click()  # now "Pause"
+    stopped = at()
+    page.wait_for_timeout(400)
+    assert at() == stopped
+    bar.locator("[data-act=back]").click()
+    assert at() == stopped - 1
+    frame.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    assert at() == stopped + 1
+    assert bar.locator(".optviz-anim-label").inner_text().startswith("step ")
+    page.keyboard.press("End")
+    page.wait_for_timeout(300)
+    assert chart.evaluate(current) == finished  # the last frame is the finished paths
+    assert not errors, errors
     no_exception(page)
     page.close()
 
