@@ -56,7 +56,6 @@ _PLOTLY_FILES = components_v1.declare_component(
 
 JS = r"""
 const CSS = `
-.optviz-wrap {position: relative;}
 .optviz-anim {position: relative; margin: 0 10px; display: flex; flex-wrap: wrap;
   align-items: center; gap: 6px; font-family: "Open Sans", verdana, arial, sans-serif;
   color: #444;}
@@ -199,9 +198,12 @@ function takeAnimation(fig) {
   };
 }
 
+function barOf(holder) {
+  return holder.parentElement.querySelector(":scope > .optviz-anim");
+}
+
 function controlsOf(holder) {
-  const wrap = holder.parentElement;
-  let bar = wrap.querySelector(":scope > .optviz-anim");
+  let bar = barOf(holder);
   if (bar) return bar;
   bar = document.createElement("div");
   bar.className = "optviz-anim";
@@ -226,7 +228,7 @@ function controlsOf(holder) {
     pause(holder);
     showFrame(holder, Number(ev.target.value));
   });
-  wrap.appendChild(bar);
+  holder.parentElement.appendChild(bar);
   return bar;
 }
 
@@ -240,19 +242,14 @@ function setControls(holder, a) {
   const range = bar.querySelector("input");
   range.max = String(a.steps.length - 1);
   range.setAttribute("aria-label", a.prefix.trim() || "step");
-  placeControls(holder, a);
+  // pulled up into the figure's bottom margin, in the normal flow: no measuring (a forced
+  // layout of the whole page), and a narrow column that wraps them pushes the page down
+  bar.style.marginTop = -a.below + "px";
   showIndex(holder, a, a.active);
 }
 
-function placeControls(holder, a) {
-  // pulled up into the figure's bottom margin, in the normal flow: no measuring (a forced
-  // layout of the whole page), and a narrow column that wraps them pushes the page down
-  const bar = holder.parentElement.querySelector(":scope > .optviz-anim");
-  if (bar) bar.style.marginTop = -a.below + "px";
-}
-
 function showPlaying(holder, a) {
-  const bar = holder.parentElement.querySelector(":scope > .optviz-anim");
+  const bar = barOf(holder);
   if (!bar) return;
   const b = bar.querySelector("[data-act=play]");
   const pausable = a.playing && a.labels.pause;
@@ -262,7 +259,7 @@ function showPlaying(holder, a) {
 
 function showIndex(holder, a, i) {
   a.index = i;
-  const bar = holder.parentElement.querySelector(":scope > .optviz-anim");
+  const bar = barOf(holder);
   if (!bar) return;
   bar.querySelector("input").value = String(i);
   bar.querySelector(".optviz-anim-label").textContent = a.prefix + a.steps[i].label;
@@ -322,7 +319,7 @@ function draw(Plotly, holder) {
     holder.style.minHeight = "";
     showError(holder, "");
     if (want.clickable) bindClick(holder);
-    const bar = holder.parentElement.querySelector(":scope > .optviz-anim");
+    const bar = barOf(holder);
     if (anim) setControls(holder, anim);
     else if (bar) bar.remove();
     holder.dataset.drawn = String((Number(holder.dataset.drawn) || 0) + 1);
