@@ -605,7 +605,6 @@ STRINGS.update(
             "ja": "開始点 ({x:.4g}, {y:.4g}) を読み込みました。",
         },
         "studies.computing": {"en": "Computing…", "ja": "計算中…"},
-        "studies.sweep_title": {"en": "Hyperparameter sweep", "ja": "ハイパーパラメータ探索"},
         "studies.sweep_help": {
             "en": "One optimizer from the current start, over a grid of two hyperparameters. "
             "Click a cell to load its values into the run.",
@@ -645,7 +644,6 @@ STRINGS.update(
         },
         "studies.use_best": {"en": "Use the best values", "ja": "最良の値を使う"},
         "studies.picked_values": {"en": "Loaded {values}.", "ja": "{values} を読み込みました。"},
-        "studies.fair_title": {"en": "Fair comparison", "ja": "公平な比較"},
         "studies.fair_switch": {"en": "Learning rates", "ja": "学習率の決め方"},
         "studies.fair_same": {
             "en": "the same learning rate for every optimizer",
@@ -679,7 +677,6 @@ STRINGS.update(
             "en": "{label} diverged at every learning rate and keeps its own lr = {lr:.3g}",
             "ja": "{label} はどの学習率でも発散したため、元の lr = {lr:.3g} のままです",
         },
-        "studies.fit_title": {"en": "Fitting the data", "ja": "データへの当てはめ"},
         "studies.fit_help": {
             "en": "Each point (w, b) of the loss surface is a line y = w·x + b. The lines "
             "move with the animation; the dashed line is the least-squares solution.",

@@ -343,7 +343,7 @@ def sweep_section(
         :func:`merge_hyperparams`) on the run right after a click or "use best", else None;
         the last pick stays in ``st.session_state[f"{key}_picked"]``.
     """
-    st.subheader(_t("sweep_title", lang))
+    st.subheader(_t("sweep", lang))
     st.caption(_t("sweep_help", lang))
     _sweep_fragment(
         surface_key, tuple(surface_params), tuple(run), tuple(start), steps, lang, key, on_pick
@@ -515,7 +515,7 @@ def fair_section(
         :class:`FairChoice`: ``lrs`` (one float per run), ``caption`` (shown here too; the
         page may repeat it next to the main view), ``mode`` (``"same"``/``"best"``).
     """
-    st.subheader(_t("fair_title", lang))
+    st.subheader(_t("fair", lang))
     own = [float(dict(kw).get("lr", 0.01)) if _number(dict(kw).get("lr")) else 0.01
            for _, _, kw in runs]  # fmt: skip
     mode = st.radio(
@@ -617,7 +617,7 @@ def fit_section(
             ``(T+1, N, 2)`` or ``(T+1, 2)`` array, or None (skipped).
         frame_steps: the main view's frame steps (frames are named alike, ``"k12"``).
     """
-    st.subheader(_t("fit_title", lang))
+    st.subheader(_t("fit", lang))
     params = getattr(surface, "params", None) or {}
     if "x" not in params or "y" not in params or "solution" not in params:
         st.info(_t("fit_only", lang))
