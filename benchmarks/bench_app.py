@@ -13,8 +13,16 @@ starts with 2 uncounted presses, so both pages are compared in their steady stat
   page, and 6 runs x 2,000 steps. On the app, the lr slider of each run in turn moves one
   notch (right on the first round, left on the next), so EVERY press yields a page state
   never seen before: no cache on the server or in the browser flatters the figure;
-* where the browser's time goes during those presses (CDP sampling profiler): plotly.js,
-  other JavaScript (Streamlit/React), native work (style, layout, paint), GC, idle;
+* where the browser's time goes during those presses: the renderer's main-thread busy time
+  per press (CDP ``Performance.getMetrics`` TaskDuration: JavaScript, style, layout, paint,
+  GC), of which JavaScript and style+layout, and the time inside ``Plotly.react`` (map +
+  loss curves). The browser's main thread, not the server, is the bottleneck: a press keeps
+  it busy for most of the wall time (50 ms of sleep added to the app's script changed
+  nothing measurable);
+* the charts-only floor: a page with one slider and the default page's map and loss curves
+  (the same figures and chart component), so the cost of the charts and the cost of the
+  rest of the page (~100 Streamlit elements and blocks, all of which React re-renders on
+  every rerun, fragment or not) show apart;
 * bytes per rerun: the websocket payloads received from the press until the page is quiet
   (protobuf ForwardMsgs; each Plotly chart travels as its JSON spec inside one message;
   websocket compression is off by default in Streamlit, and Playwright reports the
@@ -31,7 +39,6 @@ changed in the browser (Plotly has drawn the new figure) and two animation frame
 from __future__ import annotations
 
 import argparse
-import collections
 import statistics
 import sys
 import tempfile
@@ -49,6 +56,61 @@ import streamlit as st
 v = st.sidebar.slider("s", 0, 100, 50)
 st.write(f"value {v}")
 """
+
+CHARTS_APP = """
+import sys
+sys.path.insert(0, {root!r})
+from dataclasses import replace
+import numpy as np
+import streamlit as st
+from optviz import figures as F
+from optviz_app import plot, teaching
+from optviz_app.compute import build_surface
+from optviz_app.page import LR_GRID, cached_map, cached_run, labels_for
+from optviz_app.state import PageState
+st.set_page_config(layout="wide")
+state = PageState()
+lr = st.sidebar.select_slider("lr", LR_GRID, value=state.runs[0].lr, key="lr")
+runs = [replace(state.runs[0], lr=lr), *state.runs[1:]]
+skey, sparams = state.surface_args()
+surface, _ = build_surface(skey, sparams)
+start = state.start_point()
+results = [(i, s, cached_run(skey, sparams, s, start, state.steps)) for i, s in enumerate(runs)]
+paths = [F.Path(f"{{i + 1}} lr {{s.lr:g}}", F.color(i), r.points, r.values, r.diverged_at)
+         for i, s, r in results]
+data = cached_map(skey, sparams, False)
+style, labels = F.Style(), labels_for("en")
+left, right = st.columns([3, 2], gap="medium")
+with left:
+    extra = teaching.map_extras(results, state.steps, data.bounds, style, "en")
+    fig = F.contour_spec(data, paths, style=style, labels=labels, starts=np.array([start]),
+                         uirevision="map", extra=extra)
+    plot.chart(fig, key="map", on_click=lambda: None, config={{"scrollZoom": False}})
+with right:
+    plot.chart(F.loss_spec(paths, surface.f_min, style=style, labels=labels), key="loss",
+               config={{"responsive": True}})
+"""
+"""The default page's map and loss curves (same figures, same component) and one slider:
+the floor that the charts alone set."""
+
+REACT_TIMER = """() => {
+  window.__optvizReactMs = 0;
+  const wrap = () => {
+    if (!window.Plotly || window.Plotly.__timed) return;
+    const react = window.Plotly.react;
+    window.Plotly.react = function (...args) {
+      const t0 = performance.now();
+      return react.apply(this, args).then((x) => {
+        window.__optvizReactMs += performance.now() - t0;
+        return x;
+      });
+    };
+    window.Plotly.__timed = true;
+  };
+  wrap();
+  setInterval(wrap, 50);
+}"""
+"""Init script: sums the time spent inside ``Plotly.react`` (until its promise resolves)."""
 
 MAP_SIGNATURE = """() => {
   const map = [...document.querySelectorAll('.js-plotly-plot')]
@@ -112,21 +174,58 @@ empty page and the app are compared in their steady state."""
 
 
 def time_empty(browser, url, repeats):
+    """Seconds per press on the empty page, and its main thread's busy time."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(url)
     page.wait_for_selector("text=value 50", timeout=60_000)
+    main = MainThread(page)
     times = []
     for i in range(WARMUP + repeats):
         want = f"value {51 + i}"
         slider = page.locator(f'{SIDEBAR} input[type="range"]').first
+        main.start()
         t0 = time.perf_counter()
         slider.focus()
         page.keyboard.press("ArrowRight")
         page.wait_for_selector(f"text={want}", timeout=30_000)
         page.evaluate(TWO_FRAMES)
         times.append(time.perf_counter() - t0)
+        main.stop()
+    main.rows = main.rows[WARMUP:]
     page.close()
-    return times[WARMUP:]
+    return times[WARMUP:], main
+
+
+def time_charts_only(browser, url, repeats):
+    """Seconds per press on the charts-only page (one slider, the default map and loss
+    curves), and its main thread's busy time."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(f"({REACT_TIMER})()")
+    page.goto(url)
+    page.wait_for_function(f"() => ({MAP_SIGNATURE})() !== null", timeout=60_000, polling=20)
+    settle(page, 1000)
+    main = MainThread(page)
+    times = []
+    for i in range(WARMUP + repeats):
+        before = page.evaluate(MAP_SIGNATURE)
+        slider = page.locator(f'{SIDEBAR} input[type="range"]').first
+        main.start()
+        t0 = time.perf_counter()
+        slider.focus()
+        page.keyboard.press("ArrowRight" if (i // 3) % 2 == 0 else "ArrowLeft")
+        page.wait_for_function(
+            f"(b) => {{ const s = ({MAP_SIGNATURE})(); return s !== null && s !== b; }}",
+            arg=before,
+            polling="raf",
+            timeout=60_000,
+        )
+        page.evaluate(TWO_FRAMES)
+        times.append(time.perf_counter() - t0)
+        main.stop()
+        settle(page)
+    main.rows = main.rows[WARMUP:]
+    page.close()
+    return times[WARMUP:], main
 
 
 # ---------------------------------------------------------------------------------------
@@ -137,6 +236,7 @@ def cold_visit(browser, port):
     """Fresh context on a fresh server: seconds to the drawn map, timeline, page + counter."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
+    page.add_init_script(f"({REACT_TIMER})()")
     counter = Bytes(page)
     marks: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -189,43 +289,39 @@ def press_run_slider(page, run: int, key: str) -> None:
     page.keyboard.press(key)
 
 
-class CpuProfile:
-    """Browser main-thread CPU by category while it is on (CDP sampling profiler)."""
+class MainThread:
+    """The renderer main thread's busy time per press (CDP Performance metrics: cumulative
+    task, script, style and layout durations) and the time inside ``Plotly.react``."""
 
     def __init__(self, page):
+        self.page = page
         self.cdp = page.context.new_cdp_session(page)
-        self.cdp.send("Profiler.enable")
-        self.cdp.send("Profiler.setSamplingInterval", {"interval": 500})
-        self.totals: collections.Counter = collections.Counter()
-        self.n = 0
+        self.cdp.send("Performance.enable")
+        self.rows: list[tuple[float, float, float, float]] = []
+        self._t0 = None
+
+    def _now(self):
+        m = {x["name"]: x["value"] for x in self.cdp.send("Performance.getMetrics")["metrics"]}
+        react = self.page.evaluate("() => window.__optvizReactMs || 0") / 1000
+        layout = m["LayoutDuration"] + m["RecalcStyleDuration"]
+        return m["TaskDuration"], m["ScriptDuration"], layout, react
 
     def start(self):
-        self.cdp.send("Profiler.start")
+        self._t0 = self._now()
 
     def stop(self):
-        prof = self.cdp.send("Profiler.stop")["profile"]
-        nodes = {n["id"]: n["callFrame"] for n in prof["nodes"]}
-        for sid, dt in zip(prof["samples"], prof["timeDeltas"], strict=False):
-            cf = nodes[sid]
-            fn, url = cf["functionName"], cf["url"]
-            if fn in ("(idle)", "(program)", "(garbage collector)"):
-                cat = {"(idle)": "idle", "(program)": "native", "(garbage collector)": "gc"}[fn]
-            elif PLOTLY_JS in url or "PlotlyChart" in url:
-                cat = "plotly.js"
-            elif url:
-                cat = "other JS"
-            else:
-                cat = "native"  # DOM calls (setAttribute, getBoundingClientRect, ...)
-            self.totals[cat] += dt / 1000
-        self.n += 1
+        self.rows.append(tuple(b - a for a, b in zip(self._t0, self._now(), strict=True)))
+
+    def median(self) -> float:
+        return statistics.median(r[0] for r in self.rows)
 
     def report(self) -> str:
-        n = max(self.n, 1)
-        order = ("plotly.js", "other JS", "native", "gc", "idle")
-        return ", ".join(f"{c} {self.totals[c] / n:.0f}" for c in order) + " ms per press"
+        med = [statistics.median(col) * 1000 for col in zip(*self.rows, strict=True)]
+        text = f"busy {med[0]:.0f} ms per press (JavaScript {med[1]:.0f}, style+layout {med[2]:.0f}"
+        return text + (f"; inside Plotly.react {med[3]:.0f})" if med[3] else ")")
 
 
-def time_presses(page, counter, repeats, profile: CpuProfile | None = None):
+def time_presses(page, counter, repeats, profile: MainThread | None = None):
     """Each press: the lr slider of run (i mod R), right on even rounds, left on odd ones."""
     runs = page.locator(RUN_BOX).count()
     times, sizes, largest = [], [], []
@@ -242,7 +338,7 @@ def time_presses(page, counter, repeats, profile: CpuProfile | None = None):
         page.wait_for_function(
             f"(b) => {{ const s = ({MAP_SIGNATURE})(); return s !== null && s !== b; }}",
             arg=before,
-            polling=20,
+            polling="raf",
             timeout=60_000,
         )
         page.evaluate(TWO_FRAMES)
@@ -379,8 +475,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         empty_app = Path(tmp) / "empty_app.py"
         empty_app.write_text(EMPTY_APP)
-        port_e, port_a = free_port(), free_port()
+        charts_app = Path(tmp) / "charts_app.py"
+        charts_app.write_text(CHARTS_APP.format(root=str(ROOT)))
+        port_e, port_c, port_a = free_port(), free_port(), free_port()
         empty_srv = serve(empty_app, port_e)
+        charts_srv = serve(charts_app, port_c)
         app_srv = serve(ROOT / "app.py", port_a)
         try:
             with sync_playwright() as p:
@@ -390,19 +489,29 @@ def main() -> int:
                 other = p.chromium.launch(
                     executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
                 )
-                empty = time_empty(other, f"http://127.0.0.1:{port_e}", a.repeats)
-                other.close()
+                empty, empty_main = time_empty(other, f"http://127.0.0.1:{port_e}", a.repeats)
                 print(f"empty page, slider -> redrawn: {fmt(empty)}")
+                print(f"  browser main thread: {empty_main.report()}")
+                charts, charts_main = time_charts_only(
+                    other, f"http://127.0.0.1:{port_c}", max(a.repeats, 4)
+                )
+                ratio = statistics.median(charts) / statistics.median(empty)
+                print(
+                    "charts only (one slider; the default map and loss curves), slider -> "
+                    f"redrawn: {fmt(charts)}; {ratio:.1f}x the empty page"
+                )
+                print(f"  browser main thread: {charts_main.report()}")
+                other.close()
 
                 cold, timeline, page, counter = cold_visit(browser, port_a)
                 print(f"first map, cold visit: {cold:.2f} s (first load {counter.n / 1e3:.0f} kB)")
                 print(f"  timeline (s): {timeline}")
 
-                profile = CpuProfile(page)
+                main_thread = MainThread(page)
                 n = max(a.repeats, 4)
-                default, sizes, largest = time_presses(page, counter, n, profile)
+                default, sizes, largest = time_presses(page, counter, n, main_thread)
                 report("default page (4 runs x 300 steps)", default, empty, sizes, largest)
-                print(f"  browser main thread during a press: {profile.report()}")
+                print(f"  browser main thread: {main_thread.report()}")
                 again = revisit_bytes(page, counter, 4)
                 print(
                     "  bytes per rerun, revisiting a state (Streamlit's message cache): "
@@ -413,13 +522,16 @@ def main() -> int:
                     add_run(page)
                     add_run(page)
                     set_number(page, "Steps", 2000)
-                    profile = CpuProfile(page)
-                    big, sizes, largest = time_presses(page, counter, max(a.repeats, 6), profile)
+                    main_thread = MainThread(page)
+                    big, sizes, largest = time_presses(
+                        page, counter, max(a.repeats, 6), main_thread
+                    )
                     report("6 runs x 2,000 steps", big, empty, sizes, largest)
-                    print(f"  browser main thread during a press: {profile.report()}")
+                    print(f"  browser main thread: {main_thread.report()}")
                 browser.close()
         finally:
             stop(empty_srv)
+            stop(charts_srv)
             stop(app_srv)
     if not a.no_server:
         script = fmt(server_script_time(a.repeats))
