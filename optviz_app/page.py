@@ -639,7 +639,13 @@ def main() -> None:
             extra=teaching.map_extras(results, step_k, data.bounds, style, lang),
         )
         fig = presenter.fit_controls(teaching.open_on_step(fig, paths, step_k), style)
-        plot.chart(fig, key="map", on_click=on_map_click, config={"scrollZoom": False})
+        plot.chart(
+            fig,
+            key="map",
+            on_click=on_map_click,
+            on_step=teaching.on_map_step,
+            config={"scrollZoom": False},
+        )
         teaching.step_slider(state, tch, lang)
         teaching.arrows_caption(step_k, lang)
     with right:

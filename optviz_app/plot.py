@@ -17,7 +17,9 @@ Animation: a figure with Plotly frames, one step ``slider`` and one row of play 
 controls instead — play/pause, restart, one frame back/forward, a range input (arrow keys,
 Home/End) and the step label — placed where Plotly's controls were, with the bottom margin
 shrunk to one row. The frames stay in the browser script and a frame is shown with
-``Plotly.animate(frame object)``, so playback needs no server. Plotly's own slider (a tick
+``Plotly.animate(frame object)``, so playback needs no server. Where the user stops (Pause,
+the end, a frame back/forward, the range) is reported once the controls rest (trigger
+value ``step``, for ``on_step``): the page's step follows the map. Plotly's own slider (a tick
 and label per frame) and buttons were redrawn, and every frame re-registered, on each
 ``Plotly.react``: about half of a map redraw (60 → 28 ms in an isolated page). Figures keep
 Plotly's controls everywhere else (HTML export, ``go.Figure``); any other kind of slider or
@@ -151,9 +153,12 @@ function takeAnimation(fig) {
   const steps = (slider.steps || []).map((s) => {
     const a = (s.method === "animate" && s.args) || [];
     const names = a[0];
+    const frame = Array.isArray(names) && names.length === 1 ? byName.get(names[0]) : undefined;
+    const m = frame && /^k(\d+)$/.exec(String(frame.name));
     return {
       label: String(s.label === undefined ? "" : s.label),
-      frame: Array.isArray(names) && names.length === 1 ? byName.get(names[0]) : undefined,
+      frame,
+      step: m ? Number(m[1]) : null,  // the optimizer step the frame shows (map frames k<n>)
       redraw: Boolean(a[1] && a[1].frame && a[1].frame.redraw),
     };
   });
@@ -218,15 +223,16 @@ function controlsOf(holder) {
     const act = ev.target && ev.target.dataset && ev.target.dataset.act;
     const a = holder.__optvizAnim;
     if (!act || !a) return;
-    if (act === "play" && a.playing) pause(holder);
+    if (act === "play" && a.playing) { pause(holder); reportStep(holder); }
     else if (act === "play") play(holder, a.index >= a.steps.length - 1 ? 0 : a.index);
     if (act === "restart") play(holder, 0);
-    if (act === "back") { pause(holder); showFrame(holder, a.index - 1); }
-    if (act === "forward") { pause(holder); showFrame(holder, a.index + 1); }
+    if (act === "back") { pause(holder); showFrame(holder, a.index - 1); reportStep(holder); }
+    if (act === "forward") { pause(holder); showFrame(holder, a.index + 1); reportStep(holder); }
   });
   bar.querySelector("input").addEventListener("input", (ev) => {
     pause(holder);
     showFrame(holder, Number(ev.target.value));
+    reportStep(holder);
   });
   holder.parentElement.appendChild(bar);
   return bar;
@@ -286,8 +292,32 @@ function pause(holder) {
   showPlaying(holder, a);
 }
 
+// Two-way step sync: where the user stops the animation (Pause, the end, ◀ ▶, the range)
+// is reported as the trigger value "step" once the controls rest for STEP_REPORT_MS, so the
+// page's step (inspector, arrows at θ_k, the link's step=) follows the map. Never reported
+// for a figure that just arrived, so a rerun cannot echo back.
+const STEP_REPORT_MS = 350;
+
+function reportStep(holder) {
+  const a = holder.__optvizAnim;
+  if (!a || !holder.__optvizWant || !holder.__optvizWant.report_step) return;
+  clearTimeout(holder.__optvizStepTimer);
+  holder.__optvizStepTimer = setTimeout(() => {
+    holder.__optvizStepTimer = null;
+    const b = holder.__optvizAnim;
+    const step = b && b.steps[b.index] && b.steps[b.index].step;
+    if (!Number.isInteger(step) || step === b.shownStep || !holder.__optvizReport) return;
+    b.shownStep = step;
+    // until the page answers with this step, an older figure must not pull the frame back
+    holder.__optvizInFlight = { step, until: performance.now() + 4000 };
+    holder.__optvizReport("step", step);
+  }, STEP_REPORT_MS);
+}
+
 function play(holder, from) {
   pause(holder);
+  clearTimeout(holder.__optvizStepTimer);  // playing again: report where it stops instead
+  holder.__optvizStepTimer = null;
   const a = holder.__optvizAnim;
   if (!a) return;
   a.playing = true;
@@ -298,7 +328,7 @@ function play(holder, from) {
     if (!a.playing || holder.__optvizAnim !== a) return;
     showFrame(holder, i).then(() => {
       if (!a.playing || holder.__optvizAnim !== a) return;
-      if (i >= a.steps.length - 1) { pause(holder); return; }
+      if (i >= a.steps.length - 1) { pause(holder); reportStep(holder); return; }
       i += 1;
       a.timer = setTimeout(tick, a.ms);
     });
@@ -313,7 +343,16 @@ function draw(Plotly, holder) {
   const fig = JSON.parse(want.spec);
   fig.config = want.config || {};
   pause(holder);
+  const old = holder.__optvizAnim;
   const anim = takeAnimation(fig);
+  if (anim) anim.shownStep = anim.steps[anim.active].step;  // the page's step now
+  // the user moved and the page has not caught up (a report waiting or on its way): the
+  // user's frame wins over the figure's
+  const flight = holder.__optvizInFlight;
+  const answered = !flight || performance.now() > flight.until ||
+    (anim && anim.shownStep === flight.step);
+  if (answered) holder.__optvizInFlight = null;
+  const userIndex = old && (holder.__optvizStepTimer || !answered) ? old.index : null;
   holder.__optvizAnim = anim;
   return Plotly.react(holder, fig).then(() => {
     holder.style.minHeight = "";
@@ -322,6 +361,9 @@ function draw(Plotly, holder) {
     const bar = barOf(holder);
     if (anim) setControls(holder, anim);
     else if (bar) bar.remove();
+    if (anim && userIndex !== null && userIndex < anim.steps.length && userIndex !== anim.active) {
+      showFrame(holder, userIndex);
+    }
     holder.dataset.drawn = String((Number(holder.dataset.drawn) || 0) + 1);
   });
 }
@@ -365,12 +407,15 @@ def chart(
     key: str,
     config: dict | None = None,
     on_click: Callable[[], None] | None = None,
+    on_step: Callable[[], None] | None = None,
 ) -> None:
     """Draw ``fig`` (an :class:`optviz.figures.Figure` or a ``go.Figure``) in the chart slot
     ``key``; the same plot is updated on every rerun.
 
     ``on_click`` (a callback, run before the script) makes points clickable; it reads the
-    point with :func:`clicked_point`.
+    point with :func:`clicked_point`. ``on_step`` (a callback) is told where the user
+    stopped the animation (Pause, its end, one frame back/forward, the range input); it
+    reads the step with :func:`reported_step`.
     """
     layout = fig.layout
     height = layout.get("height") if isinstance(layout, dict) else layout.height
@@ -380,8 +425,13 @@ def chart(
         "config": {"displaylogo": False, **(config or {})},
         "height": int(height or 450),
         "clickable": on_click is not None,
+        "report_step": on_step is not None,
     }
-    kwargs = {"on_click_change": on_click} if on_click is not None else {}
+    kwargs = {}
+    if on_click is not None:
+        kwargs["on_click_change"] = on_click
+    if on_step is not None:
+        kwargs["on_step_change"] = on_step
     _COMPONENT(key=key, data=data, width="stretch", height="content", **kwargs)
 
 
@@ -400,3 +450,13 @@ def clicked_point(key: str) -> tuple[float, float] | None:
         return float(click["x"]), float(click["y"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def reported_step(key: str) -> int | None:
+    """The optimizer step at which the user just stopped chart ``key``'s animation, or
+    None (inside a callback)."""
+    value = st.session_state.get(key)
+    step = value.get("step") if isinstance(value, dict) else getattr(value, "step", None)
+    if isinstance(step, bool) or not isinstance(step, int | float):
+        return None
+    return int(step) if step == step and abs(step) < 2**31 else None

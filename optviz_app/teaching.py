@@ -31,6 +31,7 @@ from optviz.equations import DESCRIPTIONS, NOTES, update_latex
 from optviz.inspector import inspect_step, step_arrows
 from optviz.presets import PRESETS, PRESETS_BY_KEY
 
+from . import plot
 from .compute import build_lr, build_optimizer, build_surface
 from .i18n import STRINGS, optimizer_name, run_name, t
 from .links import Link, Teach, canonical_teach, decode, encode, normalize_lang, preset_link
@@ -236,6 +237,16 @@ def on_show_hidden() -> None:
 
 def step_of(tch: Teach, steps: int) -> int:
     return steps if tch.step is None else min(max(int(tch.step), 0), steps)
+
+
+def on_map_step() -> None:
+    """The user stopped the map's animation at step k (two-way step sync): the page's step
+    follows — the step slider, the inspector, the arrows at θ_k and the link's ``step=``."""
+    k = plot.reported_step("map")
+    if k is None:
+        return
+    ss = st.session_state
+    ss[_key("step")] = min(max(k, 0), max(int(ss["state"].steps), 0))
 
 
 def step_slider(state: PageState, tch: Teach, lang: str) -> None:

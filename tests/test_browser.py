@@ -97,6 +97,46 @@ def test_play_advances_animation(browser, served_app, artifacts):
     page.close()
 
 
+def test_stopping_the_animation_moves_the_page_step_and_back(browser, served_app, artifacts):
+    """Two-way step sync: where the map's animation stops, the page's step follows (the
+    inspector's step slider, the link's step=); the step slider moves the map's frame."""
+    page, errors = open_page(browser, served_app)
+    bar = page.locator(".optviz-anim").first
+    frame = bar.locator('input[type="range"]')
+    inspect = page.locator('[data-testid="stSlider"] input[type="range"]').first
+    assert inspect.input_value() == "300"
+
+    def label_step() -> int:
+        return int(bar.locator(".optviz-anim-label").inner_text().removeprefix("step "))
+
+    for _ in range(3):
+        bar.locator("[data-act=back]").click()
+    k = label_step()
+    assert k < 300
+    page.wait_for_function(
+        'k => document.querySelector(\'[data-testid="stSlider"] input[type="range"]\')'
+        ".value === String(k)",
+        arg=k,
+        timeout=20_000,
+    )
+    page.wait_for_function("k => location.search.includes('step=' + k)", arg=k, timeout=10_000)
+    page.wait_for_timeout(800)
+    assert label_step() == k  # the rerun's figure opens on the frame where the user stopped
+    # and back: the step slider to its end puts the map on the finished paths
+    inspect.focus()
+    page.keyboard.press("End")
+    page.wait_for_function(
+        "() => document.querySelector('.optviz-anim-label').textContent === 'step 300'",
+        timeout=20_000,
+    )
+    page.wait_for_function("() => !location.search.includes('step=')", timeout=10_000)
+    assert frame.input_value() == frame.get_attribute("max")
+    assert not errors, errors
+    no_exception(page)
+    page.screenshot(path=str(artifacts / "browser_step_sync.png"), full_page=True)
+    page.close()
+
+
 def test_lr_change_redraws_in_place_keeping_zoom_and_the_open_box(browser, served_app, artifacts):
     page, errors = open_page(browser, served_app)
     chart = page.locator(MAP).first
