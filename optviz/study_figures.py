@@ -96,8 +96,8 @@ TEXT: Mapping[str, Mapping[str, str]] = {
     },
     "data": {"en": "data", "ja": "データ"},
     "least_squares": {"en": "least squares", "ja": "最小二乗解"},
-    "play": {"en": "▶ play", "ja": "▶ 再生"},
-    "pause": {"en": "❚❚ pause", "ja": "❚❚ 一時停止"},
+    "play": {"en": "▶ Play", "ja": "▶ 再生"},
+    "pause": {"en": "❚❚ Pause", "ja": "❚❚ 一時停止"},
     "step": {"en": "step ", "ja": "ステップ "},
 }
 """Figure strings: key -> {"en": ..., "ja": ...}."""
@@ -911,7 +911,7 @@ def fit_figure(
     # height, then tick labels + axis title, the buttons' row, the slider's row.
     legend_h = 19 * (2 + len(lines)) + 8
     plot_h = max(height - 40 - 150, 200)
-    ticks, buttons = 44, 36
+    ticks, buttons = 56, 36  # ticks: tick labels and the axis title under them
     bottom = ticks + buttons + 70
     fig.update_layout(
         xaxis={"title": {"text": "x"}, "range": [float(ends[0]), float(ends[1])]},
