@@ -173,6 +173,17 @@ WARMUP = 2
 empty page and the app are compared in their steady state."""
 
 
+def wait_map_changed(page, before: str, polling="raf") -> None:
+    """Wait until the map in ``page`` shows a figure other than ``before`` (a
+    :data:`MAP_SIGNATURE`): Plotly has drawn the new one."""
+    page.wait_for_function(
+        f"(b) => {{ const s = ({MAP_SIGNATURE})(); return s !== null && s !== b; }}",
+        arg=before,
+        polling=polling,
+        timeout=60_000,
+    )
+
+
 def time_empty(browser, url, repeats):
     """Seconds per press on the empty page, and its main thread's busy time."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -213,12 +224,7 @@ def time_charts_only(browser, url, repeats):
         t0 = time.perf_counter()
         slider.focus()
         page.keyboard.press("ArrowRight" if (i // 3) % 2 == 0 else "ArrowLeft")
-        page.wait_for_function(
-            f"(b) => {{ const s = ({MAP_SIGNATURE})(); return s !== null && s !== b; }}",
-            arg=before,
-            polling="raf",
-            timeout=60_000,
-        )
+        wait_map_changed(page, before)
         page.evaluate(TWO_FRAMES)
         times.append(time.perf_counter() - t0)
         main.stop()
@@ -335,12 +341,7 @@ def time_presses(page, counter, repeats, profile: MainThread | None = None):
             profile.start()
         t0 = time.perf_counter()
         press_run_slider(page, run, "ArrowRight" if rnd % 2 == 0 else "ArrowLeft")
-        page.wait_for_function(
-            f"(b) => {{ const s = ({MAP_SIGNATURE})(); return s !== null && s !== b; }}",
-            arg=before,
-            polling="raf",
-            timeout=60_000,
-        )
+        wait_map_changed(page, before)
         page.evaluate(TWO_FRAMES)
         elapsed = time.perf_counter() - t0
         if profile and counted:
@@ -361,12 +362,7 @@ def revisit_bytes(page, counter, repeats):
         before = page.evaluate(MAP_SIGNATURE)
         counter.reset()
         press_run_slider(page, 0, "ArrowRight" if i % 2 == 0 else "ArrowLeft")
-        page.wait_for_function(
-            f"(b) => {{ const s = ({MAP_SIGNATURE})(); return s !== null && s !== b; }}",
-            arg=before,
-            polling=20,
-            timeout=60_000,
-        )
+        wait_map_changed(page, before, polling=20)
         settle(page)
         if i >= 2:  # the first two visit new states
             sizes.append(counter.n)
