@@ -226,13 +226,11 @@ function controlsOf(holder) {
     if (act === "play" && a.playing) { pause(holder); reportStep(holder); }
     else if (act === "play") play(holder, a.index >= a.steps.length - 1 ? 0 : a.index);
     if (act === "restart") play(holder, 0);
-    if (act === "back") { pause(holder); showFrame(holder, a.index - 1); reportStep(holder); }
-    if (act === "forward") { pause(holder); showFrame(holder, a.index + 1); reportStep(holder); }
+    if (act === "back") seek(holder, a.index - 1);
+    if (act === "forward") seek(holder, a.index + 1);
   });
   bar.querySelector("input").addEventListener("input", (ev) => {
-    pause(holder);
-    showFrame(holder, Number(ev.target.value));
-    reportStep(holder);
+    seek(holder, Number(ev.target.value));
   });
   holder.parentElement.appendChild(bar);
   return bar;
@@ -312,6 +310,12 @@ function reportStep(holder) {
     holder.__optvizInFlight = { step, until: performance.now() + 4000 };
     holder.__optvizReport("step", step);
   }, STEP_REPORT_MS);
+}
+
+function seek(holder, i) {  // the user moved to frame i (◀ ▶, the range input)
+  pause(holder);
+  showFrame(holder, i);
+  reportStep(holder);
 }
 
 function play(holder, from) {
@@ -440,10 +444,15 @@ def preload() -> None:
     _COMPONENT(key="optviz_plotly_preload", data={"src": plotly_src()}, height=0)
 
 
+def _trigger(key: str, name: str):
+    """Chart ``key``'s trigger value ``name`` (None when absent)."""
+    value = st.session_state.get(key)
+    return value.get(name) if isinstance(value, dict) else getattr(value, name, None)
+
+
 def clicked_point(key: str) -> tuple[float, float] | None:
     """``(x, y)`` of the point just clicked in chart ``key``, or None (inside a callback)."""
-    value = st.session_state.get(key)
-    click = value.get("click") if isinstance(value, dict) else getattr(value, "click", None)
+    click = _trigger(key, "click")
     if not isinstance(click, dict):
         return None
     try:
@@ -455,8 +464,7 @@ def clicked_point(key: str) -> tuple[float, float] | None:
 def reported_step(key: str) -> int | None:
     """The optimizer step at which the user just stopped chart ``key``'s animation, or
     None (inside a callback)."""
-    value = st.session_state.get(key)
-    step = value.get("step") if isinstance(value, dict) else getattr(value, "step", None)
+    step = _trigger(key, "step")
     if isinstance(step, bool) or not isinstance(step, int | float):
         return None
     return int(step) if step == step and abs(step) < 2**31 else None
