@@ -398,6 +398,12 @@ STRINGS.update(
         },
         "fair.lr_sweep": {"en": "best from sweep", "ja": "探索で最良"},
         "fair.lr_shared": {"en": "shared", "ja": "共通"},
+        "fair.box_note": {
+            "en": "⚖ A fair comparison is on: the charts draw this run with η = {lr}. "
+            "The learning rate set here applies again once it is off.",
+            "ja": "⚖ 公平な比較がオンです。図ではこの実行を η = {lr} で描いています。"
+            "ここで設定した学習率は、比較をオフにすると使われます。",
+        },
     }
 )
 

@@ -294,7 +294,9 @@ def on_map_click() -> None:
 # sidebar
 
 
-def sidebar(state: PageState, gen: int) -> None:
+def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
+    """The sidebar; ``used``: the spec each run is drawn with (another lr under a fair
+    comparison), for the run boxes to say so."""
     lang = state.lang
     sb = st.sidebar
     sb.title(t("title", lang))
@@ -341,7 +343,7 @@ def sidebar(state: PageState, gen: int) -> None:
         sb.header(t("runs", lang))
         last = last_boxes(gen)
         boxes = {
-            i: run_controls(sb, spec, i, gen, lang, last.get(i))
+            i: run_controls(sb, spec, i, gen, lang, last.get(i), used[i] if i < len(used) else None)
             for i, spec in enumerate(state.runs)
         }
         st.session_state[RUN_BOXES] = (gen, boxes)
@@ -368,25 +370,42 @@ def sidebar(state: PageState, gen: int) -> None:
         )
 
 
-def run_title(spec: RunSpec, i: int, lang: str) -> str:
-    """``🟦 1 · Adam · lr 0.05`` (the swatch matches the run's colour on the charts)."""
+def fair_lr(spec: RunSpec, used: RunSpec | None) -> float | None:
+    """The lr a fair comparison draws run ``spec`` with, when it is not its own (else None)."""
+    return used.lr if used is not None and used.lr != spec.lr else None
+
+
+def run_title(spec: RunSpec, i: int, lang: str, used: RunSpec | None = None) -> str:
+    """``🟦 1 · Adam · lr 0.05`` (the swatch matches the run's colour on the charts); under
+    a fair comparison that draws it with another lr, ``… · lr 0.05 · ⚖ 0.01``."""
     name = optimizer_name(spec.optimizer)
     extra = " · " + t("noise_short", lang) if spec.noise else ""
-    return f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {name} · lr {spec.lr:g}{extra}"
+    fair = fair_lr(spec, used)
+    fair_part = f" · ⚖ {fair:g}" if fair is not None else ""
+    return f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {name} · lr {spec.lr:g}{fair_part}{extra}"
 
 
-def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str, last: BoxShown | None) -> BoxShown:
+def run_controls(
+    sb,
+    spec: RunSpec,
+    i: int,
+    gen: int,
+    lang: str,
+    last: BoxShown | None,
+    used: RunSpec | None = None,
+) -> BoxShown:
     """One run's expander: optimizer, lr (log slider + exact field), every other keyword of
     the factory's signature, schedule, noise, and duplicate/remove buttons. Lazy: a closed
     box draws nothing; a box opening again is seeded from ``spec``. ``last``: what this box
-    showed on the last run (None on a new widget generation)."""
+    showed on the last run (None on a new widget generation); ``used``: the spec the charts
+    draw this run with (a fair comparison's lr), said in the title and above the lr."""
     ss = st.session_state
     errors = ss.get("run_errors", {})
     box_key = key(gen, f"r{i}:box")
     error = bool(errors.get(i))
     if error and not (last and last.error):
         ss[box_key] = True  # open the box once to show the error next to the controls
-    title = run_title(spec, i, lang)
+    title = run_title(spec, i, lang, used)
     if last and last.drawn and last.title != title:
         # an edit inside the open box changed its title (lr, noise): Streamlit keys an
         # expander's open state by its label too, so it would close; keep it open
@@ -407,6 +426,8 @@ def run_controls(sb, spec: RunSpec, i: int, gen: int, lang: str, last: BoxShown 
             on_change=on_optimizer_change,
             args=(i,),
         )
+        if (fair := fair_lr(spec, used)) is not None:
+            st.caption(t("fair.box_note", lang, lr=f"{fair:g}"))
         st.select_slider(
             t("lr_slider", lang),
             LR_GRID,
@@ -659,7 +680,7 @@ def main() -> None:
             )
     # The sidebar comes after the charts: its widgets' values were read above (sync_state),
     # and drawing it first would delay the charts' messages by its ~100 widgets.
-    sidebar(state, gen)
+    sidebar(state, gen, shown)
     st.markdown(f"#### {t('results', lang)}")
     if results:
         st.markdown(

@@ -368,6 +368,27 @@ def test_fair_comparison_modes(at):
     assert not any("sweep" in r or "shared" in r for r in table_rows(at))
 
 
+def test_fair_comparison_is_said_in_the_run_boxes(at):
+    """Under a fair comparison the charts draw a run with another lr than its box sets:
+    the box's title and a note above its lr slider say which; off again, neither."""
+    own = state(at).runs[0].lr
+    at.session_state["open_fair"] = True
+    at.run()
+    at.toggle(key=k(at, "fair_on")).set_value(True).run()
+    shared = state(at).view.fair_lr
+    assert shared != own
+    titles = [e.label for e in at.sidebar.expander]
+    assert f"lr {own:g} · ⚖ {shared:g}" in titles[0]
+    open_run(at, 0)
+    notes = [c.value for c in at.sidebar.caption if "fair comparison" in c.value]
+    assert notes and f"η = {shared:g}" in notes[0]
+    assert state(at).runs[0].lr == own  # its own setting is kept
+    at.session_state["open_fair"] = True
+    at.toggle(key=k(at, "fair_on")).set_value(False).run()
+    assert not any("⚖" in e.label for e in at.sidebar.expander)
+    assert not any("fair comparison" in c.value for c in at.sidebar.caption)
+
+
 def test_fair_mode_from_state_without_opening(at):
     """A link with view.fair = best shows the fair lrs even with the section closed."""
     from optviz_app import page  # noqa: F401  (the app's module, for the key helper)
