@@ -16,13 +16,15 @@ starts with 2 uncounted presses, so both pages are compared in their steady stat
 * where the browser's time goes during those presses: the renderer's main-thread busy time
   per press (CDP ``Performance.getMetrics`` TaskDuration: JavaScript, style, layout, paint,
   GC), of which JavaScript and style+layout, and the time inside ``Plotly.react`` (map +
-  loss curves). The browser's main thread, not the server, is the bottleneck: a press keeps
-  it busy for most of the wall time (50 ms of sleep added to the app's script changed
-  nothing measurable);
+  loss curves); React's commits per press (counted through the hook React DOM reports
+  commits to) and the React components mounted (all, and in the sidebar). The browser's
+  main thread, not the server, is the bottleneck: a press keeps it busy for most of the
+  wall time (50 ms of sleep added to the app's script changed nothing measurable);
 * the charts-only floor: a page with one slider and the default page's map and loss curves
   (the same figures and chart component), so the cost of the charts and the cost of the
-  rest of the page (~100 Streamlit elements and blocks, all of which React re-renders on
-  every rerun, fragment or not) show apart;
+  rest of the page show apart (its ~100 Streamlit elements and blocks mount ~2,900 React
+  components, ~2,000 of them in the sidebar and ~900 in an open run box, against ~250 on
+  the charts-only page; a press makes ~15 React commits there, 9 on the charts-only page);
 * bytes per rerun: the websocket payloads received from the press until the page is quiet
   (protobuf ForwardMsgs; each Plotly chart travels as its JSON spec inside one message;
   websocket compression is off by default in Streamlit, and Playwright reports the
@@ -112,6 +114,38 @@ REACT_TIMER = """() => {
 }"""
 """Init script: sums the time spent inside ``Plotly.react`` (until its promise resolves)."""
 
+REACT_COMMITS = """() => {
+  window.__optvizCommits = 0;
+  window.__REACT_DEVTOOLS_GLOBAL_HOOK__ = {
+    supportsFiber: true, renderers: new Map(), inject() { return 1; },
+    onCommitFiberRoot() { window.__optvizCommits += 1; },
+    onCommitFiberUnmount() {}, onPostCommitFiberRoot() {}, checkDCE() {},
+  };
+}"""
+"""Init script: counts React commits (the hook React DOM reports each commit to)."""
+
+REACT_CENSUS = """() => {
+  const fiber = (el, prefix) => {
+    const k = el && Object.keys(el).find((k) => k.startsWith(prefix));
+    return k ? el[k] : null;
+  };
+  const components = (f) => {
+    let n = 0;
+    const stack = f ? [f.child] : [];
+    while (stack.length) {
+      const x = stack.pop();
+      if (!x) continue;
+      if (x.type && typeof x.type !== "string") n++;
+      stack.push(x.child, x.sibling);
+    }
+    return n;
+  };
+  const root = fiber(document.getElementById("root"), "__reactContainer$");
+  const sidebar = fiber(document.querySelector('[data-testid="stSidebar"]'), "__reactFiber$");
+  return [components(root), components(sidebar)];
+}"""
+"""React components mounted on the page, and of them inside the sidebar."""
+
 MAP_SIGNATURE = """() => {
   const map = [...document.querySelectorAll('.js-plotly-plot')]
     .find(g => g.data && g.data.some(d => d.name === 'current'));
@@ -187,6 +221,7 @@ def wait_map_changed(page, before: str, polling="raf") -> None:
 def time_empty(browser, url, repeats):
     """Seconds per press on the empty page, and its main thread's busy time."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.add_init_script(f"({REACT_COMMITS})()")
     page.goto(url)
     page.wait_for_selector("text=value 50", timeout=60_000)
     main = MainThread(page)
@@ -212,6 +247,7 @@ def time_charts_only(browser, url, repeats):
     curves), and its main thread's busy time."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.add_init_script(f"({REACT_TIMER})()")
+    page.add_init_script(f"({REACT_COMMITS})()")
     page.goto(url)
     page.wait_for_function(f"() => ({MAP_SIGNATURE})() !== null", timeout=60_000, polling=20)
     settle(page, 1000)
@@ -243,6 +279,7 @@ def cold_visit(browser, port):
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
     page.add_init_script(f"({REACT_TIMER})()")
+    page.add_init_script(f"({REACT_COMMITS})()")
     counter = Bytes(page)
     marks: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -303,28 +340,38 @@ class MainThread:
         self.page = page
         self.cdp = page.context.new_cdp_session(page)
         self.cdp.send("Performance.enable")
-        self.rows: list[tuple[float, float, float, float]] = []
+        self.rows: list[tuple[float, float, float, float, int]] = []
         self._t0 = None
+        self.census = (0, 0)
 
     def _now(self):
         m = {x["name"]: x["value"] for x in self.cdp.send("Performance.getMetrics")["metrics"]}
-        react = self.page.evaluate("() => window.__optvizReactMs || 0") / 1000
+        react, commits = self.page.evaluate(
+            "() => [window.__optvizReactMs || 0, window.__optvizCommits || 0]"
+        )
         layout = m["LayoutDuration"] + m["RecalcStyleDuration"]
-        return m["TaskDuration"], m["ScriptDuration"], layout, react
+        return m["TaskDuration"], m["ScriptDuration"], layout, react / 1000, commits
 
     def start(self):
         self._t0 = self._now()
 
     def stop(self):
         self.rows.append(tuple(b - a for a, b in zip(self._t0, self._now(), strict=True)))
+        self.census = self.page.evaluate(REACT_CENSUS)  # after the timed part
 
     def median(self) -> float:
         return statistics.median(r[0] for r in self.rows)
 
     def report(self) -> str:
-        med = [statistics.median(col) * 1000 for col in zip(*self.rows, strict=True)]
-        text = f"busy {med[0]:.0f} ms per press (JavaScript {med[1]:.0f}, style+layout {med[2]:.0f}"
-        return text + (f"; inside Plotly.react {med[3]:.0f})" if med[3] else ")")
+        med = [statistics.median(col) for col in zip(*self.rows, strict=True)]
+        busy, js, layout, react = (x * 1000 for x in med[:4])
+        text = f"busy {busy:.0f} ms per press (JavaScript {js:.0f}, style+layout {layout:.0f}"
+        text += f"; inside Plotly.react {react:.0f})" if react else ")"
+        components, sidebar = self.census
+        return text + (
+            f"; React: {med[4]:.0f} commits per press, {components} components mounted "
+            f"({sidebar} in the sidebar)"
+        )
 
 
 def time_presses(page, counter, repeats, profile: MainThread | None = None):
