@@ -125,24 +125,26 @@ REACT_COMMITS = """() => {
 """Init script: counts React commits (the hook React DOM reports each commit to)."""
 
 REACT_CENSUS = """() => {
-  const fiber = (el, prefix) => {
-    const k = el && Object.keys(el).find((k) => k.startsWith(prefix));
-    return k ? el[k] : null;
-  };
-  const components = (f) => {
-    let n = 0;
-    const stack = f ? [f.child] : [];
+  const el = document.getElementById("root");
+  const key = el && Object.keys(el).find((k) => k.startsWith("__reactContainer$"));
+  if (!key) return [0, 0];
+  const current = el[key].stateNode.current;  // the committed tree (not a stale alternate)
+  const sidebarEl = document.querySelector('[data-testid="stSidebar"]');
+  const components = (top) => {
+    let n = 0, sidebar = null;
+    const stack = [top.child];
     while (stack.length) {
       const x = stack.pop();
       if (!x) continue;
       if (x.type && typeof x.type !== "string") n++;
-      stack.push(x.child, x.sibling);
+      if (x.stateNode === sidebarEl) sidebar = x;
+      stack.push(x.child, x.sibling === top ? null : x.sibling);
     }
-    return n;
+    return [n, sidebar];
   };
-  const root = fiber(document.getElementById("root"), "__reactContainer$");
-  const sidebar = fiber(document.querySelector('[data-testid="stSidebar"]'), "__reactFiber$");
-  return [components(root), components(sidebar)];
+  const [all, sidebarFiber] = components(current);
+  const inSidebar = sidebarFiber ? components({ child: sidebarFiber.child })[0] : 0;
+  return [all, inSidebar];
 }"""
 """React components mounted on the page, and of them inside the sidebar."""
 
