@@ -50,6 +50,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "schedule.warmup": {"en": "linear warm-up (LinearLR)", "ja": "線形ウォームアップ（LinearLR）"},
     "noise": {"en": "Gradient noise σ", "ja": "勾配ノイズ σ"},
     "noise_short": {"en": "noisy", "ja": "ノイズあり"},
+    "more_settings": {"en": "More settings", "ja": "その他の設定"},
+    "more_changed": {"en": "{n} changed", "ja": "{n} 件変更"},
     "seed": {"en": "Seed", "ja": "シード"},
     "view": {"en": "View", "ja": "表示"},
     "show_loss": {"en": "Loss curves", "ja": "損失の推移"},

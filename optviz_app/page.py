@@ -28,7 +28,15 @@ from surfaces import SURFACE_PARAMS, SURFACES
 
 from . import formula_ui, plot, presenter, studies_ui, teaching
 from .compute import RunResult, build_surface, compute_run, summarize
-from .i18n import escape_markdown, hyper_label, noise_note, optimizer_name, run_name, t
+from .i18n import (
+    STRINGS,
+    escape_markdown,
+    hyper_label,
+    noise_note,
+    optimizer_name,
+    run_name,
+    t,
+)
 from .state import (
     FORMULA,
     MAX_RUNS,
@@ -44,8 +52,16 @@ SWATCHES = tuple(
 )
 """Streamlit's named colours closest to :data:`optviz.figures.PALETTE`, for widget labels."""
 
-COMPACT_CSS = "<style>.block-container {padding-top: 2rem; padding-bottom: 1rem;}</style>"
-"""Less empty space above the charts, so the map fits a projector screen."""
+MORE_POPOVER = ", ".join(
+    f'[data-testid="stPopoverBody"][aria-label^="{label}"]'
+    for label in STRINGS["more_settings"].values()
+)
+COMPACT_CSS = (
+    "<style>.block-container {padding-top: 2rem; padding-bottom: 1rem;} "
+    f"{MORE_POPOVER} {{width: 17rem !important;}}</style>"
+)
+"""Less empty space above the charts, so the map fits a projector screen; a run's "More
+settings" as narrow as the sidebar, so it hides little of the map while open."""
 
 LR_GRID = tuple(
     float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5) if float(f"{m}e{e}") <= 10
@@ -370,6 +386,83 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
         )
 
 
+CORE_HYPERS = ("momentum", "betas", "alpha", "rho")
+"""Keywords that define a method as the course teaches it (momentum μ, Adam's β₁ β₂,
+RMSprop's α, AdaDelta's ρ): shown next to the learning rate when one comes first in the
+factory's signature; every other keyword is under "More settings"."""
+
+
+def core_hyper(optimizer: str) -> str | None:
+    """The keyword shown next to lr for ``optimizer`` (see :data:`CORE_HYPERS`), or None."""
+    defaults = signature_defaults(optimizer)
+    first = next((n for n, v in defaults.items() if n != "lr" and not isinstance(v, bool)), None)
+    return first if first in CORE_HYPERS else None
+
+
+def changed_settings(spec: RunSpec, core: str | None) -> int:
+    """How many of the "More settings" differ from their defaults (keywords, a schedule,
+    gradient noise), so a closed popover still says that something is set inside."""
+    defaults = signature_defaults(spec.optimizer)
+    hyper = sum(
+        1 for name, value in spec.hyper_values().items() if name != core and value != defaults[name]
+    )
+    return hyper + (spec.schedule != "constant") + (spec.noise != 0)
+
+
+def more_label(spec: RunSpec, core: str | None, lang: str) -> str:
+    n = changed_settings(spec, core)
+    label = t("more_settings", lang)
+    return f"{label} · {t('more_changed', lang, n=n)}" if n else label
+
+
+def hyper_input(name: str, default, i: int, gen: int, lang: str) -> None:
+    """Number field(s) for keyword ``name`` of run ``i`` (a tuple default: one per entry)."""
+    if isinstance(default, tuple):
+        for j, col in enumerate(st.columns(len(default))):
+            col.number_input(
+                hyper_label(f"{name}:{j}", lang),
+                format="%g",
+                step=0.01 if j == 0 else 0.001,
+                key=key(gen, f"r{i}:{name}:{j}"),
+            )
+    else:
+        st.number_input(
+            hyper_label(name, lang), format="%g", step=None, key=key(gen, f"r{i}:{name}")
+        )
+
+
+def more_controls(spec: RunSpec, core: str | None, defaults: dict, i: int, gen: int, lang: str):
+    """Run ``i``'s other keywords (toggles in two columns), its lr schedule with the
+    schedule's parameters, and gradient noise with its seed."""
+    bools = [n for n, v in defaults.items() if n not in ("lr", core) and isinstance(v, bool)]
+    for name, default in defaults.items():
+        if name not in ("lr", core) and not isinstance(default, bool):
+            hyper_input(name, default, i, gen, lang)
+    cols = st.columns(2)
+    for j, name in enumerate(bools):
+        cols[j % 2].checkbox(hyper_label(name, lang), key=key(gen, f"r{i}:{name}"))
+    st.selectbox(
+        t("schedule", lang),
+        list(SCHEDULES),
+        format_func=lambda k: t(f"schedule.{k}", lang),
+        key=key(gen, f"r{i}:schedule"),
+    )
+    current = st.session_state.get(key(gen, f"r{i}:schedule"), spec.schedule)
+    for name, default, kind in SCHEDULES.get(current, ()):
+        k = key(gen, f"r{i}:s:{name}")
+        if k not in st.session_state:
+            st.session_state[k] = default
+        st.number_input(
+            hyper_label(f"s:{name}", lang),
+            format="%d" if kind == "int" else "%g",
+            step=1 if kind == "int" else None,
+            key=k,
+        )
+    c1, c2 = st.columns(2)
+    c1.number_input(t("noise", lang), format="%g", step=0.05, key=key(gen, f"r{i}:noise"))
+    c2.number_input(t("seed", lang), step=1, key=key(gen, f"r{i}:seed"))
+
+
 def fair_lr(spec: RunSpec, used: RunSpec | None) -> float | None:
     """The lr a fair comparison draws run ``spec`` with, when it is not its own (else None)."""
     return used.lr if used is not None and used.lr != spec.lr else None
@@ -445,48 +538,18 @@ def run_controls(
             args=(i,),
         )
         defaults = signature_defaults(spec.optimizer)
-        bools = []
-        for name, default in defaults.items():
-            if name == "lr":
-                continue
-            if isinstance(default, bool):
-                bools.append(name)
-            elif isinstance(default, tuple):
-                cols = st.columns(len(default))
-                for j, col in enumerate(cols):
-                    col.number_input(
-                        hyper_label(f"{name}:{j}", lang),
-                        format="%g",
-                        step=0.01 if j == 0 else 0.001,
-                        key=key(gen, f"r{i}:{name}:{j}"),
-                    )
-            else:
-                st.number_input(
-                    hyper_label(name, lang), format="%g", step=None, key=key(gen, f"r{i}:{name}")
-                )
-        cols = st.columns(2)
-        for j, name in enumerate(bools):
-            cols[j % 2].checkbox(hyper_label(name, lang), key=key(gen, f"r{i}:{name}"))
-        st.selectbox(
-            t("schedule", lang),
-            list(SCHEDULES),
-            format_func=lambda k: t(f"schedule.{k}", lang),
-            key=key(gen, f"r{i}:schedule"),
-        )
-        current = st.session_state.get(key(gen, f"r{i}:schedule"), spec.schedule)
-        for name, default, kind in SCHEDULES.get(current, ()):
-            k = key(gen, f"r{i}:s:{name}")
-            if k not in st.session_state:
-                st.session_state[k] = default
-            st.number_input(
-                hyper_label(f"s:{name}", lang),
-                format="%d" if kind == "int" else "%g",
-                step=1 if kind == "int" else None,
-                key=k,
-            )
-        c1, c2 = st.columns(2)
-        c1.number_input(t("noise", lang), format="%g", step=0.05, key=key(gen, f"r{i}:noise"))
-        c2.number_input(t("seed", lang), step=1, key=key(gen, f"r{i}:seed"))
+        core = core_hyper(spec.optimizer)
+        if core is not None:
+            hyper_input(core, defaults[core], i, gen, lang)
+        # the rest (signature keywords, schedule, noise) one click away: a closed popover
+        # mounts nothing in the browser, which keeps every rerun's redraw light
+        with st.popover(
+            more_label(spec, core, lang),
+            icon=":material/tune:",
+            width="stretch",
+            key=key(gen, f"r{i}:more"),
+        ):
+            more_controls(spec, core, defaults, i, gen, lang)
         b1, b2 = st.columns(2)
         b1.button(
             t("duplicate", lang),

@@ -10,7 +10,7 @@ from apptest_helpers import chart_elements, chart_specs, k, open_run
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.i18n import STRINGS, t
-from optviz_app.state import DEFAULT_RUNS, PageState, RunSpec
+from optviz_app.state import DEFAULT_RUNS, PageState, RunSpec, signature_defaults
 from surfaces import SURFACES
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -121,6 +121,50 @@ def test_boxes_open_where_the_user_is_editing(at):
     at.button(key=k(at, "r0:dup")).click().run()
     assert at.selectbox(key=k(at, "r1:optimizer")).value == "adam"  # the copy is open
     assert not at.exception
+
+
+def more_popover(at: AppTest, i: int):
+    """Run ``i``'s "More settings" popover (its box must be open)."""
+    return next(p for p in at.sidebar.get("popover") if p.proto.id.endswith(f":r{i}:more"))
+
+
+@pytest.mark.parametrize(
+    ("optimizer", "shown"),
+    [
+        ("sgd", ["momentum"]),
+        ("momentum", ["momentum"]),
+        ("adam", ["betas:0", "betas:1"]),
+        ("rmsprop", ["alpha"]),
+        ("adadelta", ["rho"]),
+        ("adagrad", []),
+    ],
+)
+def test_run_box_shows_the_core_keyword_and_the_rest_under_more(at, optimizer, shown):
+    """Next to lr: the keyword the course teaches the method by; every other keyword of
+    the factory's signature, the schedule and the noise: under "More settings"."""
+    open_run(at, 0).selectbox(key=k(at, "r0:optimizer")).set_value(optimizer).run()
+    box = next(e for e in at.sidebar.expander if e.label.startswith(":blue[●] 1 ·"))
+    more = more_popover(at, 0)
+    in_more = {w.key.split(":r0:")[1] for w in more.number_input} | {
+        w.key.split(":r0:")[1] for w in more.checkbox
+    }
+    outside = {w.key.split(":r0:")[1] for w in box.number_input} - in_more - {"lr"}
+    assert sorted(outside) == sorted(shown)
+    signature = set(signature_defaults(optimizer)) - {"lr"}
+    expected = {f"{n}:{j}" for n in signature if n == "betas" for j in (0, 1)}
+    expected |= {n for n in signature if n != "betas"}
+    assert outside | in_more == expected | {"noise", "seed"}
+    assert [w.key.split(":r0:")[1] for w in more.selectbox] == ["schedule"]
+
+
+def test_more_settings_says_how_many_are_set(at):
+    open_run(at, 0)
+    assert more_popover(at, 0).proto.popover.label == "More settings"
+    at.number_input(key=k(at, "r0:weight_decay")).set_value(0.01).run()
+    open_run(at, 0).selectbox(key=k(at, "r0:schedule")).set_value("cosine").run()
+    open_run(at, 0)
+    assert more_popover(at, 0).proto.popover.label == "More settings · 2 changed"
+    assert dict(state(at).runs[0].hyper)["weight_decay"] == 0.01
 
 
 def test_schedule_and_noise(at):

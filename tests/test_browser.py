@@ -208,3 +208,41 @@ def test_added_run_opens_its_box_and_optimizer_switch_keeps_it_open(browser, ser
     assert not errors
     no_exception(page)
     page.close()
+
+
+def test_more_settings_mount_only_when_open_and_stay_open_while_edited(
+    browser, served_app, artifacts
+):
+    """A run's "More settings" (the other keywords, schedule, noise): nothing of it is in
+    the page while it is closed (every rerun redraws less); opened, an edit inside reruns
+    the page, keeps it open, counts the changed setting and puts it in the link."""
+    page, errors = open_page(browser, served_app)
+    box = page.locator(BOXES).first
+    box.locator("summary").first.click()
+    box.get_by_label("η exactly").wait_for(timeout=30_000)
+    assert page.get_by_label("weight decay λ").count() == 0  # closed: not mounted
+    more = box.locator('[data-testid="stPopover"] button').first
+    assert "More settings" in more.inner_text() and "changed" not in more.inner_text()
+    more.click()
+    body = page.locator('[data-testid="stPopoverBody"]')
+    field = body.get_by_label("weight decay λ")
+    field.wait_for(timeout=10_000)
+    assert body.bounding_box()["width"] < 300  # as narrow as the sidebar
+    names = "g => JSON.stringify(g.data.map(d => d.name))"
+    before = page.locator(MAP).first.evaluate("g => JSON.stringify(g.data.map(d => d.x))")
+    field.fill("0.5")
+    field.press("Enter")
+    page.wait_for_function("() => location.search.includes('r1.weight_decay=0.5')", timeout=30_000)
+    page.wait_for_timeout(1000)
+    assert body.count() == 1 and field.is_visible()  # still open after the rerun
+    assert "1 changed" in more.inner_text()
+    after = page.locator(MAP).first.evaluate("g => JSON.stringify(g.data.map(d => d.x))")
+    assert after != before  # the path with weight decay is drawn
+    assert "SGD" in page.locator(MAP).first.evaluate(names)
+    page.screenshot(path=str(artifacts / "browser_more_settings.png"), full_page=True)
+    page.mouse.click(900, 60)  # outside: it closes, and unmounts again
+    page.wait_for_timeout(500)
+    assert page.get_by_label("weight decay λ").count() == 0
+    assert not errors
+    no_exception(page)
+    page.close()
