@@ -97,7 +97,28 @@ def load_state(state: PageState) -> None:
     ss = st.session_state
     ss["state"] = state
     ss["gen"] = ss.get("gen", 0) + 1
+    drop_old_generations(ss["gen"])
     _seed_widgets(state, ss["gen"])
+
+
+def old_generation_keys(keys, gen: int) -> list[str]:
+    """The keys of widget generations before ``gen`` (``"<g>:<name>"`` with g < gen)."""
+    out = []
+    for k in keys:
+        head, sep, _ = str(k).partition(":")
+        if sep and head.isdigit() and int(head) < gen:
+            out.append(k)
+    return out
+
+
+def drop_old_generations(gen: int) -> None:
+    """Forget the keys of earlier widget generations: their widgets are gone for good, and
+    Streamlit keeps a key that was seeded but never drawn (a formula's bounds, the fair
+    comparison's settings) for the whole session, where every number field or select box
+    it creates scans them all: a long lecture's reruns would slow down step by step."""
+    ss = st.session_state
+    for k in old_generation_keys(list(ss), gen):
+        del ss[k]
 
 
 def _seed_widgets(state: PageState, gen: int) -> None:

@@ -10,6 +10,7 @@ from apptest_helpers import chart_elements, chart_specs, k, open_run
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.i18n import STRINGS, t
+from optviz_app.page import old_generation_keys
 from optviz_app.state import DEFAULT_RUNS, PageState, RunSpec, signature_defaults
 from surfaces import SURFACES
 
@@ -165,6 +166,26 @@ def test_more_settings_says_how_many_are_set(at):
     open_run(at, 0)
     assert more_popover(at, 0).proto.popover.label == "More settings · 2 changed"
     assert dict(state(at).runs[0].hyper)["weight_decay"] == 0.01
+
+
+def test_old_generation_keys():
+    keys = ["12:x", "3:r0:lr", "11:t:step", "open_fair", "t:rendered_gen", "gen", "x:1", 7]
+    assert old_generation_keys(keys, 12) == ["3:r0:lr", "11:t:step"]
+
+
+def test_structural_changes_leave_no_old_widget_keys(at):
+    """Each add/remove re-creates the widgets under a new generation; the earlier
+    generations' keys go, so the session's keys do not pile up over a long lecture."""
+    start = len(list(at.session_state))
+    for _ in range(4):
+        at.button(key=k(at, "add")).click().run()
+        open_run(at, 0).button(key=k(at, "r0:rm")).click().run()
+    assert not at.exception
+    keys = list(at.session_state)
+    assert at.session_state["gen"] >= 9
+    assert old_generation_keys(keys, at.session_state["gen"]) == []
+    assert len(keys) <= start + 5
+    assert len(state(at).runs) == len(DEFAULT_RUNS)
 
 
 def test_schedule_and_noise(at):
