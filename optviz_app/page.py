@@ -566,20 +566,19 @@ def run_controls(
         # mounts nothing in the browser, which keeps every rerun's redraw light
         with st.popover(
             more_label(spec, core, lang),
-            icon=":material/tune:",
             width="stretch",
             key=key(gen, f"r{i}:more"),
         ):
             more_controls(spec, core, defaults, i, gen, lang)
-        b1, b2 = st.columns(2)
-        b1.button(
+        row = st.container(horizontal=True)  # content-wide buttons; they wrap, never clip
+        row.button(
             t("duplicate", lang),
             key=key(gen, f"r{i}:dup"),
             on_click=on_duplicate,
             args=(i,),
             icon=":material/content_copy:",
         )
-        b2.button(
+        row.button(
             t("remove", lang),
             key=key(gen, f"r{i}:rm"),
             on_click=on_remove,
