@@ -58,9 +58,12 @@ MORE_POPOVER = ", ".join(
 )
 COMPACT_CSS = (
     "<style>.block-container {padding-top: 2rem; padding-bottom: 1rem;} "
+    # a phone's top bar is opaque: clear it
+    "@media (max-width: 640px) {.block-container {padding-top: 4rem;}} "
     f"{MORE_POPOVER} {{width: 17rem !important;}}</style>"
 )
-"""Less empty space above the charts, so the map fits a projector screen; a run's "More
+"""Less empty space above the charts, so the map fits a projector screen (not under a
+phone's top bar); a run's "More
 settings" as narrow as the sidebar, so it hides little of the map while open."""
 
 LR_GRID = tuple(

@@ -341,12 +341,37 @@ function play(holder, from) {
   tick();
 }
 
+// A figure with a fixed width (the map: its width fits an equal-scale plot beside the
+// colour bar) never gets wider than its column, e.g. on a phone; Plotly's scaleanchor
+// keeps the scale equal in the narrower plot. Re-fitted whenever the column's width
+// changes (a window resized, the sidebar opened or closed).
+function fitWidth(holder, layout) {
+  holder.__optvizWidth = typeof layout.width === "number" ? layout.width : null;
+  const room = holder.parentElement ? holder.parentElement.clientWidth : 0;
+  if (holder.__optvizWidth && room > 0 && holder.__optvizWidth > room) layout.width = room;
+  if (!holder.__optvizResize && window.ResizeObserver && holder.parentElement) {
+    let timer = null;
+    holder.__optvizResize = new ResizeObserver(() => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        const full = holder.__optvizWidth;
+        const space = holder.parentElement ? holder.parentElement.clientWidth : 0;
+        if (!full || !space || !window.Plotly || !holder._fullLayout) return;
+        const width = Math.min(full, space);
+        if (width !== holder._fullLayout.width) window.Plotly.relayout(holder, { width });
+      }, 100);
+    });
+    holder.__optvizResize.observe(holder.parentElement);
+  }
+}
+
 function draw(Plotly, holder) {
   const want = holder.__optvizWant;
   if (!want || want.spec === holder.__optvizDrawn) return Promise.resolve();
   holder.__optvizDrawn = want.spec;
   const fig = JSON.parse(want.spec);
   fig.config = want.config ? JSON.parse(want.config) : {};
+  fitWidth(holder, fig.layout || (fig.layout = {}));
   pause(holder);
   const old = holder.__optvizAnim;
   const anim = takeAnimation(fig);
@@ -393,6 +418,8 @@ export default function (component) {
     });
   return () => {  // unmounted (e.g. a view switched off): stop playing, free Plotly's listeners
     pause(holder);
+    if (holder.__optvizResize) holder.__optvizResize.disconnect();
+    holder.__optvizResize = null;
     if (window.Plotly && holder.__optvizDrawn) window.Plotly.purge(holder);
   };
 }

@@ -246,3 +246,41 @@ def test_more_settings_mount_only_when_open_and_stay_open_while_edited(
     assert not errors
     no_exception(page)
     page.close()
+
+
+def test_phone_width_map_fits_its_column_and_refits_on_resize(browser, served_app, artifacts):
+    """On a 420-px phone the map (a fixed-width figure for an equal scale) is narrowed to
+    its column, axes and colour bar in view, and no text hides under the top bar; a wider
+    window gives it its full width back."""
+    page = browser.new_page(viewport={"width": 420, "height": 900})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(served_app)
+    page.wait_for_function(
+        "() => { const g = document.querySelector('.js-plotly-plot');"
+        " return g && g._fullLayout && g.data && g.data.length > 0; }",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(1000)
+    chart = page.locator(MAP).first
+    fit = "g => [g._fullLayout.width, g.parentElement.clientWidth]"
+    width, column = chart.evaluate(fit)
+    assert 0 < width <= column <= 420
+    x_range = chart.evaluate("g => g._fullLayout.xaxis.range")
+    assert x_range[0] <= -2 and x_range[1] >= 2  # the whole surface still in view
+    header = page.locator('[data-testid="stHeader"]').bounding_box()
+    subtitle = page.get_by_text("Pick a surface and some optimizers").bounding_box()
+    assert subtitle["y"] >= header["y"] + header["height"]
+    page.screenshot(path=str(artifacts / "browser_phone.png"))
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    # the column widens (and the sidebar slides in): the map takes its own width back, or
+    # all the column has
+    page.wait_for_function(
+        "() => { const g = document.querySelector('.js-plotly-plot'); const w ="
+        " g._fullLayout.width; return w > 420 &&"
+        " w === Math.min(g.__optvizWidth, g.parentElement.clientWidth); }",
+        timeout=10_000,
+    )
+    assert not errors
+    no_exception(page)
+    page.close()
