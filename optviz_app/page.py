@@ -60,6 +60,8 @@ COMPACT_CSS = (
     "<style>.block-container {padding-top: 2rem; padding-bottom: 1rem;} "
     # a phone's top bar is opaque: clear it
     "@media (max-width: 640px) {.block-container {padding-top: 4rem;}} "
+    # tables wider than the screen (results, inspector on a phone) scroll, not clip
+    '[data-testid="stMarkdownContainer"] table {display: block; overflow-x: auto;} '
     f"{MORE_POPOVER} {{width: 17rem !important;}}</style>"
 )
 """Less empty space above the charts, so the map fits a projector screen (not under a

@@ -271,6 +271,11 @@ def test_phone_width_map_fits_its_column_and_refits_on_resize(browser, served_ap
     header = page.locator('[data-testid="stHeader"]').bounding_box()
     subtitle = page.get_by_text("Pick a surface and some optimizers").bounding_box()
     assert subtitle["y"] >= header["y"] + header["height"]
+    table = page.locator('[data-testid="stMarkdownContainer"] table').first  # the results
+    box = table.bounding_box()
+    assert box["x"] + box["width"] <= 420  # within the screen ...
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth")  # ... and it scrolls
+    assert table.evaluate("t => getComputedStyle(t).overflowX") == "auto"
     page.screenshot(path=str(artifacts / "browser_phone.png"))
     page.set_viewport_size({"width": 1400, "height": 1000})
     # the column widens (and the sidebar slides in): the map takes its own width back, or
