@@ -341,24 +341,41 @@ function play(holder, from) {
   tick();
 }
 
-// A figure with a fixed width (the map: its width fits an equal-scale plot beside the
-// colour bar) never gets wider than its column, e.g. on a phone; Plotly's scaleanchor
-// keeps the scale equal in the narrower plot. Re-fitted whenever the column's width
-// changes (a window resized, the sidebar opened or closed).
-function fitWidth(holder, layout) {
-  holder.__optvizWidth = typeof layout.width === "number" ? layout.width : null;
+// A figure with a fixed size (the map: its width fits an equal-scale plot beside the
+// colour bar) never gets taller than the window (a 720p projector in presenter mode) nor
+// wider than its column (a phone): it shrinks, and Plotly's scaleanchor keeps the scale
+// equal. Re-fitted whenever the column's width changes (window, sidebar).
+const MIN_FIT_HEIGHT = 360;
+
+function fittedSize(holder) {
+  const full = holder.__optvizFull;
+  let { width, height } = full;
+  const tall = Math.max(MIN_FIT_HEIGHT, window.innerHeight - 20);
+  if (height > tall) {
+    width = Math.round((width * tall) / height);
+    height = tall;
+  }
   const room = holder.parentElement ? holder.parentElement.clientWidth : 0;
-  if (holder.__optvizWidth && room > 0 && holder.__optvizWidth > room) layout.width = room;
+  if (room > 0 && width > room) width = room;
+  return { width, height };
+}
+
+function fitSize(holder, layout) {
+  const fixed = typeof layout.width === "number" && typeof layout.height === "number";
+  holder.__optvizFull = fixed ? { width: layout.width, height: layout.height } : null;
+  if (!fixed) return;
+  Object.assign(layout, fittedSize(holder));
   if (!holder.__optvizResize && window.ResizeObserver && holder.parentElement) {
     let timer = null;
     holder.__optvizResize = new ResizeObserver(() => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        const full = holder.__optvizWidth;
-        const space = holder.parentElement ? holder.parentElement.clientWidth : 0;
-        if (!full || !space || !window.Plotly || !holder._fullLayout) return;
-        const width = Math.min(full, space);
-        if (width !== holder._fullLayout.width) window.Plotly.relayout(holder, { width });
+        if (!holder.__optvizFull || !window.Plotly || !holder._fullLayout) return;
+        const size = fittedSize(holder);
+        const now = holder._fullLayout;
+        if (size.width !== now.width || size.height !== now.height) {
+          window.Plotly.relayout(holder, size);
+        }
       }, 100);
     });
     holder.__optvizResize.observe(holder.parentElement);
@@ -371,10 +388,10 @@ function draw(Plotly, holder) {
   holder.__optvizDrawn = want.spec;
   const fig = JSON.parse(want.spec);
   fig.config = want.config ? JSON.parse(want.config) : {};
-  fitWidth(holder, fig.layout || (fig.layout = {}));
   pause(holder);
   const old = holder.__optvizAnim;
   const anim = takeAnimation(fig);
+  fitSize(holder, fig.layout || (fig.layout = {}));  // after: the controls' room is kept
   if (anim) anim.shownStep = anim.steps[anim.active].step;  // the page's step now
   // the user moved and the page has not caught up (a report waiting or on its way): the
   // user's frame wins over the figure's

@@ -283,9 +283,37 @@ def test_phone_width_map_fits_its_column_and_refits_on_resize(browser, served_ap
     page.wait_for_function(
         "() => { const g = document.querySelector('.js-plotly-plot'); const w ="
         " g._fullLayout.width; return w > 420 &&"
-        " w === Math.min(g.__optvizWidth, g.parentElement.clientWidth); }",
+        " w === Math.min(g.__optvizFull.width, g.parentElement.clientWidth); }",
         timeout=10_000,
     )
+    assert not errors
+    no_exception(page)
+    page.close()
+
+
+def test_presenter_map_fits_a_720p_projector(browser, served_app, artifacts):
+    """Presenter mode in a browser window on a 1280x720 projector (590 px left for the page
+    under the browser's bars): the lecture-hall map shrinks to the window's height at
+    equal scale, its play controls right under it, all on one screen."""
+    page = browser.new_page(viewport={"width": 1280, "height": 590})
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(served_app + "?present=1")
+    page.wait_for_function(
+        "() => { const g = document.querySelector('.js-plotly-plot');"
+        " return g && g._fullLayout && g.data && g.data.length > 0; }",
+        timeout=60_000,
+    )
+    page.wait_for_timeout(1000)
+    chart = page.locator(MAP).first
+    full_height, height = chart.evaluate("g => [g.__optvizFull.height, g._fullLayout.height]")
+    assert full_height > 590 - 20 >= height >= 360  # it was taller than the window
+    x_range = chart.evaluate("g => g._fullLayout.xaxis.range")
+    assert x_range[0] <= -2 and x_range[1] >= 2
+    chart.scroll_into_view_if_needed()
+    bar = page.locator(".optviz-anim").first.bounding_box()
+    assert bar["y"] + bar["height"] <= 590  # map and its controls on one screen
+    page.screenshot(path=str(artifacts / "browser_projector.png"))
     assert not errors
     no_exception(page)
     page.close()
