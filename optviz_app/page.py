@@ -65,8 +65,8 @@ COMPACT_CSS = (
     f"{MORE_POPOVER} {{width: 17rem !important;}}</style>"
 )
 """Less empty space above the charts, so the map fits a projector screen (not under a
-phone's top bar); a run's "More
-settings" as narrow as the sidebar, so it hides little of the map while open."""
+phone's top bar); wide tables scroll; a run's "More settings" as narrow as the sidebar,
+so it hides little of the map while open."""
 
 LR_GRID = tuple(
     float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5) if float(f"{m}e{e}") <= 10

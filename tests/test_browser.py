@@ -10,8 +10,8 @@ MAP = ".js-plotly-plot"
 BOXES = '[data-testid="stSidebar"] [data-testid="stExpander"]'
 
 
-def open_page(browser, url):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+def open_page(browser, url, viewport=(1400, 1000)):
+    page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url)
@@ -252,16 +252,7 @@ def test_phone_width_map_fits_its_column_and_refits_on_resize(browser, served_ap
     """On a 420-px phone the map (a fixed-width figure for an equal scale) is narrowed to
     its column, axes and colour bar in view, and no text hides under the top bar; a wider
     window gives it its full width back."""
-    page = browser.new_page(viewport={"width": 420, "height": 900})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(served_app)
-    page.wait_for_function(
-        "() => { const g = document.querySelector('.js-plotly-plot');"
-        " return g && g._fullLayout && g.data && g.data.length > 0; }",
-        timeout=60_000,
-    )
-    page.wait_for_timeout(1000)
+    page, errors = open_page(browser, served_app, viewport=(420, 900))
     chart = page.locator(MAP).first
     fit = "g => [g._fullLayout.width, g.parentElement.clientWidth]"
     width, column = chart.evaluate(fit)
@@ -295,16 +286,7 @@ def test_presenter_map_fits_a_720p_projector(browser, served_app, artifacts):
     """Presenter mode in a browser window on a 1280x720 projector (590 px left for the page
     under the browser's bars): the lecture-hall map shrinks to the window's height at
     equal scale, its play controls right under it, all on one screen."""
-    page = browser.new_page(viewport={"width": 1280, "height": 590})
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(served_app + "?present=1")
-    page.wait_for_function(
-        "() => { const g = document.querySelector('.js-plotly-plot');"
-        " return g && g._fullLayout && g.data && g.data.length > 0; }",
-        timeout=60_000,
-    )
-    page.wait_for_timeout(1000)
+    page, errors = open_page(browser, served_app + "?present=1", viewport=(1280, 590))
     chart = page.locator(MAP).first
     full_height, height = chart.evaluate("g => [g.__optvizFull.height, g._fullLayout.height]")
     assert full_height > 590 - 20 >= height >= 360  # it was taller than the window
