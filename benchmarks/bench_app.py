@@ -22,9 +22,9 @@ starts with 2 uncounted presses, so both pages are compared in their steady stat
   wall time (50 ms of sleep added to the app's script changed nothing measurable);
 * the charts-only floor: a page with one slider and the default page's map and loss curves
   (the same figures and chart component), so the cost of the charts and the cost of the
-  rest of the page show apart (its ~100 Streamlit elements and blocks mount ~2,900 React
-  components, ~2,000 of them in the sidebar and ~900 in an open run box, against ~250 on
-  the charts-only page; a press makes ~15 React commits there, 9 on the charts-only page);
+  rest of the page show apart (its Streamlit elements and blocks mount ~2,550 React
+  components, ~1,650 of them in the sidebar and ~500 in an open run box, against ~250 on
+  the charts-only page; a press makes ~14 React commits there, ~10 on the charts-only page);
 * bytes per rerun: the websocket payloads received from the press until the page is quiet
   (protobuf ForwardMsgs; each Plotly chart travels as its JSON spec inside one message;
   websocket compression is off by default in Streamlit, and Playwright reports the
@@ -138,7 +138,7 @@ REACT_CENSUS = """() => {
       if (!x) continue;
       if (x.type && typeof x.type !== "string") n++;
       if (x.stateNode === sidebarEl) sidebar = x;
-      stack.push(x.child, x.sibling === top ? null : x.sibling);
+      stack.push(x.child, x.sibling);
     }
     return [n, sidebar];
   };
@@ -209,6 +209,14 @@ WARMUP = 2
 empty page and the app are compared in their steady state."""
 
 
+def instrument(page, plotly: bool = True) -> None:
+    """Install the init scripts that :class:`MainThread` reads: React's commit counter and,
+    on pages with charts, the ``Plotly.react`` timer."""
+    if plotly:
+        page.add_init_script(f"({REACT_TIMER})()")
+    page.add_init_script(f"({REACT_COMMITS})()")
+
+
 def wait_map_changed(page, before: str, polling="raf") -> None:
     """Wait until the map in ``page`` shows a figure other than ``before`` (a
     :data:`MAP_SIGNATURE`): Plotly has drawn the new one."""
@@ -223,7 +231,7 @@ def wait_map_changed(page, before: str, polling="raf") -> None:
 def time_empty(browser, url, repeats):
     """Seconds per press on the empty page, and its main thread's busy time."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.add_init_script(f"({REACT_COMMITS})()")
+    instrument(page, plotly=False)
     page.goto(url)
     page.wait_for_selector("text=value 50", timeout=60_000)
     main = MainThread(page)
@@ -248,8 +256,7 @@ def time_charts_only(browser, url, repeats):
     """Seconds per press on the charts-only page (one slider, the default map and loss
     curves), and its main thread's busy time."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.add_init_script(f"({REACT_TIMER})()")
-    page.add_init_script(f"({REACT_COMMITS})()")
+    instrument(page)
     page.goto(url)
     page.wait_for_function(f"() => ({MAP_SIGNATURE})() !== null", timeout=60_000, polling=20)
     settle(page, 1000)
@@ -280,8 +287,7 @@ def cold_visit(browser, port):
     """Fresh context on a fresh server: seconds to the drawn map, timeline, page + counter."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = ctx.new_page()
-    page.add_init_script(f"({REACT_TIMER})()")
-    page.add_init_script(f"({REACT_COMMITS})()")
+    instrument(page)
     counter = Bytes(page)
     marks: dict[str, float] = {}
     t0 = time.perf_counter()
