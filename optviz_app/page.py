@@ -168,7 +168,6 @@ def _seed_run(spec: RunSpec, gen: int, i: int) -> None:
 class BoxShown(NamedTuple):
     """What one run box showed on the last script run."""
 
-    title: str
     error: bool
     drawn: bool  # open, so its widget keys hold live values
 
@@ -494,10 +493,15 @@ def fair_lr(spec: RunSpec, used: RunSpec | None) -> float | None:
     return used.lr if used is not None and used.lr != spec.lr else None
 
 
-def run_title(spec: RunSpec, i: int, lang: str, used: RunSpec | None = None) -> str:
+def run_title(
+    spec: RunSpec, i: int, lang: str, used: RunSpec | None = None, short: bool = False
+) -> str:
     """``🟦 1 · Adam · lr 0.05`` (the swatch matches the run's colour on the charts); under
-    a fair comparison that draws it with another lr, ``… · lr 0.05 · ⚖ 0.01``."""
+    a fair comparison that draws it with another lr, ``… · lr 0.05 · ⚖ 0.01``. ``short``
+    (an open box, whose controls show the rest): ``🟦 1 · Adam``."""
     name = optimizer_name(spec.optimizer)
+    if short:
+        return f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {name}"
     extra = " · " + t("noise_short", lang) if spec.noise else ""
     fair = fair_lr(spec, used)
     fair_part = f" · ⚖ {fair:g}" if fair is not None else ""
@@ -517,21 +521,24 @@ def run_controls(
     the factory's signature, schedule, noise, and duplicate/remove buttons. Lazy: a closed
     box draws nothing; a box opening again is seeded from ``spec``. ``last``: what this box
     showed on the last run (None on a new widget generation); ``used``: the spec the charts
-    draw this run with (a fair comparison's lr), said in the title and above the lr."""
+    draw this run with (a fair comparison's lr), said in the title (closed) and above the
+    lr. Open, the title is short (:func:`run_title`), so edits inside keep the same box."""
     ss = st.session_state
     errors = ss.get("run_errors", {})
     box_key = key(gen, f"r{i}:box")
     error = bool(errors.get(i))
     if error and not (last and last.error):
         ss[box_key] = True  # open the box once to show the error next to the controls
-    title = run_title(spec, i, lang, used)
-    if last and last.drawn and last.title != title:
-        # an edit inside the open box changed its title (lr, noise): Streamlit keys an
-        # expander's open state by its label too, so it would close; keep it open
-        ss[box_key] = True
+    is_open = bool(ss.get(box_key))  # as the user left it (or opened just above)
+    # Streamlit keys an expander by its label too: a new label is a new box, mounted afresh
+    # in the browser (~500 React components) and closed. An open box's label leaves out
+    # what its controls show (lr, ⚖, noise), so an edit inside it keeps the same box.
+    title = run_title(spec, i, lang, used, short=is_open)
+    if is_open:
+        ss[box_key] = True  # carried over to the box under its short label
     box = sb.expander(title, key=box_key, on_change="rerun")
     if not box.open:
-        return BoxShown(title, error, drawn=False)  # lazy: a closed box sends no widgets
+        return BoxShown(error, drawn=False)  # lazy: a closed box sends no widgets
     if not (last and last.drawn):
         _seed_run(spec, gen, i)
     with box:
@@ -590,7 +597,7 @@ def run_controls(
             args=(i,),
             icon=":material/delete:",
         )
-    return BoxShown(title, error, drawn=True)
+    return BoxShown(error, drawn=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -671,6 +678,25 @@ def show_notices(notices: list[Notice], lang: str) -> None:
             st.warning(text, icon=":material/warning:")
 
 
+def run_notices(state: PageState, results, paths: list[F.Path], fair_caption, lang: str):
+    """What the page says about the runs above the charts: a fair comparison, a run that
+    failed, lr = 0, no runs at all, a path that diverged."""
+    if fair_caption:
+        st.info(fair_caption, icon=":material/balance:")
+    for i, spec, r in results:
+        if r.trajectory is None:
+            name = optimizer_name(spec.optimizer)
+            st.error(t("run_failed", lang, i=i + 1, name=name, error=r.error))
+        elif spec.lr == 0 and spec.schedule == "constant":
+            st.info(t("lr_zero", lang, i=i + 1))
+    if not state.runs:
+        st.info(t("no_runs", lang))
+    for p in paths:
+        if p.diverged_at >= 0:
+            name, k = p.name, p.diverged_at
+            st.warning(t("diverged_note", lang, name=name, k=k), icon=":material/warning:")
+
+
 def main() -> None:
     # icons as Material names, not emoji: an emoji makes Streamlit load its emoji catalog
     # (~0.25 s on a cold server, in front of the first chart)
@@ -692,13 +718,8 @@ def main() -> None:
     title = surface.title_ja if lang == "ja" else surface.title_en
     st.caption(t("subtitle", lang))
     teaching.top_controls(state, tch, query, lang)
-    show_notices(notices, lang)
-    teaching.preset_caption(tch, lang)
-
     start = state.start_point()
     shown, lr_notes, fair_caption = studies_ui.shown_runs(state, start, lang)
-    if fair_caption:
-        st.info(fair_caption, icon=":material/balance:")
     results = [
         (i, spec, cached_run(skey, sparams, spec, start, state.steps))
         for i, spec in enumerate(shown)
@@ -706,15 +727,6 @@ def main() -> None:
     errors = {i: r.error for i, spec, r in results if r.trajectory is None}
     if errors != ss.get("run_errors", {}):
         ss["run_errors"] = errors
-    for i, spec, r in results:
-        if r.trajectory is None:
-            st.error(
-                t("run_failed", lang, i=i + 1, name=optimizer_name(spec.optimizer), error=r.error)
-            )
-        elif spec.lr == 0 and spec.schedule == "constant":
-            st.info(t("lr_zero", lang, i=i + 1))
-    if not state.runs:
-        st.info(t("no_runs", lang))
     paths = [
         F.Path(
             name=run_name(i, spec, lr_notes[i] + noise_note(spec)),
@@ -726,11 +738,13 @@ def main() -> None:
         for i, spec, r in results
         if r.trajectory is not None
     ]
-    for p in paths:
-        if p.diverged_at >= 0:
-            st.warning(
-                t("diverged_note", lang, name=p.name, k=p.diverged_at), icon=":material/warning:"
-            )
+    # Notices come and go (a run diverges at a new lr). In one keyed container, the
+    # elements after them keep their place in the page, so the browser updates them
+    # instead of mounting them afresh (the charts included).
+    with st.container(key="notices"):
+        show_notices(notices, lang)
+        teaching.preset_caption(tch, lang)
+        run_notices(state, results, paths, fair_caption, lang)
 
     labels = labels_for(lang)
     style = presenter.style(tch)

@@ -10,7 +10,7 @@ from apptest_helpers import chart_elements, chart_specs, k, open_run
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.i18n import STRINGS, t
-from optviz_app.page import old_generation_keys
+from optviz_app.page import old_generation_keys, run_title
 from optviz_app.state import DEFAULT_RUNS, PageState, RunSpec, signature_defaults
 from surfaces import SURFACES
 
@@ -166,6 +166,26 @@ def test_more_settings_says_how_many_are_set(at):
     open_run(at, 0)
     assert more_popover(at, 0).proto.popover.label == "More settings · 2 changed"
     assert dict(state(at).runs[0].hyper)["weight_decay"] == 0.01
+
+
+def test_an_open_run_box_leaves_its_lr_to_its_controls(at):
+    """Streamlit keys an expander by its label: an lr in an open box's label would make
+    every lr edit a new box, mounted afresh in the browser. Open, a box is titled by its
+    run and optimizer; closed, its label also says the lr (and ⚖ / noise)."""
+    labels = [e.label for e in at.sidebar.expander]
+    assert labels[0].endswith("1 · SGD · lr 0.001")
+    open_run(at, 0)
+    labels = [e.label for e in at.sidebar.expander]
+    assert labels[0] == ":blue[●] 1 · SGD"
+    assert labels[1].endswith("2 · Momentum · lr 0.001")  # closed: the lr stays in view
+    box = at.sidebar.expander[0]
+    assert [s.label for s in box.select_slider] == ["Learning rate η (log scale)"]  # open
+
+
+def test_run_title_short_and_long():
+    spec = RunSpec("adam", lr=0.05, noise=0.1)
+    assert run_title(spec, 0, "en") == ":blue[●] 1 · Adam · lr 0.05 · noisy"
+    assert run_title(spec, 0, "en", short=True) == ":blue[●] 1 · Adam"
 
 
 def test_old_generation_keys():

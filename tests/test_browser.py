@@ -153,27 +153,55 @@ def test_lr_change_redraws_in_place_keeping_zoom_and_the_open_box(browser, serve
     assert zoomed != "[[-2,2],[-1,3]]"
     chart.evaluate("g => { g.__mark = 'same element'; }")
     names = "g => JSON.stringify(g.data.map(d => d.name))"
-    before = chart.evaluate(names)
     # run 1's box: open it, move its learning-rate slider one notch
     box = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').first
     box.locator("summary").first.click()
     slider = box.locator('input[type="range"]').first
     slider.wait_for(timeout=30_000)
-    slider.focus()
-    page.keyboard.press("ArrowRight")
-    page.wait_for_function(
-        "([n]) => { const g = document.querySelector('.js-plotly-plot');"
-        " return JSON.stringify(g.data.map(d => d.name)) !== n; }",
-        arg=[before],
-        timeout=30_000,
-    )
-    page.wait_for_timeout(1000)
+    page.wait_for_timeout(800)  # the opening rerun has settled
+    box.evaluate("e => { e.__mark = 'same box'; }")
+    open_title = box.locator("summary").first.inner_text()
+    assert "1 · SGD" in open_title and "lr" not in open_title  # the slider shows the lr
+
+    def press_and_wait(key):
+        before = chart.evaluate(names)
+        slider.focus()
+        page.keyboard.press(key)
+        page.wait_for_function(
+            "([n]) => { const g = document.querySelector('.js-plotly-plot');"
+            " return !!(g && g.data) && JSON.stringify(g.data.map(d => d.name)) !== n; }",
+            arg=[before],
+            timeout=30_000,
+        )
+        page.wait_for_timeout(1000)
+
+    press_and_wait("ArrowRight")
     chart = page.locator(MAP).first
     assert "η 0.002" in chart.evaluate(names)  # the new path is drawn
     assert chart.evaluate("g => g.__mark") == "same element"  # updated, not re-created
     assert chart.evaluate(ranges) == zoomed  # the zoom survived the rerun
     assert box.locator('input[type="range"]').count() == 1  # the box stayed open
-    assert "lr 0.002" in box.locator("summary").first.inner_text()
+    # ... as the same box: its label did not change, so the browser did not mount it anew
+    assert box.evaluate("e => e.__mark") == "same box"
+    assert box.locator("summary").first.inner_text() == open_title
+    # one notch more and SGD diverges: a notice appears above the charts, which are
+    # still updated in place, not mounted afresh below it
+    warnings = page.locator('[data-testid="stMain"] [data-testid="stAlert"]', has_text="diverged")
+    assert warnings.count() == 0
+    press_and_wait("ArrowRight")
+    assert warnings.count() == 1
+    assert "η 0.005" in chart.evaluate(names)
+    assert chart.evaluate("g => g.__mark") == "same element"
+    assert box.evaluate("e => e.__mark") == "same box"
+    # closed, the box's label says the run's lr
+    box.locator("summary").first.click()
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=stSidebar] details[open]')",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(800)
+    assert "1 · SGD · lr 0.005" in box.locator("summary").first.inner_text()
+    assert box.locator('input[type="range"]').count() == 0
     assert not errors
     no_exception(page)
     page.screenshot(path=str(artifacts / "browser_lr_in_place.png"), full_page=True)
