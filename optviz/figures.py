@@ -343,6 +343,12 @@ def _power_label(k: int) -> str:
     return "10" + str(k).translate(_SUPERSCRIPT)
 
 
+LABELS_FIT = "allow"
+"""Every 2-D axis and colour bar: ``automargin`` already makes room for the tick labels,
+so plotly.js need not measure each label against the figure's edges on every redraw
+("hide past div", its default: ~10 % of a map or loss-curve redraw)."""
+
+
 def colorbar_trace(levels: Levels, style: Style, scale=BACKGROUND_SCALE) -> dict:
     """An invisible trace whose colour bar explains the background bands."""
     colors = band_colors(levels.n, scale)
@@ -355,6 +361,7 @@ def colorbar_trace(levels: Levels, style: Style, scale=BACKGROUND_SCALE) -> dict
         thickness=14,
         len=0.9,
         tickfont=dict(size=style.font_size - 2),
+        ticklabeloverflow=LABELS_FIT,
     )
     if levels.log:
         colorbar["tickvals"], colorbar["ticktext"] = _log_ticks(levels.lo, levels.hi)
@@ -668,6 +675,7 @@ def map_layout(bounds: Bounds, style: Style, *, uirevision: str = "map") -> dict
         zeroline=False,
         ticks="outside",
         automargin=True,
+        ticklabeloverflow=LABELS_FIT,
     )
     return dict(
         xaxis=dict(axis, range=[x0, x1]),
@@ -1136,7 +1144,11 @@ def loss_spec(
         plot_bgcolor="white",
         paper_bgcolor="white",
         xaxis=dict(
-            title=dict(text=labels.step), gridcolor="#e5e5e5", zeroline=False, automargin=True
+            title=dict(text=labels.step),
+            gridcolor="#e5e5e5",
+            zeroline=False,
+            automargin=True,
+            ticklabeloverflow=LABELS_FIT,
         ),
         yaxis=dict(
             title=dict(text=labels.loss if log else labels.loss_raw),
@@ -1145,6 +1157,7 @@ def loss_spec(
             exponentformat="power",
             dtick=log_dtick(decades) if log else None,
             automargin=True,
+            ticklabeloverflow=LABELS_FIT,
         ),
     )
     return Figure(data=traces, layout=layout)

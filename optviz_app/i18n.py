@@ -701,3 +701,10 @@ STRINGS.update(
         },
     }
 )
+
+
+def small_note(text: str) -> str:
+    """``text`` as Markdown in the look of ``st.caption`` (small, grey), for a note that
+    shares one element with the text above it. ``text``: a fixed string of the page (its
+    square brackets would end the directive early)."""
+    return f":small[:gray[{text}]]"

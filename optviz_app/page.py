@@ -35,6 +35,7 @@ from .i18n import (
     noise_note,
     optimizer_name,
     run_name,
+    small_note,
     t,
 )
 from .state import (
@@ -340,7 +341,9 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
     comparison), for the run boxes to say so."""
     lang = state.lang
     sb = st.sidebar
-    sb.title(t("title", lang))
+    # headings as Markdown: an st.header re-renders its insides on every commit of a
+    # rerun, a Markdown heading does not (~20 React components per heading and rerun)
+    sb.markdown(f"# {t('title', lang)}")
     shown = presenter.shown  # a link's hide= (issue 5); hidden values come from the state
     teaching.preset_picker(sb, state, presenter.current(), lang)
     if shown("lang"):
@@ -352,7 +355,7 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
             horizontal=True,
         )
     if shown("surface"):
-        sb.header(t("surface", lang))
+        sb.markdown(f"## {t('surface', lang)}")
         sb.selectbox(
             t("surface", lang),
             [*SURFACES, FORMULA],
@@ -370,7 +373,7 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
             else:
                 sb.slider(label, float(p.low), float(p.high), step=float(p.step), key=k)
     if shown("start"):
-        sb.subheader(t("start", lang))
+        sb.markdown(f"### {t('start', lang)}")
         c1, c2 = sb.columns(2)
         c1.number_input("x₀", step=0.1, format="%.4g", key=key(gen, "x"))
         c2.number_input("y₀", step=0.1, format="%.4g", key=key(gen, "y"))
@@ -381,7 +384,7 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
         )
 
     if shown("runs"):
-        sb.header(t("runs", lang))
+        sb.markdown(f"## {t('runs', lang)}")
         last = last_boxes(gen)
         boxes = {
             i: run_controls(sb, spec, i, gen, lang, last.get(i), used[i] if i < len(used) else None)
@@ -397,7 +400,7 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
         )
 
     if shown("view"):
-        sb.header(t("view", lang))
+        sb.markdown(f"## {t('view', lang)}")
         sb.toggle(t("show_loss", lang), key=key(gen, "view:show_loss"))
         sb.toggle(t("show_3d", lang), key=key(gen, "view:show_3d"), help=t("show_3d_help", lang))
         sb.toggle(t("show_field", lang), key=key(gen, "view:show_field"))
@@ -787,13 +790,11 @@ def main() -> None:
     # The sidebar comes after the charts: its widgets' values were read above (sync_state),
     # and drawing it first would delay the charts' messages by its ~100 widgets.
     sidebar(state, gen, shown)
-    st.markdown(f"#### {t('results', lang)}")
-    if results:
-        st.markdown(
-            results_table(results, surface, state.view.tol, lang, lr_notes),
-            unsafe_allow_html=True,
-        )
-    st.caption(t("results_help", lang, tol=f"{state.view.tol:g}"))
+    table = results_table(results, surface, state.view.tol, lang, lr_notes) if results else ""
+    note = small_note(t("results_help", lang, tol=f"{state.view.tol:g}"))
+    # heading, table and note in one element: each element costs the browser ~10 React
+    # components re-rendered on each of a rerun's commits
+    st.markdown(f"#### {t('results', lang)}\n\n{table}\n\n{note}", unsafe_allow_html=True)
     teaching.equations_panel(results, tch, lang)
     teaching.inspector_panel(state, results, tch, lang)
     teaching.exports_panel(state, results, surface, fig, query, lang)

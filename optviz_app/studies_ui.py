@@ -26,7 +26,7 @@ import streamlit as st
 from optviz import figures as F
 
 from . import studies
-from .i18n import optimizer_name, t
+from .i18n import optimizer_name, small_note, t
 from .state import PageState, RunSpec
 
 FIT_SURFACE = "linear_regression"
@@ -184,8 +184,7 @@ def sections(state: PageState, shown, start, lang: str) -> None:
     """
     gen = st.session_state["gen"]
     skey, sparams = state.surface_args()
-    st.markdown(f"#### {t('studies.title', lang)}")
-    st.caption(t("studies.closed", lang))
+    st.markdown(f"#### {t('studies.title', lang)}\n\n{small_note(t('studies.closed', lang))}")
 
     box = st.expander(
         t("studies.basin", lang), icon=":material/grid_on:", key="open_basin", on_change="rerun"

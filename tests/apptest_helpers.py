@@ -14,6 +14,13 @@ def k(at: AppTest, name: str) -> str:
     return f"{at.session_state['gen']}:{name}"
 
 
+def results_table(at: AppTest) -> str:
+    """The results table's Markdown rows (header, rule, one row per run): the pipe-table
+    lines of the Markdown element that holds the "Results" heading, table and note."""
+    block = next(m.value for m in at.markdown if "| " in m.value and "---" in m.value)
+    return "\n".join(line for line in block.splitlines() if line.startswith("|"))
+
+
 def chart_elements(at: AppTest) -> list:
     """Every drawn chart in page order: the page's own charts (``optviz_app.plot``; the
     plotly.js preloader, which has no figure, excluded) and ``st.plotly_chart`` ones."""

@@ -6,10 +6,10 @@ import math
 from pathlib import Path
 
 import pytest
-from apptest_helpers import chart_elements, chart_specs, k, open_run
+from apptest_helpers import chart_elements, chart_specs, k, open_run, results_table
 from streamlit.testing.v1 import AppTest
 
-from optviz_app.i18n import STRINGS, t
+from optviz_app.i18n import STRINGS, small_note, t
 from optviz_app.page import old_generation_keys, run_title
 from optviz_app.state import DEFAULT_RUNS, PageState, RunSpec, signature_defaults
 from surfaces import SURFACES
@@ -37,7 +37,7 @@ def charts(at: AppTest) -> int:
 
 
 def table(at: AppTest) -> str:
-    return next(m.value for m in at.markdown if "| " in m.value and "---" in m.value)
+    return results_table(at)
 
 
 @pytest.fixture()
@@ -364,3 +364,20 @@ def test_first_run_does_not_import_pandas_or_the_emoji_catalog():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_results_heading_table_and_note_are_one_element(at):
+    """The results section is one Markdown element (each element costs the browser work on
+    every rerun): the heading, the table (one row per run) and the note in caption style."""
+    block = next(m.value for m in at.markdown if "| " in m.value)
+    assert block.startswith("#### Results")
+    assert block.count("\n| ") == 1 + len(DEFAULT_RUNS)
+    assert block.endswith(small_note(t("results_help", "en", tol="0.01")))
+
+
+@pytest.mark.parametrize("name", ["results_help", "studies.closed"])
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_small_notes_have_no_square_brackets(name, lang):
+    """They sit inside :small[:gray[…]], which a ] would end early."""
+    text = t(name, lang, tol="0.01")
+    assert "[" not in text and "]" not in text

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import chart_elements, chart_specs, k, open_run
+from apptest_helpers import chart_elements, chart_specs, k, open_run, results_table
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.formula_ui import EXAMPLES
@@ -38,8 +38,7 @@ def state(at: AppTest) -> PageState:
 
 
 def table_rows(at: AppTest) -> list[str]:
-    table = next(m.value for m in at.markdown if "| " in m.value and "---" in m.value)
-    return table.splitlines()[2:]
+    return results_table(at).splitlines()[2:]
 
 
 def charts(at: AppTest) -> list:
