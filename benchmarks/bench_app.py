@@ -2,17 +2,20 @@
 
     python benchmarks/bench_app.py [--repeats 10] [--no-big] [--no-server]
 
-Measures, in headless Debian Chromium driven by Playwright (the machine's load shows in
-every wall-clock figure: compare lines of one run, not runs on different days; each series
-starts with 2 uncounted presses, so both pages are compared in their steady state):
+Measures, in headless Debian Chromium driven by Playwright. This shared 2-core VM's speed
+drifts by tens of per cent within minutes, so the pages are pressed in INTERLEAVED ROUNDS:
+each round presses the empty page, the charts-only page and the default page once, so all
+three meet the same load; the ratios are given both as median/median and as the median of
+the per-round ratios (with their range). The first 2 rounds are not counted (steady state):
 
 * cold visit (fresh server process, fresh browser context): time to the drawn MAP (the
   chart with the "current" trace; a hidden warm-up chart does not count), with its
   timeline: websocket open, plotly.js fetched, map message received, map drawn;
 * slider -> redrawn charts: an empty Streamlit page (one slider and its value), the default
-  page, and 6 runs x 2,000 steps. On the app, the lr slider of each run in turn moves one
-  notch (right on the first round, left on the next), so EVERY press yields a page state
-  never seen before: no cache on the server or in the browser flatters the figure;
+  page, and 6 runs x 2,000 steps (in rounds with the empty page too). On the app, the lr
+  slider of each run in turn moves one notch (right on the first round, left on the next),
+  so EVERY press yields a page state never seen before: no cache on the server or in the
+  browser flatters the figure;
 * where the browser's time goes during those presses: the renderer's main-thread busy time
   per press (CDP ``Performance.getMetrics`` TaskDuration: JavaScript, style, layout, paint,
   GC), of which JavaScript and style+layout, and the time inside ``Plotly.react`` (map +
@@ -34,8 +37,10 @@ starts with 2 uncounted presses, so both pages are compared in their steady stat
 * server side: seconds per script rerun (``streamlit.testing`` AppTest, default page, a new
   lr each time) and, in-process, what the map costs to build and to turn into JSON.
 
-"Redrawn" means: the map's trace names (they carry each run's lr) and "current" markers
-changed in the browser (Plotly has drawn the new figure) and two animation frames passed.
+"Redrawn" means: the map's trace names (they carry each run's lr) and "current" markers and
+the loss curves' trace names changed in the browser (Plotly has drawn both new figures)
+and two animation frames passed. On the empty page: its new value is on the page and two
+animation frames passed.
 """
 
 from __future__ import annotations
@@ -156,11 +161,21 @@ MAP_SIGNATURE = """() => {
   return JSON.stringify([map.data.map(d => d.name), t.x, t.y]);  // names carry each lr
 }"""
 
+CHARTS_SIGNATURE = f"""() => {{
+  const map = ({MAP_SIGNATURE})();
+  if (map === null) return null;
+  const loss = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(g => g.data && !g.data.some(d => d.name === 'current'));
+  return JSON.stringify([map, loss ? JSON.stringify(loss.data.map(d => d.name)) : null]);
+}}"""
+"""The map's signature and the loss curves' trace names (null where there is none)."""
+
 PLOTLY_JS = "plotly.min.js"
 """The charts' plotly.js (optviz_app.plot); Streamlit's own chunk is "PlotlyChart"."""
 
 TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 SIDEBAR = '[data-testid="stSidebar"]'
+MAIN = '[data-testid="stMain"]'
 RUN_BOX = f'{SIDEBAR} [data-testid="stExpander"]'
 
 
@@ -217,66 +232,66 @@ def instrument(page, plotly: bool = True) -> None:
     page.add_init_script(f"({REACT_COMMITS})()")
 
 
-def wait_map_changed(page, before: str, polling="raf") -> None:
-    """Wait until the map in ``page`` shows a figure other than ``before`` (a
-    :data:`MAP_SIGNATURE`): Plotly has drawn the new one."""
+def wait_charts_changed(page, before: str, polling="raf") -> None:
+    """Wait until the page shows other charts than ``before`` (a :data:`CHARTS_SIGNATURE`):
+    Plotly has drawn the new map and the new loss curves (their trace names carry each
+    run's lr)."""
     page.wait_for_function(
-        f"(b) => {{ const s = ({MAP_SIGNATURE})(); return s !== null && s !== b; }}",
+        f"""(b) => {{
+          const s = ({CHARTS_SIGNATURE})(), [m0, l0] = JSON.parse(b);
+          if (s === null) return false;
+          const [m1, l1] = JSON.parse(s);
+          return m1 !== m0 && (l0 === null || (l1 !== null && l1 !== l0));
+        }}""",
         arg=before,
         polling=polling,
         timeout=60_000,
     )
 
 
-def time_empty(browser, url, repeats):
-    """Seconds per press on the empty page, and its main thread's busy time."""
+def open_empty(browser, url):
+    """The empty page, loaded and instrumented."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     instrument(page, plotly=False)
     page.goto(url)
     page.wait_for_selector("text=value 50", timeout=60_000)
-    main = MainThread(page)
-    times = []
-    for i in range(WARMUP + repeats):
-        want = f"value {51 + i}"
-        slider = page.locator(f'{SIDEBAR} input[type="range"]').first
-        main.start()
-        t0 = time.perf_counter()
-        slider.focus()
-        page.keyboard.press("ArrowRight")
-        page.wait_for_selector(f"text={want}", timeout=30_000)
-        page.evaluate(TWO_FRAMES)
-        times.append(time.perf_counter() - t0)
-        main.stop()
-    main.rows = main.rows[WARMUP:]
-    page.close()
-    return times[WARMUP:], main
+    return page
 
 
-def time_charts_only(browser, url, repeats):
-    """Seconds per press on the charts-only page (one slider, the default map and loss
-    curves), and its main thread's busy time."""
+def press_empty(page, i: int) -> float:
+    """Press ``i`` on the empty page (its slider one notch, right on even rounds of five,
+    left on odd ones): seconds to the new value drawn."""
+    now = int(page.inner_text(f"{MAIN} >> text=/^value \\d+$/").split()[1])
+    key, want = ("ArrowRight", now + 1) if (i // 5) % 2 == 0 else ("ArrowLeft", now - 1)
+    slider = page.locator(f'{SIDEBAR} input[type="range"]').first
+    t0 = time.perf_counter()
+    slider.focus()
+    page.keyboard.press(key)
+    page.wait_for_selector(f"text=value {want}", timeout=30_000)
+    page.evaluate(TWO_FRAMES)
+    return time.perf_counter() - t0
+
+
+def open_charts_only(browser, url):
+    """The charts-only page (one slider, the default map and loss curves), loaded."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     instrument(page)
     page.goto(url)
     page.wait_for_function(f"() => ({MAP_SIGNATURE})() !== null", timeout=60_000, polling=20)
     settle(page, 1000)
-    main = MainThread(page)
-    times = []
-    for i in range(WARMUP + repeats):
-        before = page.evaluate(MAP_SIGNATURE)
-        slider = page.locator(f'{SIDEBAR} input[type="range"]').first
-        main.start()
-        t0 = time.perf_counter()
-        slider.focus()
-        page.keyboard.press("ArrowRight" if (i // 3) % 2 == 0 else "ArrowLeft")
-        wait_map_changed(page, before)
-        page.evaluate(TWO_FRAMES)
-        times.append(time.perf_counter() - t0)
-        main.stop()
-        settle(page)
-    main.rows = main.rows[WARMUP:]
-    page.close()
-    return times[WARMUP:], main
+    return page
+
+
+def press_charts_only(page, i: int) -> float:
+    """Press ``i`` on the charts-only page: seconds to the redrawn map."""
+    before = page.evaluate(CHARTS_SIGNATURE)
+    slider = page.locator(f'{SIDEBAR} input[type="range"]').first
+    t0 = time.perf_counter()
+    slider.focus()
+    page.keyboard.press("ArrowRight" if (i // 3) % 2 == 0 else "ArrowLeft")
+    wait_charts_changed(page, before)
+    page.evaluate(TWO_FRAMES)
+    return time.perf_counter() - t0
 
 
 # ---------------------------------------------------------------------------------------
@@ -382,31 +397,55 @@ class MainThread:
         )
 
 
-def time_presses(page, counter, repeats, profile: MainThread | None = None):
-    """Each press: the lr slider of run (i mod R), right on even rounds, left on odd ones."""
+def open_run_of_press(page, i: int) -> None:
+    """Before press ``i`` on the app: open the box of run (i mod R), close the others."""
+    only_open(page, i % page.locator(RUN_BOX).count())
+
+
+def press_app(page, counter, i: int) -> tuple[float, int, int]:
+    """Press ``i`` on the app (its run's box open): the lr slider of run (i mod R), right on
+    even rounds, left on odd ones. Seconds to the redrawn charts, bytes received, largest
+    message."""
     runs = page.locator(RUN_BOX).count()
-    times, sizes, largest = [], [], []
+    run, rnd = i % runs, i // runs
+    before = page.evaluate(CHARTS_SIGNATURE)
+    counter.reset()
+    t0 = time.perf_counter()
+    press_run_slider(page, run, "ArrowRight" if rnd % 2 == 0 else "ArrowLeft")
+    wait_charts_changed(page, before)
+    page.evaluate(TWO_FRAMES)
+    return time.perf_counter() - t0, counter.n, counter.largest
+
+
+def interleaved(pages, repeats: int) -> dict:
+    """Round-robin presses: in each round one press on every page of ``pages`` (name ->
+    ``(page, press[, untimed preparation])``), so that every page meets the same machine
+    load (a shared VM's speed drifts by tens of per cent within minutes). Returns name ->
+    (seconds per press, main-thread rows, extra values per press); the first WARMUP
+    rounds are not counted."""
+    out = {name: ([], MainThread(page), []) for name, (page, *_) in pages.items()}
     for i in range(WARMUP + repeats):
-        run, rnd = i % runs, i // runs
-        counted = i >= WARMUP
-        only_open(page, run)
-        before = page.evaluate(MAP_SIGNATURE)
-        counter.reset()
-        if profile and counted:
-            profile.start()
-        t0 = time.perf_counter()
-        press_run_slider(page, run, "ArrowRight" if rnd % 2 == 0 else "ArrowLeft")
-        wait_map_changed(page, before)
-        page.evaluate(TWO_FRAMES)
-        elapsed = time.perf_counter() - t0
-        if profile and counted:
-            profile.stop()
-        settle(page)
-        if counted:
-            times.append(elapsed)
-            sizes.append(counter.n)
-            largest.append(counter.largest)
-    return times, sizes, largest
+        for name, (page, press, *rest) in pages.items():
+            prepare = rest[0] if rest else None
+            times, main_thread, extra = out[name]
+            if prepare is not None:
+                prepare(page, i)  # untimed (the app: open this press's run box)
+            if i >= WARMUP:
+                main_thread.start()
+            result = press(page, i)
+            if i >= WARMUP:
+                main_thread.stop()
+                elapsed, *more = result if isinstance(result, tuple) else (result,)
+                times.append(elapsed)
+                extra.append(more)
+            settle(page)
+    return out
+
+
+def round_ratios(times, empty) -> str:
+    """Median and range of (this page / the empty page) within each round."""
+    r = sorted(t / e for t, e in zip(times, empty, strict=True))
+    return f"per round {statistics.median(r):.1f}x (range {r[0]:.1f}-{r[-1]:.1f}x)"
 
 
 def revisit_bytes(page, counter, repeats):
@@ -414,10 +453,10 @@ def revisit_bytes(page, counter, repeats):
     sizes = []
     only_open(page, 0)
     for i in range(repeats):
-        before = page.evaluate(MAP_SIGNATURE)
+        before = page.evaluate(CHARTS_SIGNATURE)
         counter.reset()
         press_run_slider(page, 0, "ArrowRight" if i % 2 == 0 else "ArrowLeft")
-        wait_map_changed(page, before, polling=20)
+        wait_charts_changed(page, before, polling=20)
         settle(page)
         if i >= 2:  # the first two visit new states
             sizes.append(counter.n)
@@ -427,6 +466,7 @@ def revisit_bytes(page, counter, repeats):
 def report(name, times, empty, sizes, largest):
     ratio = statistics.median(times) / statistics.median(empty)
     print(f"{name}, slider -> redrawn: {fmt(times)}; {ratio:.1f}x the empty page")
+    print(f"  {round_ratios(times, empty)}")
     print(
         f"  bytes per rerun (new state): median {statistics.median(sizes) / 1e3:.0f} kB "
         f"(max {max(sizes) / 1e3:.0f} kB; largest message median "
@@ -540,29 +580,44 @@ def main() -> int:
                 other = p.chromium.launch(
                     executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
                 )
-                empty, empty_main = time_empty(other, f"http://127.0.0.1:{port_e}", a.repeats)
+                # first, alone on the machine: a cold visit to the app
+                cold, timeline, page, counter = cold_visit(browser, port_a)
+                print(f"first map, cold visit: {cold:.2f} s (first load {counter.n / 1e3:.0f} kB)")
+                print(f"  timeline (s): {timeline}")
+
+                third = p.chromium.launch(
+                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+                )
+                # one page per browser: each stays the focused, visible page of its own
+                pages = {
+                    "empty": (open_empty(other, f"http://127.0.0.1:{port_e}"), press_empty),
+                    "charts": (
+                        open_charts_only(third, f"http://127.0.0.1:{port_c}"),
+                        press_charts_only,
+                    ),
+                    "default": (
+                        page,
+                        lambda pg, i: press_app(pg, counter, i),
+                        open_run_of_press,
+                    ),
+                }
+                res = interleaved(pages, max(a.repeats, 4))
+                empty, empty_main, _ = res["empty"]
                 print(f"empty page, slider -> redrawn: {fmt(empty)}")
                 print(f"  browser main thread: {empty_main.report()}")
-                charts, charts_main = time_charts_only(
-                    other, f"http://127.0.0.1:{port_c}", max(a.repeats, 4)
-                )
+                charts, charts_main, _ = res["charts"]
                 ratio = statistics.median(charts) / statistics.median(empty)
                 print(
                     "charts only (one slider; the default map and loss curves), slider -> "
                     f"redrawn: {fmt(charts)}; {ratio:.1f}x the empty page"
                 )
+                print(f"  {round_ratios(charts, empty)}")
                 print(f"  browser main thread: {charts_main.report()}")
-                other.close()
-
-                cold, timeline, page, counter = cold_visit(browser, port_a)
-                print(f"first map, cold visit: {cold:.2f} s (first load {counter.n / 1e3:.0f} kB)")
-                print(f"  timeline (s): {timeline}")
-
-                main_thread = MainThread(page)
-                n = max(a.repeats, 4)
-                default, sizes, largest = time_presses(page, counter, n, main_thread)
+                default, default_main, extra = res["default"]
+                sizes, largest = [e[0] for e in extra], [e[1] for e in extra]
                 report("default page (4 runs x 300 steps)", default, empty, sizes, largest)
-                print(f"  browser main thread: {main_thread.report()}")
+                print(f"  browser main thread: {default_main.report()}")
+                third.close()
                 again = revisit_bytes(page, counter, 4)
                 print(
                     "  bytes per rerun, revisiting a state (Streamlit's message cache): "
@@ -573,12 +628,22 @@ def main() -> int:
                     add_run(page)
                     add_run(page)
                     set_number(page, "Steps", 2000)
-                    main_thread = MainThread(page)
-                    big, sizes, largest = time_presses(
-                        page, counter, max(a.repeats, 6), main_thread
-                    )
+                    big_pages = {
+                        "empty": pages["empty"],
+                        "big": (
+                            page,
+                            lambda pg, i: press_app(pg, counter, i),
+                            open_run_of_press,
+                        ),
+                    }
+                    res = interleaved(big_pages, max(a.repeats, 6))
+                    empty, _, _ = res["empty"]
+                    big, big_main, extra = res["big"]
+                    sizes, largest = [e[0] for e in extra], [e[1] for e in extra]
                     report("6 runs x 2,000 steps", big, empty, sizes, largest)
-                    print(f"  browser main thread: {main_thread.report()}")
+                    print(f"  (its own empty-page presses: {fmt(empty)})")
+                    print(f"  browser main thread: {big_main.report()}")
+                other.close()
                 browser.close()
         finally:
             stop(empty_srv)
