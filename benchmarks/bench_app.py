@@ -22,12 +22,15 @@ the per-round ratios (with their range). The first 2 rounds are not counted (ste
   loss curves); React's commits per press (counted through the hook React DOM reports
   commits to) and the React components mounted (all, and in the sidebar). The browser's
   main thread, not the server, is the bottleneck: a press keeps it busy for most of the
-  wall time (50 ms of sleep added to the app's script changed nothing measurable);
+  wall time (40 ms of sleep added to the app's script added ~20 ms: the server is partly
+  on the critical path, the browser mostly);
 * the charts-only floor: a page with one slider and the default page's map and loss curves
   (the same figures and chart component), so the cost of the charts and the cost of the
-  rest of the page show apart (its Streamlit elements and blocks mount ~2,550 React
-  components, ~1,650 of them in the sidebar and ~500 in an open run box, against ~250 on
-  the charts-only page; a press makes ~14 React commits there, ~10 on the charts-only page);
+  rest of the page show apart (its Streamlit elements and blocks mount ~2,460 React
+  components, ~1,630 of them in the sidebar and ~450 in an open run box, against ~250 on
+  the charts-only page; a press makes ~13 React commits there, ~10 on the charts-only page,
+  and several of them re-render every element's wrappers: each element costs on every
+  press, whatever it shows);
 * bytes per rerun: the websocket payloads received from the press until the page is quiet
   (protobuf ForwardMsgs; each Plotly chart travels as its JSON spec inside one message;
   websocket compression is off by default in Streamlit, and Playwright reports the
