@@ -482,11 +482,15 @@ def path_trace(
 
 
 def trail_indices(idx: np.ndarray, lo: int, hi: int, cap: int = 40) -> np.ndarray:
-    """Display indices in ``(lo, hi]`` plus ``hi`` itself and the point before (≤ cap)."""
-    inside = idx[(idx > lo) & (idx < hi)]
+    """Display indices in ``(lo, hi]`` plus ``hi`` itself and the point before (≤ cap).
+
+    ``idx`` ascending (as :func:`display_indices` returns them): found by bisection, since
+    this runs for every path in every animation frame."""
+    a = int(np.searchsorted(idx, lo, side="right"))  # idx[:a] <= lo < idx[a:]
+    inside = idx[a : int(np.searchsorted(idx, hi, side="left"))]  # lo < idx < hi
     if inside.size > cap:
         inside = inside[:: math.ceil(inside.size / cap)]
-    before = idx[idx <= lo][-1:] if lo >= 0 else idx[:0]
+    before = idx[max(a - 1, 0) : a] if lo >= 0 else idx[:0]
     return np.concatenate([before, inside, [hi]]).astype(np.int64)
 
 
@@ -908,14 +912,16 @@ def contour_spec(
         moving = list(range(first, first + 2 * n + 1))
         ks = frame_steps(steps, max_frames)
         names = [f"k{k}" for k in ks]
+        # each path's drawable points rounded once (rounding is elementwise), not per frame
+        shown = [round_for_display(p.points[: p.last + 1], span) for p in paths]
         for f, k in enumerate(ks):
             k = int(k)
             done = k == steps
             lo = trail_window(ks, f, steps)
             fdata = [dict(type="scatter", opacity=1.0 if done else 0.3) for _ in paths]
-            for p, i in zip(paths, idx, strict=True):
+            for p, i, rounded in zip(paths, idx, shown, strict=True):
                 ti = np.empty(0, np.int64) if done else trail_indices(i, lo, min(k, p.last))
-                pts = round_for_display(p.points[ti], span) if ti.size else np.empty((0, 2))
+                pts = rounded[ti] if ti.size else np.empty((0, 2))
                 fdata.append(
                     dict(type="scatter", x=typed_array(pts[:, 0]), y=typed_array(pts[:, 1]))
                 )

@@ -298,3 +298,18 @@ def test_figure_functions_return_validated_plotly_figures(rosen, default_paths):
         assert isinstance(fig, go.Figure)
         assert [t.type for t in fig.data] == [t["type"] for t in spec.data]
         assert len(fig.frames) == len(spec.frames)
+
+
+def test_trail_indices_match_their_definition():
+    """Bisection on the ascending display indices = the plain definition: the indices in
+    (lo, hi) (thinned to ≤ cap), the one before lo's window, and hi."""
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        idx = np.unique(rng.integers(0, 400, size=rng.integers(1, 120)))
+        lo, hi = sorted(int(v) for v in rng.integers(-5, 410, size=2))
+        inside = idx[(idx > lo) & (idx < hi)]
+        if inside.size > 40:
+            inside = inside[:: -(-inside.size // 40)]
+        before = idx[idx <= lo][-1:] if lo >= 0 else idx[:0]
+        want = np.concatenate([before, inside, [hi]])
+        np.testing.assert_array_equal(F.trail_indices(idx, lo, hi), want)
