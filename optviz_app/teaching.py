@@ -203,10 +203,11 @@ def preset_caption(tch: Teach, lang: str) -> None:
 def top_controls(state: PageState, tch: Teach, query: dict[str, str], lang: str) -> None:
     """Presenter-mode toggle and the share box (in the main area: usable with the
     sidebar collapsed)."""
-    c1, c2 = st.columns(2)
-    c1.toggle(t("present", lang), key=_seed("present", tch.present), help=t("present_help", lang))
+    # one row (one element, not columns: each element costs the browser on every rerun)
+    row = st.container(horizontal=True, vertical_alignment="center", gap="large")
+    row.toggle(t("present", lang), key=_seed("present", tch.present), help=t("present_help", lang))
     if tch.shown("share"):
-        box = c2.popover(
+        box = row.popover(
             t("share", lang), icon=":material/link:", key="open_share", on_change="rerun"
         )
         if not box.open:
