@@ -374,9 +374,9 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
                 sb.slider(label, float(p.low), float(p.high), step=float(p.step), key=k)
     if shown("start"):
         sb.markdown(f"### {t('start', lang)}")
-        c1, c2 = sb.columns(2)
-        c1.number_input("x₀", step=0.1, format="%.4g", key=key(gen, "x"))
-        c2.number_input("y₀", step=0.1, format="%.4g", key=key(gen, "y"))
+        row = sb.container(horizontal=True)  # one element, not columns (each costs)
+        row.number_input("x₀", step=0.1, format="%.4g", key=key(gen, "x"), width=110)
+        row.number_input("y₀", step=0.1, format="%.4g", key=key(gen, "y"), width=110)
         sb.caption(t("start_hint", lang))
     if shown("steps"):
         sb.number_input(
