@@ -16,13 +16,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_app as B
-from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, serve, stop
+from conftest import free_port, serve, stop
 
 
 def open_default(browser, port: int):
@@ -39,12 +38,8 @@ def open_default(browser, port: int):
 def press(page, i: int) -> float:
     """Run 1's lr slider one notch (right on rounds 0-2, left on 3-5, ...): seconds to
     the redrawn charts."""
-    before = page.evaluate(B.CHARTS_SIGNATURE)
-    t0 = time.perf_counter()
-    B.press_run_slider(page, 0, "ArrowRight" if (i // 3) % 2 == 0 else "ArrowLeft")
-    B.wait_charts_changed(page, before)
-    page.evaluate(B.TWO_FRAMES)
-    return time.perf_counter() - t0
+    key = "ArrowRight" if (i // 3) % 2 == 0 else "ArrowLeft"
+    return B.timed_redraw(page, lambda: B.press_run_slider(page, 0, key))
 
 
 def main() -> int:
@@ -58,10 +53,7 @@ def main() -> int:
     servers = [serve(c.resolve() / "app.py", p) for c, p in zip(a.checkouts, ports, strict=True)]
     try:
         with sync_playwright() as p:
-            browsers = [
-                p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                for _ in a.checkouts
-            ]
+            browsers = [B.launch(p) for _ in a.checkouts]
             pages = {
                 str(c): (open_default(b, port), press)
                 for c, b, port in zip(a.checkouts, browsers, ports, strict=True)

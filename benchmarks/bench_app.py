@@ -252,6 +252,11 @@ def wait_charts_changed(page, before: str, polling="raf") -> None:
     )
 
 
+def launch(playwright):
+    """Headless Debian Chromium, as the tests start it."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
 def open_empty(browser, url):
     """The empty page, loaded and instrumented."""
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -285,16 +290,26 @@ def open_charts_only(browser, url):
     return page
 
 
-def press_charts_only(page, i: int) -> float:
-    """Press ``i`` on the charts-only page: seconds to the redrawn map."""
+def timed_redraw(page, act) -> float:
+    """Seconds from ``act()`` (a press) to the redrawn charts (map and loss curves) and
+    two animation frames after."""
     before = page.evaluate(CHARTS_SIGNATURE)
-    slider = page.locator(f'{SIDEBAR} input[type="range"]').first
     t0 = time.perf_counter()
-    slider.focus()
-    page.keyboard.press("ArrowRight" if (i // 3) % 2 == 0 else "ArrowLeft")
+    act()
     wait_charts_changed(page, before)
     page.evaluate(TWO_FRAMES)
     return time.perf_counter() - t0
+
+
+def press_charts_only(page, i: int) -> float:
+    """Press ``i`` on the charts-only page: seconds to the redrawn charts."""
+    slider = page.locator(f'{SIDEBAR} input[type="range"]').first
+
+    def act():
+        slider.focus()
+        page.keyboard.press("ArrowRight" if (i // 3) % 2 == 0 else "ArrowLeft")
+
+    return timed_redraw(page, act)
 
 
 # ---------------------------------------------------------------------------------------
@@ -411,13 +426,10 @@ def press_app(page, counter, i: int) -> tuple[float, int, int]:
     message."""
     runs = page.locator(RUN_BOX).count()
     run, rnd = i % runs, i // runs
-    before = page.evaluate(CHARTS_SIGNATURE)
     counter.reset()
-    t0 = time.perf_counter()
-    press_run_slider(page, run, "ArrowRight" if rnd % 2 == 0 else "ArrowLeft")
-    wait_charts_changed(page, before)
-    page.evaluate(TWO_FRAMES)
-    return time.perf_counter() - t0, counter.n, counter.largest
+    key = "ArrowRight" if rnd % 2 == 0 else "ArrowLeft"
+    seconds = timed_redraw(page, lambda: press_run_slider(page, run, key))
+    return seconds, counter.n, counter.largest
 
 
 def interleaved(pages, repeats: int) -> dict:
@@ -577,20 +589,14 @@ def main() -> int:
         app_srv = serve(ROOT / "app.py", port_a)
         try:
             with sync_playwright() as p:
-                browser = p.chromium.launch(
-                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-                )
-                other = p.chromium.launch(
-                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-                )
+                browser = launch(p)
+                other = launch(p)
                 # first, alone on the machine: a cold visit to the app
                 cold, timeline, page, counter = cold_visit(browser, port_a)
                 print(f"first map, cold visit: {cold:.2f} s (first load {counter.n / 1e3:.0f} kB)")
                 print(f"  timeline (s): {timeline}")
 
-                third = p.chromium.launch(
-                    executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-                )
+                third = launch(p)
                 # one page per browser: each stays the focused, visible page of its own
                 pages = {
                     "empty": (open_empty(other, f"http://127.0.0.1:{port_e}"), press_empty),
@@ -603,7 +609,7 @@ def main() -> int:
                         lambda pg, i: press_app(pg, counter, i),
                         open_run_of_press,
                     ),
-                }
+                }  # the 6 x 2,000 page below is this page with two runs more
                 res = interleaved(pages, max(a.repeats, 4))
                 empty, empty_main, _ = res["empty"]
                 print(f"empty page, slider -> redrawn: {fmt(empty)}")
@@ -631,14 +637,7 @@ def main() -> int:
                     add_run(page)
                     add_run(page)
                     set_number(page, "Steps", 2000)
-                    big_pages = {
-                        "empty": pages["empty"],
-                        "big": (
-                            page,
-                            lambda pg, i: press_app(pg, counter, i),
-                            open_run_of_press,
-                        ),
-                    }
+                    big_pages = {"empty": pages["empty"], "big": pages["default"]}
                     res = interleaved(big_pages, max(a.repeats, 6))
                     empty, _, _ = res["empty"]
                     big, big_main, extra = res["big"]

@@ -502,13 +502,13 @@ def run_title(
     """``🟦 1 · Adam · lr 0.05`` (the swatch matches the run's colour on the charts); under
     a fair comparison that draws it with another lr, ``… · lr 0.05 · ⚖ 0.01``. ``short``
     (an open box, whose controls show the rest): ``🟦 1 · Adam``."""
-    name = optimizer_name(spec.optimizer)
+    head = f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {optimizer_name(spec.optimizer)}"
     if short:
-        return f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {name}"
+        return head
     extra = " · " + t("noise_short", lang) if spec.noise else ""
     fair = fair_lr(spec, used)
     fair_part = f" · ⚖ {fair:g}" if fair is not None else ""
-    return f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {name} · lr {spec.lr:g}{fair_part}{extra}"
+    return f"{head} · lr {spec.lr:g}{fair_part}{extra}"
 
 
 def run_controls(
@@ -787,8 +787,8 @@ def main() -> None:
                 key="loss",
                 config={"responsive": True},
             )
-    # The sidebar comes after the charts: its widgets' values were read above (sync_state),
-    # and drawing it first would delay the charts' messages by its ~100 widgets.
+    # The sidebar comes after the charts (its widgets' values were read above, in
+    # sync_state), so the charts' messages leave first; sending it first measured the same.
     sidebar(state, gen, shown)
     table = results_table(results, surface, state.view.tol, lang, lr_notes) if results else ""
     note = small_note(t("results_help", lang, tol=f"{state.view.tol:g}"))

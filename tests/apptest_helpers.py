@@ -14,11 +14,15 @@ def k(at: AppTest, name: str) -> str:
     return f"{at.session_state['gen']}:{name}"
 
 
+def results_block(at: AppTest) -> str:
+    """The Markdown element that holds the "Results" heading, table and note."""
+    return next(m.value for m in at.markdown if "| " in m.value and "---" in m.value)
+
+
 def results_table(at: AppTest) -> str:
     """The results table's Markdown rows (header, rule, one row per run): the pipe-table
-    lines of the Markdown element that holds the "Results" heading, table and note."""
-    block = next(m.value for m in at.markdown if "| " in m.value and "---" in m.value)
-    return "\n".join(line for line in block.splitlines() if line.startswith("|"))
+    lines of :func:`results_block`."""
+    return "\n".join(line for line in results_block(at).splitlines() if line.startswith("|"))
 
 
 def chart_elements(at: AppTest) -> list:

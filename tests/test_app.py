@@ -6,7 +6,14 @@ import math
 from pathlib import Path
 
 import pytest
-from apptest_helpers import chart_elements, chart_specs, k, open_run, results_table
+from apptest_helpers import (
+    chart_elements,
+    chart_specs,
+    k,
+    open_run,
+    results_block,
+    results_table,
+)
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.i18n import STRINGS, small_note, t
@@ -36,10 +43,6 @@ def charts(at: AppTest) -> int:
     return len(chart_elements(at))
 
 
-def table(at: AppTest) -> str:
-    return results_table(at)
-
-
 @pytest.fixture()
 def at() -> AppTest:
     return fresh()
@@ -48,7 +51,7 @@ def at() -> AppTest:
 def test_default_page(at):
     assert state(at).runs == DEFAULT_RUNS
     assert charts(at) == 2  # map and loss curves
-    assert table(at).count("\n") == 1 + len(DEFAULT_RUNS)
+    assert results_table(at).count("\n") == 1 + len(DEFAULT_RUNS)
     assert not at.error
 
 
@@ -82,10 +85,10 @@ def test_add_remove_duplicate(at):
 
 
 def test_hyperparameter_change_changes_results(at):
-    before = table(at)
+    before = results_table(at)
     open_run(at, 0).number_input(key=k(at, "r0:lr")).set_value(0.002).run()
     assert state(at).runs[0].lr == 0.002
-    assert table(at) != before
+    assert results_table(at) != before
     open_run(at, 1).number_input(key=k(at, "r1:momentum")).set_value(0.5).run()
     assert dict(state(at).runs[1].hyper)["momentum"] == 0.5
     at.number_input(key=k(at, "steps")).set_value(50).run()
@@ -275,7 +278,7 @@ def test_lr_zero_is_explained(at):
 def test_huge_lr_diverges_honestly(at):
     open_run(at, 0).number_input(key=k(at, "r0:lr")).set_value(1e6).run()
     assert not at.exception
-    assert "diverged" in table(at)
+    assert "diverged" in results_table(at)
     assert any("diverged" in w for w in texts(at, "warning"))
 
 
@@ -285,8 +288,8 @@ def test_factory_error_is_shown_next_to_the_run(at):
     assert not at.exception
     assert any("beta" in e.lower() for e in texts(at, "error"))
     assert any("beta" in e.value.lower() for e in at.sidebar.error)  # in the run's box
-    assert charts(at) == 2 and table(at).count("\n") == 1 + len(DEFAULT_RUNS)
-    assert "ok" in table(at)  # the other runs are still computed
+    assert charts(at) == 2 and results_table(at).count("\n") == 1 + len(DEFAULT_RUNS)
+    assert "ok" in results_table(at)  # the other runs are still computed
 
 
 def test_bad_eps_nan(at):
@@ -369,7 +372,7 @@ def test_first_run_does_not_import_pandas_or_the_emoji_catalog():
 def test_results_heading_table_and_note_are_one_element(at):
     """The results section is one Markdown element (each element costs the browser work on
     every rerun): the heading, the table (one row per run) and the note in caption style."""
-    block = next(m.value for m in at.markdown if "| " in m.value)
+    block = results_block(at)
     assert block.startswith("#### Results")
     assert block.count("\n| ") == 1 + len(DEFAULT_RUNS)
     assert block.endswith(small_note(t("results_help", "en", tol="0.01")))
