@@ -34,6 +34,41 @@ def test_page_loads_with_charts(browser, served_app, artifacts):
     page.close()
 
 
+def test_memoised_array_attribute_search_answers_as_plotly_does(browser, served_app):
+    """plotly.js's search for a trace's array attributes runs memoised (optviz_app.plot):
+    on every trace of the drawn charts, and after a redraw with other paths, it gives what
+    plotly.js's own function gives, in the same order."""
+    page, errors = open_page(browser, served_app)
+    compare = """() => {
+      const PS = window.Plotly.PlotSchema, original = PS.__optvizOriginal;
+      const out = [];
+      for (const gd of document.querySelectorAll('.js-plotly-plot')) {
+        for (const trace of gd._fullData) {
+          out.push([trace.type, PS.findArrayAttributes(trace), original(trace)]);
+        }
+      }
+      return [PS.findArrayAttributes !== original, out];
+    }"""
+    active, traces = page.evaluate(compare)
+    assert active  # the memo is in use (it steps aside when its first answer differs)
+    assert len(traces) >= 10 and "scatter" in {t for t, _, _ in traces}
+    for _, memo, own in traces:
+        assert memo == own
+    assert any("x" in own and "y" in own for _, _, own in traces)
+    box = page.locator(BOXES).first
+    box.locator("summary").first.click()
+    slider = box.get_by_role("slider").first
+    slider.wait_for(timeout=30_000)
+    slider.focus()
+    page.keyboard.press("ArrowRight")  # other paths: the charts are redrawn
+    page.wait_for_function("() => location.search.includes('r1.lr=0.002')", timeout=30_000)
+    page.wait_for_timeout(1500)
+    active, traces = page.evaluate(compare)
+    assert active and all(memo == own for _, memo, own in traces)
+    assert not errors
+    page.close()
+
+
 def test_click_on_map_moves_start(browser, served_app, artifacts):
     page, _ = open_page(browser, served_app)
     x_field = page.get_by_label("x₀")
