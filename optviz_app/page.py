@@ -145,9 +145,8 @@ def _seed_widgets(state: PageState, gen: int) -> None:
     # run widgets are seeded when their box is drawn (run_controls): boxes are lazy
 
 
-def _seed_run(spec: RunSpec, gen: int, i: int) -> None:
-    """Write run ``i``'s values into its widget keys (before its box draws them)."""
-    ss = st.session_state
+def run_values(spec: RunSpec) -> dict:
+    """A run's widget values by name (``"lr"``, ``"betas:0"``, ``"s:t_max"``, ...)."""
     values = {
         "optimizer": spec.optimizer,
         "lr": float(spec.lr),
@@ -162,8 +161,24 @@ def _seed_run(spec: RunSpec, gen: int, i: int) -> None:
         else:
             values[name] = value
     values.update({f"s:{name}": value for name, value in spec.schedule_values().items()})
-    for name, value in values.items():
-        ss[key(gen, f"r{i}:{name}")] = value
+    return values
+
+
+def in_more(name: str, core: str | None) -> bool:
+    """Whether widget ``name`` of a run (a :func:`run_values` name) is under "More
+    settings": every keyword but lr and the ``core`` one, the schedule, noise and seed."""
+    keyword = name.partition(":")[0]
+    return keyword not in ("optimizer", "lr", "lr_s", core)
+
+
+def _seed_run(spec: RunSpec, gen: int, i: int, only_more: bool = False) -> None:
+    """Write run ``i``'s values into its widget keys (before its box draws them);
+    ``only_more``: only those under "More settings" (before its popover draws them)."""
+    ss = st.session_state
+    core = core_hyper(spec.optimizer)
+    for name, value in run_values(spec).items():
+        if not only_more or in_more(name, core):
+            ss[key(gen, f"r{i}:{name}")] = value
 
 
 class BoxShown(NamedTuple):
@@ -171,6 +186,7 @@ class BoxShown(NamedTuple):
 
     error: bool
     drawn: bool  # open, so its widget keys hold live values
+    more: bool = False  # its "More settings" open too: their keys hold live values too
 
 
 RUN_BOXES = "run_boxes"
@@ -186,6 +202,10 @@ def last_boxes(gen: int) -> dict[int, BoxShown]:
 
 def drawn_runs(gen: int) -> frozenset:
     return frozenset(i for i, box in last_boxes(gen).items() if box.drawn)
+
+
+def more_runs(gen: int) -> frozenset:
+    return frozenset(i for i, box in last_boxes(gen).items() if box.drawn and box.more)
 
 
 def nearest_grid(lr) -> float:
@@ -206,7 +226,7 @@ def state_from_widgets(state: PageState, gen: int) -> dict:
     def get(name, default):
         return ss.get(key(gen, name), default)
 
-    live = drawn_runs(gen)
+    live, more_live = drawn_runs(gen), more_runs(gen)
 
     surface = get("surface", state.surface)
     d: dict = {
@@ -229,21 +249,29 @@ def state_from_widgets(state: PageState, gen: int) -> dict:
             continue
         optimizer = get(f"r{i}:optimizer", spec.optimizer)
         r: dict = {"optimizer": optimizer, "lr": get(f"r{i}:lr", spec.lr)}
+        core, more = core_hyper(spec.optimizer), i in more_live
+
+        def run_get(name, default, i=i, core=core, more=more):
+            """Run i's widget ``name``; a "More settings" one only while it was drawn."""
+            drawn = more or not in_more(name, core)
+            return get(f"r{i}:{name}", default) if drawn else default
+
         if optimizer == spec.optimizer:
             for name, value in spec.hyper_values().items():
                 if isinstance(value, tuple):
-                    r[name] = [get(f"r{i}:{name}:{j}", v) for j, v in enumerate(value)]
+                    r[name] = [run_get(f"{name}:{j}", v) for j, v in enumerate(value)]
                 else:
-                    r[name] = get(f"r{i}:{name}", value)
-        schedule = get(f"r{i}:schedule", spec.schedule)
+                    r[name] = run_get(name, value)
+        schedule = run_get("schedule", spec.schedule)
         if schedule != "constant":
             r["schedule"] = schedule
+            params = spec.schedule_values() if schedule == spec.schedule else {}
             for name, default, _ in SCHEDULES.get(schedule, ()):
-                r[f"schedule.{name}"] = get(f"r{i}:s:{name}", default)
-        noise = get(f"r{i}:noise", spec.noise)
+                r[f"schedule.{name}"] = run_get(f"s:{name}", params.get(name, default))
+        noise = run_get("noise", spec.noise)
         if noise:
             r["noise"] = noise
-            r["seed"] = get(f"r{i}:seed", spec.seed)
+            r["seed"] = run_get("seed", spec.seed)
         runs.append(r)
     d["runs"] = runs
     return d
@@ -437,8 +465,10 @@ def changed_settings(spec: RunSpec, core: str | None) -> int:
     return hyper + (spec.schedule != "constant") + (spec.noise != 0)
 
 
-def more_label(spec: RunSpec, core: str | None, lang: str) -> str:
-    n = changed_settings(spec, core)
+def more_label(spec: RunSpec, core: str | None, lang: str, short: bool = False) -> str:
+    """ "More settings", and how many of them are set (not ``short``: an open popover,
+    whose fields show them; Streamlit keys it by its label too, see :func:`run_controls`)."""
+    n = 0 if short else changed_settings(spec, core)
     label = t("more_settings", lang)
     return f"{label} · {t('more_changed', lang, n=n)}" if n else label
 
@@ -577,14 +607,25 @@ def run_controls(
         core = core_hyper(spec.optimizer)
         if core is not None:
             hyper_input(core, defaults[core], i, gen, lang)
-        # the rest (signature keywords, schedule, noise) one click away: a closed popover
-        # mounts nothing in the browser, which keeps every rerun's redraw light
-        with st.popover(
-            more_label(spec, core, lang),
+        # the rest (signature keywords, schedule, noise) one click away and lazy: a closed
+        # popover sends none of its ~10 widgets (server time and messages on every rerun);
+        # opened, it reruns the page and fills in
+        more_key = key(gen, f"r{i}:more")
+        more_open = bool(ss.get(more_key))
+        if more_open:
+            ss[more_key] = True  # carried over to the popover under its short label
+        more = st.popover(
+            more_label(spec, core, lang, short=more_open),
             width="stretch",
-            key=key(gen, f"r{i}:more"),
-        ):
-            more_controls(spec, core, defaults, i, gen, lang)
+            key=more_key,
+            on_change="rerun",
+        )
+        more_open = bool(more.open)
+        if more_open:
+            if not (last and last.drawn and last.more):
+                _seed_run(spec, gen, i, only_more=True)
+            with more:
+                more_controls(spec, core, defaults, i, gen, lang)
         row = st.container(horizontal=True)  # content-wide buttons; they wrap, never clip
         row.button(
             t("duplicate", lang),
@@ -600,7 +641,7 @@ def run_controls(
             args=(i,),
             icon=":material/delete:",
         )
-    return BoxShown(error, drawn=True)
+    return BoxShown(error, drawn=True, more=more_open)
 
 
 # ---------------------------------------------------------------------------------------

@@ -51,9 +51,12 @@ def chart_specs(at: AppTest) -> list[dict]:
     return [spec_of(el) for el in chart_elements(at)]
 
 
-def open_run(at: AppTest, i: int) -> AppTest:
-    """Open run ``i``'s box in the sidebar (its controls are only drawn while it is open)."""
+def open_run(at: AppTest, i: int, more: bool = True) -> AppTest:
+    """Open run ``i``'s box in the sidebar (its controls are only drawn while it is open)
+    and, with ``more``, its "More settings" popover (also drawn only while open), and run.
+    AppTest does not send their open state back: they are closed again on the run after."""
     at.session_state[k(at, f"r{i}:box")] = True
+    at.session_state[k(at, f"r{i}:more")] = more
     return at.run()
 
 

@@ -147,6 +147,7 @@ def test_run_box_shows_the_core_keyword_and_the_rest_under_more(at, optimizer, s
     """Next to lr: the keyword the course teaches the method by; every other keyword of
     the factory's signature, the schedule and the noise: under "More settings"."""
     open_run(at, 0).selectbox(key=k(at, "r0:optimizer")).set_value(optimizer).run()
+    open_run(at, 0)  # its "More settings" open too
     box = next(e for e in at.sidebar.expander if e.label.startswith(":blue[●] 1 ·"))
     more = more_popover(at, 0)
     in_more = {w.key.split(":r0:")[1] for w in more.number_input} | {
@@ -166,9 +167,28 @@ def test_more_settings_says_how_many_are_set(at):
     assert more_popover(at, 0).proto.popover.label == "More settings"
     at.number_input(key=k(at, "r0:weight_decay")).set_value(0.01).run()
     open_run(at, 0).selectbox(key=k(at, "r0:schedule")).set_value("cosine").run()
-    open_run(at, 0)
+    open_run(at, 0, more=False)
     assert more_popover(at, 0).proto.popover.label == "More settings · 2 changed"
+    open_run(at, 0)  # open, its fields show them: the label stays put while they change
+    assert more_popover(at, 0).proto.popover.label == "More settings"
     assert dict(state(at).runs[0].hyper)["weight_decay"] == 0.01
+
+
+def test_more_settings_are_lazy_and_keep_their_values(at):
+    """A closed "More settings" sends none of its widgets; what was set inside is kept
+    (read from the state) while it is closed and other controls change, and shown again
+    when it opens."""
+    open_run(at, 0, more=False)
+    more = more_popover(at, 0)
+    assert not list(more.number_input) and not list(more.selectbox)
+    assert at.select_slider(key=k(at, "r0:lr_s"))  # the box itself is drawn
+    open_run(at, 0).number_input(key=k(at, "r0:weight_decay")).set_value(0.01).run()
+    open_run(at, 0, more=False).number_input(key=k(at, "r0:lr")).set_value(0.002).run()
+    spec = state(at).runs[0]
+    assert spec.lr == 0.002 and dict(spec.hyper)["weight_decay"] == 0.01
+    open_run(at, 0)
+    assert at.number_input(key=k(at, "r0:weight_decay")).value == 0.01  # shown again
+    assert not at.exception
 
 
 def test_an_open_run_box_leaves_its_lr_to_its_controls(at):
