@@ -69,6 +69,17 @@ COMPACT_CSS = (
 phone's top bar); wide tables scroll; a run's "More settings" as narrow as the sidebar,
 so it hides little of the map while open."""
 
+VIEW_SWITCHES = {
+    "show_loss": ":material/show_chart:",
+    "show_3d": ":material/view_in_ar:",
+    "show_field": ":material/north_east:",
+    "animate": ":material/play_circle:",
+}
+"""The view's on/off options and their icons: one row of pills in the sidebar (one element,
+not four). A pill's label starts with a Material icon: a label starting with any other
+non-ASCII word ("−∇f", Japanese) makes Streamlit load its emoji catalog to look for an
+emoji there (~0.25 s on a cold server)."""
+
 LR_GRID = tuple(
     float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5) if float(f"{m}e{e}") <= 10
 )
@@ -140,8 +151,11 @@ def _seed_widgets(state: PageState, gen: int) -> None:
     x, y = state.start if state.start is not None else surface.start
     ss[key(gen, "x")], ss[key(gen, "y")] = float(x), float(y)
     ss[key(gen, "steps")] = int(state.steps)
-    for name, value in state.view.to_dict().items():
-        ss[key(gen, f"view:{name}")] = value
+    view = state.view.to_dict()
+    for name, value in view.items():
+        if name not in VIEW_SWITCHES:
+            ss[key(gen, f"view:{name}")] = value
+    ss[key(gen, "view:shown")] = [name for name in VIEW_SWITCHES if view[name]]
     # run widgets are seeded when their box is drawn (run_controls): boxes are lazy
 
 
@@ -219,6 +233,19 @@ def nearest_grid(lr) -> float:
     return min(LR_GRID, key=lambda g: abs(math.log10(g) - math.log10(v)))
 
 
+def view_from_widgets(state: PageState, get) -> dict:
+    """The view options the widgets show (the pills' list for :data:`VIEW_SWITCHES`);
+    ``get(name, default)`` reads a widget of this generation."""
+    view = state.view.to_dict()
+    shown = get("view:shown", None)
+    for name, value in view.items():
+        if name in VIEW_SWITCHES:
+            view[name] = name in shown if isinstance(shown, list | tuple) else value
+        else:
+            view[name] = get(f"view:{name}", value)
+    return view
+
+
 def state_from_widgets(state: PageState, gen: int) -> dict:
     """The raw dict (for :meth:`PageState.from_dict`) that the widgets now show."""
     ss = st.session_state
@@ -234,7 +261,7 @@ def state_from_widgets(state: PageState, gen: int) -> dict:
         "lang": get("lang", state.lang),
         "steps": get("steps", state.steps),
         "start": [get("x", state.start_point()[0]), get("y", state.start_point()[1])],
-        "view": {n: get(f"view:{n}", v) for n, v in state.view.to_dict().items()},
+        "view": view_from_widgets(state, get),
         "formula": state.formula,  # the last good one (formula_ui.on_formula_change)
         "bounds": state.bounds,
     }
@@ -428,11 +455,15 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
         )
 
     if shown("view"):
-        sb.markdown(f"## {t('view', lang)}")
-        sb.toggle(t("show_loss", lang), key=key(gen, "view:show_loss"))
-        sb.toggle(t("show_3d", lang), key=key(gen, "view:show_3d"), help=t("show_3d_help", lang))
-        sb.toggle(t("show_field", lang), key=key(gen, "view:show_field"))
-        sb.toggle(t("animate", lang), key=key(gen, "view:animate"))
+        sb.markdown(f"## {t('view', lang)}", help=t("show_3d_help", lang))
+        sb.pills(  # one element for four switches (each element costs on every rerun)
+            t("view", lang),
+            list(VIEW_SWITCHES),
+            selection_mode="multi",
+            format_func=lambda name: f"{VIEW_SWITCHES[name]} {t(name, lang)}",
+            key=key(gen, "view:shown"),
+            label_visibility="collapsed",
+        )
         sb.number_input(
             t("tol", lang),
             format="%g",

@@ -13,6 +13,7 @@ from apptest_helpers import (
     open_run,
     results_block,
     results_table,
+    spec_of,
 )
 from streamlit.testing.v1 import AppTest
 
@@ -53,6 +54,30 @@ def test_default_page(at):
     assert charts(at) == 2  # map and loss curves
     assert results_table(at).count("\n") == 1 + len(DEFAULT_RUNS)
     assert not at.error
+
+
+def test_view_pills_switch_charts_arrows_and_animation(at):
+    """The view's four switches are one row of pills: each one shows or hides its part
+    of the page, and the rest of the state is kept."""
+    pills = at.button_group(key=k(at, "view:shown"))
+    assert pills.value == ["show_loss", "animate"]  # the defaults
+    assert pills.format_func("show_3d").endswith(" 3-D surface")
+    pills.set_value(["show_3d", "show_field", "animate"]).run()
+    view = state(at).view
+    assert (view.show_loss, view.show_3d, view.show_field, view.animate) == (
+        False,
+        True,
+        True,
+        True,
+    )
+    specs = [spec_of(el) for el in chart_elements(at)]
+    assert len(specs) == 2  # the map and the 3-D view; no loss curves
+    assert any(tr.get("type") == "surface" for tr in specs[1]["data"])
+    assert "−∇f" in [tr.get("name") for tr in specs[0]["data"]]  # the field of arrows
+    assert specs[0].get("frames")  # animation kept
+    at.button_group(key=k(at, "view:shown")).set_value([]).run()
+    assert not state(at).view.animate and not spec_of(chart_elements(at)[0]).get("frames")
+    assert state(at).runs == DEFAULT_RUNS and not at.exception
 
 
 @pytest.mark.parametrize("surface", list(SURFACES))
