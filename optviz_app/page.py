@@ -782,7 +782,7 @@ def main() -> None:
         teaching.first_load(load_state)  # a shared link (the URL) or the defaults
     state, notices = sync_state()
     tch = teaching.sync_teach(state)  # issue 5: preset, step, presenter mode, hide=
-    query = teaching.write_url(state, tch)  # page state -> URL (only when changed)
+    query = teaching.page_query(state, tch)  # the link; the map writes it into the URL
     presenter.page_config(tch)
     notices = teaching.take_link_notices() + notices
     gen = ss["gen"]
@@ -847,6 +847,7 @@ def main() -> None:
             on_click=on_map_click,
             on_step=teaching.on_map_step,
             config={"scrollZoom": False},
+            address=teaching.query_string(query),
         )
         teaching.step_slider(state, tch, lang)
         teaching.arrows_caption(step_k, lang)

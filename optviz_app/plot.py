@@ -514,9 +514,25 @@ function draw(Plotly, holder) {
   });
 }
 
+// The page's link in the address bar, written here rather than through st.query_params
+// (optviz_app.teaching.page_query): replaced, not pushed (Back leaves the page instead of
+// stepping through every notch); embedded (Community Cloud), the host's address bar is
+// told too, with the message Streamlit itself sends it.
+function showAddress(query) {
+  const search = query ? "?" + query : "";
+  if (window.location.search === search) return;
+  const url = window.location.pathname + search + window.location.hash;
+  window.history.replaceState(window.history.state, "", url);
+  if (window.parent !== window) {
+    window.parent.postMessage(
+      { stCommVersion: 1, type: "SET_QUERY_PARAM", queryParams: search }, "*");
+  }
+}
+
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (!data || !data.src) return;
+  if (typeof data.address === "string") showAddress(data.address);
   const plotly = loadPlotly(data.src);
   if (!data.spec) return;  // a loader only (warm-up)
   addCss();
@@ -556,9 +572,14 @@ def chart(
     config: dict | None = None,
     on_click: Callable[[], None] | None = None,
     on_step: Callable[[], None] | None = None,
+    address: str | None = None,
 ) -> None:
     """Draw ``fig`` (an :class:`optviz.figures.Figure` or a ``go.Figure``) in the chart slot
     ``key``; the same plot is updated on every rerun.
+
+    ``address``: a query string (without "?") for the browser's address bar, put there
+    with ``history.replaceState`` (the page's link, see
+    :func:`optviz_app.teaching.page_query`).
 
     ``on_click`` (a callback, run before the script) makes points clickable; it reads the
     point with :func:`clicked_point`. ``on_step`` (a callback) is told where the user
@@ -577,6 +598,8 @@ def chart(
         "clickable": on_click is not None,
         "report_step": on_step is not None,
     }
+    if address is not None:
+        data["address"] = address
     kwargs = {}
     if on_click is not None:
         kwargs["on_click_change"] = on_click

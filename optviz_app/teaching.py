@@ -9,7 +9,8 @@ of widgets appears (a preset, a link, an added run), so :func:`page.load_state` 
 knowledge of them.
 
 Flow in :func:`page.main`: :func:`first_load` (URL -> state, once per session) ->
-``sync_state`` -> :func:`sync_teach` -> :func:`write_url` (state -> URL when changed) ->
+``sync_state`` -> :func:`sync_teach` -> :func:`page_query` (state -> the link's query, which
+the map's chart writes into the address bar) ->
 widgets and charts (:func:`map_extras`, :func:`open_on_step`, :func:`step_slider`) ->
 panels (:func:`equations_panel`, :func:`inspector_panel`, :func:`exports_panel`).
 """
@@ -117,15 +118,23 @@ def link_url(query: dict[str, str]) -> str:
     except Exception:
         base = ""
     base = base.split("?")[0].split("#")[0]
-    return base + "?" + urllib.parse.urlencode(query, safe=",.:")
+    return base + "?" + query_string(query)
 
 
-def write_url(state: PageState, tch: Teach) -> dict[str, str]:
-    """Page state -> ``st.query_params`` (only when it changed); the query."""
-    q = encode(Link(state, tch))
-    if _query() != q:
-        st.query_params.from_dict(q)
-    return q
+def query_string(query: dict[str, str]) -> str:
+    """``query`` as a URL's query string (without the "?"), as the links write it."""
+    return urllib.parse.urlencode(query, safe=",.:")
+
+
+def page_query(state: PageState, tch: Teach) -> dict[str, str]:
+    """The link to the page as it is now (its query).
+
+    The address bar shows it at all times: the map's chart writes it there in the browser
+    (``optviz_app.plot.chart(address=)``, with ``history.replaceState``), not through
+    ``st.query_params``. A write there re-renders the whole app in the browser (~20 ms of
+    each lr notch's ~0.3 s, measured) and pushes a history entry for every change, so Back
+    stepped through every notch while the page stayed as it was."""
+    return encode(Link(state, tch))
 
 
 # ---------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ script lands on the page's final points."""
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import chart_specs, k, open_box, open_run
+from apptest_helpers import chart_elements, chart_specs, k, open_box, open_run
 from streamlit.testing.v1 import AppTest
 
 from optviz.presets import PRESETS
@@ -52,7 +53,9 @@ def warnings(at: AppTest) -> list[str]:
 
 
 def query(at: AppTest) -> dict[str, str]:
-    return {name: at.query_params[name] for name in at.query_params}
+    """The query the page puts in the browser's address bar (the map's chart writes it)."""
+    address = json.loads(chart_elements(at)[0].proto.json)["address"]
+    return dict(urllib.parse.parse_qsl(address, keep_blank_values=True))
 
 
 def no_missing_strings(at: AppTest) -> None:

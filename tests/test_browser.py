@@ -69,6 +69,31 @@ def test_memoised_array_attribute_search_answers_as_plotly_does(browser, served_
     page.close()
 
 
+def test_address_bar_follows_the_page_without_history_entries(browser, served_app):
+    """The page's link is in the address bar after every change, replaced rather than
+    pushed (Back leaves the page instead of stepping through every notch), and a reload
+    of that address restores the page."""
+    page, errors = open_page(browser, served_app)
+    page.wait_for_function("() => location.search.includes('surface=rosenbrock')")
+    entries = page.evaluate("history.length")
+    box = page.locator(BOXES).first
+    box.locator("summary").first.click()
+    slider = box.get_by_role("slider").first
+    slider.wait_for(timeout=30_000)
+    for lr in ("0.002", "0.005"):
+        slider.focus()
+        page.keyboard.press("ArrowRight")
+        page.wait_for_function(f"() => location.search.includes('r1.lr={lr}&')", timeout=30_000)
+        page.wait_for_timeout(500)
+    assert page.evaluate("history.length") == entries
+    page.reload()
+    page.wait_for_selector(MAP, timeout=60_000)
+    page.locator(BOXES).first.get_by_text("lr 0.005").wait_for(timeout=30_000)
+    assert not errors
+    no_exception(page)
+    page.close()
+
+
 def test_click_on_map_moves_start(browser, served_app, artifacts):
     page, _ = open_page(browser, served_app)
     x_field = page.get_by_label("x₀")
