@@ -26,9 +26,9 @@ the per-round ratios (with their range). The first 2 rounds are not counted (ste
   on the critical path, the browser mostly);
 * the charts-only floor: a page with one slider and the default page's map and loss curves
   (the same figures and chart component), so the cost of the charts and the cost of the
-  rest of the page show apart (its Streamlit elements and blocks mount ~2,460 React
-  components, ~1,630 of them in the sidebar and ~450 in an open run box, against ~250 on
-  the charts-only page; a press makes ~13 React commits there, ~10 on the charts-only page,
+  rest of the page show apart (its Streamlit elements and blocks mount ~2,400 React
+  components, ~1,580 of them in the sidebar, against ~250 on the charts-only page; a
+  press makes 11-14 React commits there, ~10 on the charts-only page,
   and several of them re-render every element's wrappers: each element costs on every
   press, whatever it shows);
 * bytes per rerun: the websocket payloads received from the press until the page is quiet
@@ -49,6 +49,7 @@ animation frames passed.
 from __future__ import annotations
 
 import argparse
+import logging
 import statistics
 import sys
 import tempfile
@@ -652,6 +653,10 @@ def main() -> int:
             stop(charts_srv)
             stop(app_srv)
     if not a.no_server:
+        # AppTest and the in-process figures run the page's cached functions outside a
+        # served session: Streamlit would warn "missing ScriptRunContext" for each call
+        for name in [n for n in logging.root.manager.loggerDict if n.startswith("streamlit")]:
+            logging.getLogger(name).setLevel(logging.ERROR)
         script = fmt(server_script_time(a.repeats))
         print(f"server-side script time per rerun (AppTest, default page, new lr): {script}")
         print(f"  in-process: {server_breakdown(a.repeats)}")
