@@ -200,7 +200,7 @@ class BoxShown(NamedTuple):
 
     error: bool
     drawn: bool  # open, so its widget keys hold live values
-    more: bool = False  # its "More settings" open too: their keys hold live values too
+    more: bool = False  # drawn with its "More settings" open: their keys hold live values too
 
 
 RUN_BOXES = "run_boxes"
@@ -219,7 +219,18 @@ def drawn_runs(gen: int) -> frozenset:
 
 
 def more_runs(gen: int) -> frozenset:
-    return frozenset(i for i, box in last_boxes(gen).items() if box.drawn and box.more)
+    return frozenset(i for i, box in last_boxes(gen).items() if box.more)
+
+
+def carried_open(key_: str) -> bool:
+    """Whether the lazy expander or popover ``key_`` was left open. Streamlit keys them by
+    their label too, and an open one's label is short (it leaves out what its controls
+    show), so its open state is written again for the widget under the new label."""
+    ss = st.session_state
+    is_open = bool(ss.get(key_))
+    if is_open:
+        ss[key_] = True
+    return is_open
 
 
 def nearest_grid(lr) -> float:
@@ -523,9 +534,9 @@ def hyper_input(name: str, default, i: int, gen: int, lang: str) -> None:
 def more_controls(spec: RunSpec, core: str | None, defaults: dict, i: int, gen: int, lang: str):
     """Run ``i``'s other keywords (toggles in two columns), its lr schedule with the
     schedule's parameters, and gradient noise with its seed."""
-    bools = [n for n, v in defaults.items() if n not in ("lr", core) and isinstance(v, bool)]
+    bools = [n for n, v in defaults.items() if in_more(n, core) and isinstance(v, bool)]
     for name, default in defaults.items():
-        if name not in ("lr", core) and not isinstance(default, bool):
+        if in_more(name, core) and not isinstance(default, bool):
             hyper_input(name, default, i, gen, lang)
     cols = st.columns(2)
     for j, name in enumerate(bools):
@@ -593,13 +604,11 @@ def run_controls(
     error = bool(errors.get(i))
     if error and not (last and last.error):
         ss[box_key] = True  # open the box once to show the error next to the controls
-    is_open = bool(ss.get(box_key))  # as the user left it (or opened just above)
     # Streamlit keys an expander by its label too: a new label is a new box, mounted afresh
     # in the browser (~500 React components) and closed. An open box's label leaves out
     # what its controls show (lr, ⚖, noise), so an edit inside it keeps the same box.
+    is_open = carried_open(box_key)  # as the user left it (or opened just above)
     title = run_title(spec, i, lang, used, short=is_open)
-    if is_open:
-        ss[box_key] = True  # carried over to the box under its short label
     box = sb.expander(title, key=box_key, on_change="rerun")
     if not box.open:
         return BoxShown(error, drawn=False)  # lazy: a closed box sends no widgets
@@ -642,18 +651,15 @@ def run_controls(
         # popover sends none of its ~10 widgets (server time and messages on every rerun);
         # opened, it reruns the page and fills in
         more_key = key(gen, f"r{i}:more")
-        more_open = bool(ss.get(more_key))
-        if more_open:
-            ss[more_key] = True  # carried over to the popover under its short label
         more = st.popover(
-            more_label(spec, core, lang, short=more_open),
+            more_label(spec, core, lang, short=carried_open(more_key)),
             width="stretch",
             key=more_key,
             on_change="rerun",
         )
         more_open = bool(more.open)
         if more_open:
-            if not (last and last.drawn and last.more):
+            if not (last and last.more):
                 _seed_run(spec, gen, i, only_more=True)
             with more:
                 more_controls(spec, core, defaults, i, gen, lang)
