@@ -74,7 +74,7 @@ sys.path.insert(0, {root!r})
 from dataclasses import replace
 import numpy as np
 import streamlit as st
-from optviz import figures as F
+from optviz.drawing import figures as F
 from optviz_app import plot, teaching
 from optviz_app.compute import build_surface
 from optviz_app.page import LR_GRID, cached_map, cached_run, labels_for
@@ -530,7 +530,7 @@ def server_breakdown(repeats) -> str:
     chart component sends)."""
     import numpy as np
 
-    from optviz import figures as F
+    from optviz.drawing import figures as F
     from optviz_app.compute import build_surface, compute_run
     from optviz_app.state import PageState
 

@@ -23,7 +23,7 @@ import numpy as np
 import streamlit as st
 
 from optviz import OPTIMIZERS
-from optviz import figures as F
+from optviz.drawing import figures as F
 from surfaces import SURFACE_PARAMS, SURFACES
 
 from . import formula_ui, plot, presenter, studies_ui, teaching
@@ -51,7 +51,7 @@ from .state import (
 SWATCHES = tuple(
     f":{c}[●]" for c in ("blue", "red", "green", "violet", "orange", "blue", "gray", "orange")
 )
-"""Streamlit's named colours closest to :data:`optviz.figures.PALETTE`, for widget labels."""
+"""Streamlit's named colours closest to :data:`optviz.drawing.figures.PALETTE` (widget labels)."""
 
 MORE_POPOVER = ", ".join(
     f'[data-testid="stPopoverBody"][aria-label^="{label}"]'

@@ -9,11 +9,11 @@ redraw alone took ~200 ms in the browser and ~100 ms on the server per slider no
 This component keeps one plot ``<div>`` per chart key for the whole session and hands each
 new figure to ``Plotly.react``, which redraws only what changed; zoom and the 3-D camera
 survive through ``layout.uirevision``. The figure travels as the JSON text that
-:meth:`optviz.figures.Figure.to_json` writes (no validation, no copies). A click on a
+:meth:`optviz.drawing.figures.Figure.to_json` writes (no validation, no copies). A click on a
 point is reported back as the trigger value ``click`` = ``{x, y, curve, index}``.
 
 Animation: a figure with Plotly frames, one step ``slider`` and one row of play buttons
-(:func:`optviz.figures.animation_controls`, the fit view's controls) is drawn with HTML
+(:func:`optviz.drawing.figures.animation_controls`, the fit view's controls) is drawn with HTML
 controls instead — play/pause, restart, one frame back/forward, a range input (arrow keys,
 Home/End) and the step label — placed where Plotly's controls were, with the bottom margin
 shrunk to one row. The frames stay in the browser script and a frame is shown with
@@ -53,7 +53,7 @@ import streamlit.components.v2 as components_v2
 if TYPE_CHECKING:  # the warm-up imports this module before numpy and the figures
     import plotly.graph_objects as go
 
-    from optviz.figures import Figure
+    from optviz.drawing.figures import Figure
 
 PLOTLY_FILE = "plotly.min.js"
 
@@ -574,7 +574,7 @@ def chart(
     on_step: Callable[[], None] | None = None,
     address: str | None = None,
 ) -> None:
-    """Draw ``fig`` (an :class:`optviz.figures.Figure` or a ``go.Figure``) in the chart slot
+    """Draw ``fig`` (an :class:`optviz.drawing.figures.Figure` or a ``go.Figure``) in the chart slot
     ``key``; the same plot is updated on every rerun.
 
     ``address``: a query string (without "?") for the browser's address bar, put there

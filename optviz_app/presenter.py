@@ -1,7 +1,7 @@
 """Presenter mode (``present=1``) and hidden controls (``hide=a,b``) for lectures.
 
 Presenter mode collapses the sidebar, enlarges the page's text and the charts' fonts and
-lines (:meth:`optviz.figures.Style.presenter`) and shows the preset's explanation as a
+lines (:meth:`optviz.drawing.figures.Style.presenter`) and shows the preset's explanation as a
 large caption. ``hide`` removes control groups (:data:`optviz_app.links.HIDEABLE`) from
 the page; their values still come from the state (the page reads every widget with the
 state as the fallback), so a link decides what students see without changing what they
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from optviz import figures as F
+from optviz.drawing import figures as F
 
 from .links import Teach
 

@@ -46,6 +46,16 @@ import numpy as np
 import streamlit as st
 
 from optviz import OPTIMIZERS
+from optviz.drawing.studies import (
+    basin_figure,
+    basin_pick,
+    effective_mode,
+    fit_figure,
+    merge_hyperparams,
+    param_name,
+    sweep_figure,
+    sweep_pick,
+)
 from optviz.equations import NAMES
 from optviz.explore import (
     SWEEP_PARAMS,
@@ -57,16 +67,6 @@ from optviz.explore import (
     sweep,
     sweep_values,
     sweepable,
-)
-from optviz.study_figures import (
-    basin_figure,
-    basin_pick,
-    effective_mode,
-    fit_figure,
-    merge_hyperparams,
-    param_name,
-    sweep_figure,
-    sweep_pick,
 )
 
 from . import plot

@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from optviz import figures as F
+from optviz.drawing import figures as F
 
 from . import studies
 from .i18n import optimizer_name, small_note, t

@@ -27,7 +27,8 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from optviz import exports as X
-from optviz import figures as F
+from optviz.drawing import figures as F
+from optviz.drawing import render as R
 from optviz.equations import DESCRIPTIONS, NOTES, update_latex
 from optviz.inspector import inspect_step, step_arrows
 from optviz.presets import PRESETS, PRESETS_BY_KEY
@@ -578,7 +579,7 @@ def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str
         )
         c3.download_button(
             t("export_html", lang),
-            lambda: X.figure_html(fig.to_plotly()),
+            lambda: R.figure_html(fig.to_plotly()),
             file_name="optviz_map.html",
             mime="text/html",
             key=_key("dl_html"),
@@ -591,7 +592,7 @@ def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str
             _on_demand(
                 "png",
                 t("export_png", lang),
-                lambda: X.figure_image(static_figure(fig), "png"),
+                lambda: R.figure_image(static_figure(fig), "png"),
                 "optviz_map.png",
                 "image/png",
                 sig,
@@ -601,7 +602,7 @@ def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str
             _on_demand(
                 "svg",
                 t("export_svg", lang),
-                lambda: X.figure_image(static_figure(fig), "svg"),
+                lambda: R.figure_image(static_figure(fig), "svg"),
                 "optviz_map.svg",
                 "image/svg+xml",
                 sig,
@@ -611,7 +612,7 @@ def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str
             _on_demand(
                 "gif",
                 t("export_gif", lang),
-                lambda: X.descent_gif(surface, runs, frames=60),
+                lambda: R.descent_gif(surface, runs, frames=60),
                 "optviz_descent.gif",
                 "image/gif",
                 sig,

@@ -20,6 +20,7 @@ import sympy as sp
 
 from optviz import OPTIMIZERS, run
 from optviz import exports as ex
+from optviz.drawing import render
 from optviz.schedules import cosine_annealing_lr, exponential_lr, linear_warmup, step_lr
 from surfaces import SURFACES, Surface, make_bowl, make_linear_regression
 
@@ -92,7 +93,7 @@ def _figure():
 
 
 def test_figure_html_is_standalone_with_frames():
-    html = ex.figure_html(_figure())
+    html = render.figure_html(_figure())
     assert "<html" in html[:100].lower() and html.rstrip().endswith("</html>")
     assert "Plotly.newPlot" in html and len(html) > 1_000_000  # plotly.js is inline
     assert "Plotly.addFrames" in html and '"name":"2"' in html
@@ -100,31 +101,31 @@ def test_figure_html_is_standalone_with_frames():
 
 
 def _chromium_expected() -> bool:
-    return Path(ex.DEFAULT_CHROMIUM).is_file() or bool(os.environ.get("CI"))
+    return Path(render.DEFAULT_CHROMIUM).is_file() or bool(os.environ.get("CI"))
 
 
 @pytest.mark.skipif(not _chromium_expected(), reason="no Chromium (and not on CI)")
 def test_figure_png_and_svg():
     fig = _figure()
-    png = ex.figure_image(fig, "png", scale=1, width=300, height=200)
+    png = render.figure_image(fig, "png", scale=1, width=300, height=200)
     assert png.startswith(b"\x89PNG\r\n\x1a\n")
-    svg = ex.figure_image(fig, "svg")
+    svg = render.figure_image(fig, "svg")
     assert b"<svg" in svg[:500]
 
 
 def test_figure_image_errors(monkeypatch):
     with pytest.raises(ValueError):
-        ex.figure_image(_figure(), "jpg")
-    monkeypatch.setattr(ex, "chromium_path", lambda: None)
+        render.figure_image(_figure(), "jpg")
+    monkeypatch.setattr(render, "chromium_path", lambda: None)
     with pytest.raises(RuntimeError, match="Chromium"):
-        ex.figure_image(_figure(), "png")
+        render.figure_image(_figure(), "png")
 
 
 @pytest.mark.parametrize("frames", [1, 7, 60])
 def test_gif_frames(runs, frames):
     from PIL import Image
 
-    data = ex.descent_gif(BOWL, runs, frames=frames, size=(320, 240), fps=10)
+    data = render.descent_gif(BOWL, runs, frames=frames, size=(320, 240), fps=10)
     assert data[:6] in (b"GIF87a", b"GIF89a")
     image = Image.open(io.BytesIO(data))
     assert image.n_frames == frames
@@ -136,7 +137,7 @@ def test_gif_log_surface_and_short_run():
     short = [_run(rosen, "adam", steps=3, lr=0.05, color="rgb(200, 10, 10)")]
     from PIL import Image
 
-    image = Image.open(io.BytesIO(ex.descent_gif(rosen, short, frames=20)))
+    image = Image.open(io.BytesIO(render.descent_gif(rosen, short, frames=20)))
     assert image.n_frames == 20  # more frames than steps: the progress bar keeps them apart
 
 

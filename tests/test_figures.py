@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 import pytest
 
 from optviz import OPTIMIZERS, run
-from optviz import figures as F
+from optviz.drawing import figures as F
 from surfaces import SURFACES
 
 

@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from optviz import OPTIMIZERS, run
-from optviz.explore import DIVERGED, basin_map, sweep, sweep_values
-from optviz.study_figures import (
+from optviz.drawing.studies import (
     BASIN_MODES,
     CLICK_GRID,
     CLICK_SIDE,
@@ -38,6 +37,7 @@ from optviz.study_figures import (
     sweep_figure,
     sweep_pick,
 )
+from optviz.explore import DIVERGED, basin_map, sweep, sweep_values
 from surfaces import SURFACES
 
 LIMIT = 300_000  # bytes of figure JSON (what st.plotly_chart sends)

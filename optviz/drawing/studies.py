@@ -38,8 +38,8 @@ import plotly.graph_objects as go
 from plotly.colors import sequential
 from plotly.subplots import make_subplots
 
-from .explore import DIVERGED, NO_MINIMUM, SWEEP_PARAMS, BasinMap, Sweep
-from .optimizers import OPTIMIZERS
+from ..explore import DIVERGED, NO_MINIMUM, SWEEP_PARAMS, BasinMap, Sweep
+from ..optimizers import OPTIMIZERS
 
 LEVELS = 256
 """Colour levels of a quantised heatmap (one byte per cell)."""
