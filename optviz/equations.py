@@ -144,7 +144,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     },
     "adadelta": {
         "en": "Scales the step by the ratio of past step sizes to past gradient sizes (RMS).",
-        "ja": "過去のステップの大きさと勾配の大きさ（RMS）の比で歩幅を決めます。",
+        "ja": "過去のステップの大きさと勾配の大きさ（RMS）の比で更新量を決めます。",
     },
     "adam": {
         "en": "Momentum plus RMSprop scaling, with bias correction of both averages.",
@@ -152,7 +152,7 @@ DESCRIPTIONS: dict[str, dict[str, str]] = {
     },
     "adamw": {
         "en": "Adam with weight decay applied directly to θ (decoupled from the gradient).",
-        "ja": "重み減衰を勾配とは切り離して θ に直接かける Adam です。",
+        "ja": "荷重減衰を勾配とは切り離して θ に直接かける Adam です。",
     },
     "nadam": {
         "en": "Adam with Nesterov momentum (a look-ahead mix of g and m).",
@@ -183,7 +183,7 @@ _MOMENTUM_NOTE = {
     ),
     "ja": (
         "PyTorch：b ← μb + g（1 ステップ目は b = g）、θ ← θ − ηb。Keras：v ← μv − ηg、"
-        "θ ← θ + v（η が一定なら同じ軌跡。Keras は η を v に含めるため、学習率スケジュールが"
+        "θ ← θ + v（η が一定なら同じ経路。Keras は η を v に含めるため、学習率スケジュールが"
         "あると異なります）。教科書の指数移動平均形 v ← βv + (1−β)g、θ ← θ − αv は "
         "η = α(1−β) の PyTorch と同じで、β = 0.9 なら学習率が 10 分の 1 に相当します。"
         "既定の学習率：PyTorch 1e-3、Keras 0.01。"
@@ -206,7 +206,7 @@ NOTES: dict[str, dict[str, str]] = {
         "ja": (
             "PyTorch と Keras は現在地点の勾配だけで済む書き換え θ ← θ − η(g + μb) を使います。"
             "ネステロフの元の形は先読み点 θ + μv で勾配を評価しますが、変数の置き換えで"
-            "同じ反復になります。"
+            "同じ更新の列になります。"
         ),
     },
     "adagrad": {
@@ -239,7 +239,7 @@ NOTES: dict[str, dict[str, str]] = {
         ),
         "ja": (
             "元の手法には学習率がなく、PyTorch の既定値 lr = 1.0 がそれに当たります。Keras 3 の"
-            "既定は学習率 1e-3（歩幅が 1000 分の 1）、ρ = 0.95、ε = 1e-7。PyTorch は ρ = 0.9、"
+            "既定は学習率 1e-3（更新量が 1000 分の 1）、ρ = 0.95、ε = 1e-7。PyTorch は ρ = 0.9、"
             "ε = 1e-6。"
         ),
     },
@@ -304,8 +304,8 @@ NOTES: dict[str, dict[str, str]] = {
             "and a weight decay 3–10× larger."
         ),
         "ja": (
-            "lion-pytorch の既定値：学習率 1e-4、betas (0.9, 0.99)。各座標の歩幅がちょうど "
-            "学習率になるため、著者は AdamW より 3〜10 倍小さい学習率と 3〜10 倍大きい重み減衰を"
+            "lion-pytorch の既定値：学習率 1e-4、betas (0.9, 0.99)。各座標の更新量がちょうど "
+            "学習率になるため、著者は AdamW より 3〜10 倍小さい学習率と 3〜10 倍大きい荷重減衰を"
             "勧めています。"
         ),
     },

@@ -108,7 +108,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         key="adagrad_shrinking",
         title_en="AdaGrad's steps shrink on Rosenbrock",
-        title_ja="ローゼンブロック関数で AdaGrad の歩幅が縮む",
+        title_ja="ローゼンブロック関数で AdaGrad の更新量が縮む",
         text_en=(
             "AdaGrad divides each step by the square root of the sum of all past squared "
             "gradients. Its first steps down the steep wall of the Rosenbrock valley fill that "
@@ -118,10 +118,10 @@ PRESETS: tuple[Preset, ...] = (
         ),
         text_ja=(
             "AdaGrad は過去の勾配の二乗の総和の平方根で各ステップを割ります。ローゼンブロック関数の"
-            "急な壁を下る最初の数ステップで総和が大きくなるため、現在の勾配との比、つまり歩幅は"
+            "急な壁を下る最初の数ステップで総和が大きくなるため、現在の勾配との比、つまり更新量は"
             "すぐに学習率の約 100 分の 1 まで縮みます。"
             "その後 AdaGrad は谷に沿ってほとんど進めません。"
-            "ステップインスペクタで歩幅と lr を比べてください。"
+            "ステップ詳細で更新量と lr を比べてください。"
         ),
         surface="rosenbrock",
         start=(-1.5, 2.0),
@@ -140,8 +140,9 @@ PRESETS: tuple[Preset, ...] = (
         ),
         text_ja=(
             "RMSprop と AdaDelta は AdaGrad の増え続ける総和を、勾配の二乗の指数移動平均に置き換え"
-            "ます。昔の急な勾配を忘れるので歩幅が縮みすぎません。1,000 ステップで両者とも AdaGrad "
-            "より谷のずっと先まで進みます。AdaDelta は学習率を調整しなくても（lr = 1）進みます。"
+            "ます。昔の急な勾配を忘れるので更新量が縮みすぎません。"
+            "1,000 ステップで両者とも AdaGrad より谷のずっと先まで進みます。"
+            "AdaDelta は学習率を調整しなくても（lr = 1）進みます。"
         ),
         surface="rosenbrock",
         start=(-1.5, 2.0),
@@ -180,7 +181,7 @@ PRESETS: tuple[Preset, ...] = (
             "step, and gradient noise kicks SGD off the ridge: all three escape."
         ),
         text_ja=(
-            "x² − y² の上で、出発点は尾根 y = 0 のほぼ真上です。y 方向の勾配がごく小さいため、"
+            "x² − y² の上で、初期点は尾根 y = 0 のほぼ真上です。y 方向の勾配がごく小さいため、"
             "素の勾配降下法は鞍点に滑り込んでそこに留まります。モメンタムは速度をためて、Adam は"
             "小さな y 方向の勾配を一歩分に拡大して、勾配ノイズは SGD を尾根から押し出して、"
             "いずれも脱出します。"
@@ -227,8 +228,8 @@ PRESETS: tuple[Preset, ...] = (
         ),
         text_ja=(
             "ラストリギン関数は卵のケースのような形で、原点の大域的最小値の周りに約 100 個の局所"
-            "最小値があります。小さな歩幅では最寄りのくぼみに落ち着きます。"
-            "モメンタムや Adam の大きな歩幅はいくつかの壁を越えてより低い所で止まりますが、"
+            "最小値があります。小さな更新量では最寄りのくぼみに落ち着きます。"
+            "モメンタムや Adam の大きな更新量はいくつかの壁を越えてより低い所で止まりますが、"
             "ここからでは大域的最小値に届きません。"
         ),
         surface="rastrigin",
@@ -252,8 +253,8 @@ PRESETS: tuple[Preset, ...] = (
             "この曲面の各点 (w, b) は直線 y = w·x + b を表し、"
             "高さはデータに対する平均二乗誤差です。曲面を下ることはモデルの学習そのものです。直線が最小二乗解に近づく様子を見てください。"
             "データの x が中心化されていないので谷は細長く傾いています。モメンタムが最初に、"
-            "素の勾配降下法が次に着き、Adam は最後です。座標ごとの歩幅調整では、軸に対して傾いた"
-            "谷をまっすぐにできないからです。"
+            "素の勾配降下法が次に着き、Adam は最後です。"
+            "座標ごとの更新量の調整では、軸に対して傾いた谷をまっすぐにできないからです。"
         ),
         surface="linear_regression",
         start=(0.0, 0.0),
@@ -273,7 +274,8 @@ PRESETS: tuple[Preset, ...] = (
         text_ja=(
             "バナナ形の谷は入るのは簡単でも、たどるのが難しい関数です。SGD は急な壁で発散しないよう"
             "学習率を小さくする必要があり、谷に沿ってほとんど進みません。モメンタムはより遠くまで進み、"
-            "RMSprop と Adam は座標ごとに歩幅を調整して、曲がった谷を (1, 1) の最小値へたどります。"
+            "RMSprop と Adam は座標ごとに更新量を調整して、"
+            "曲がった谷を (1, 1) の最小値へたどります。"
         ),
         surface="rosenbrock",
         start=(-1.5, 2.0),

@@ -305,7 +305,7 @@ def test_both_languages_render_without_missing_strings(lang):
     at = run_app({"preset": "saddle_escape", "lang": lang, "step": "2"})
     no_missing_strings(at)
     if lang == "ja":
-        assert "ステップ検査" in markdown(at)
+        assert "ステップ詳細" in markdown(at)
     else:
         assert "Step inspector" in markdown(at)
 

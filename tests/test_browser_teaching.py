@@ -42,7 +42,7 @@ def open_link(browser, base, query):
 def test_shared_link_reproduces_the_view(browser, served_app, artifacts):
     page, errors = open_link(browser, served_app, SHARED)
     # Japanese UI, the surface's Japanese title, three runs in the inspector at step 7
-    assert page.get_by_text("ステップ検査（k = 7）").count() == 1
+    assert page.get_by_text("ステップ詳細（k = 7）").count() == 1
     assert page.get_by_text("二次関数の谷（お椀型）").count() >= 1
     box = page.get_by_text("授業用プリセット").first.bounding_box()  # sidebar open
     assert box is not None and box["x"] >= 0

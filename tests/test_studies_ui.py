@@ -164,7 +164,7 @@ def test_basin_section_bad_surface_warns():
 
 def test_basin_section_japanese():
     at = _app(basin_app, lang="ja")
-    assert at.subheader[0].value == "引き込み領域マップ"
+    assert at.subheader[0].value == "引き込み領域の図"
     assert at.radio(key="basin_mode").options[0] == t("studies.mode_minimum", "ja")
 
 
