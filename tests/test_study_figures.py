@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
-from optviz import OPTIMIZERS, run
+from optviz import OPTIMIZERS, run, strings
 from optviz.drawing.studies import (
     BASIN_MODES,
     CLICK_GRID,
@@ -17,7 +17,6 @@ from optviz.drawing.studies import (
     LEVELS,
     PARAM_NAMES,
     SWEEP_MODES,
-    TEXT,
     axis_coords,
     basin_cell,
     basin_figure,
@@ -83,7 +82,13 @@ def _click_traces(fig):
 
 
 def test_every_string_is_bilingual():
-    for table in (TEXT, PARAM_NAMES):
+    figure_strings = {
+        key: {lang: table[key] for lang, table in strings.TABLES.items() if key in table}
+        for key in strings.TABLES["en"]
+        if key.startswith("fig.")
+    }
+    assert figure_strings
+    for table in (figure_strings, PARAM_NAMES):
         for key, entry in table.items():
             assert set(entry) == {"en", "ja"}, key
             assert entry["en"].strip() and entry["ja"].strip(), key

@@ -2,7 +2,7 @@
 
 Pure: NumPy arrays and study results (:mod:`optviz.explore`) in, ``plotly`` figures out; no
 Streamlit. Every visible string exists in English and Japanese (``lang`` is ``"en"`` or
-``"ja"``; :data:`TEXT`).
+``"ja"``; the ``fig.`` keys of :mod:`optviz.strings`).
 
 Payload (DESIGN.md §7): a chart is rebuilt and re-sent on every rerun, so each figure stays
 under ~300 KB. Colour arrays are sent as one byte per cell (plotly.py sends NumPy arrays as
@@ -38,6 +38,7 @@ import plotly.graph_objects as go
 from plotly.colors import sequential
 from plotly.subplots import make_subplots
 
+from .. import strings
 from ..explore import DIVERGED, NO_MINIMUM, SWEEP_PARAMS, BasinMap, Sweep
 from ..optimizers import OPTIMIZERS
 
@@ -73,35 +74,6 @@ MINIMA_COLORS = (
 )
 """Okabe–Ito colours (colour-blind safe), then a few more; cycled beyond ten minima."""
 
-TEXT: Mapping[str, Mapping[str, str]] = {
-    "diverged": {"en": "diverged", "ja": "発散"},
-    "none": {"en": "no minimum reached", "ja": "どの最小点にも未到達"},
-    "invalid": {"en": "not allowed", "ja": "設定できない値"},
-    "never": {"en": "never within tolerance", "ja": "許容誤差内に届かず"},
-    "minimum": {"en": "minimum", "ja": "最小点"},
-    "minima": {"en": "minima", "ja": "最小点"},
-    "start": {"en": "start", "ja": "初期点"},
-    "final_loss": {"en": "final loss", "ja": "最終損失"},
-    "loss_axis": {"en": "f − f* (log scale)", "ja": "f − f*（対数目盛）"},
-    "loss_axis_min": {"en": "f − min f (log scale)", "ja": "f − min f（対数目盛）"},
-    "steps": {"en": "steps to tolerance", "ja": "許容誤差までのステップ数"},
-    "reached": {"en": "reached", "ja": "到達"},
-    "after": {"en": "within tolerance after", "ja": "許容誤差内に到達："},
-    "steps_unit": {"en": "steps", "ja": "ステップ"},
-    "at_step": {"en": "at step", "ja": "ステップ"},
-    "best": {"en": "best", "ja": "最良"},
-    "every": {
-        "en": "showing every {s}th start of {n}×{n}",
-        "ja": "{n}×{n} のうち {s} 個おきに表示",
-    },
-    "data": {"en": "data", "ja": "データ"},
-    "least_squares": {"en": "least squares", "ja": "最小二乗解"},
-    "play": {"en": "▶ Play", "ja": "▶ 再生"},
-    "pause": {"en": "❚❚ Pause", "ja": "❚❚ 一時停止"},
-    "step": {"en": "step ", "ja": "ステップ "},
-}
-"""Figure strings: key -> {"en": ..., "ja": ...}."""
-
 PARAM_NAMES: Mapping[str, Mapping[str, str]] = {
     "lr": {"en": "learning rate lr", "ja": "学習率 lr"},
     "momentum": {"en": "momentum μ", "ja": "モメンタム μ"},
@@ -121,9 +93,9 @@ PARAM_NAMES: Mapping[str, Mapping[str, str]] = {
 
 
 def text(key: str, lang: str) -> str:
-    """The figure string ``key`` in ``lang`` (English if ``lang`` is unknown)."""
-    entry = TEXT[key]
-    return entry.get(lang, entry["en"])
+    """The figure string ``fig.<key>`` of :mod:`optviz.strings` in ``lang`` (English if
+    ``lang`` is unknown)."""
+    return strings.text("fig." + key, lang)
 
 
 def param_name(name: str, lang: str) -> str:
