@@ -5,7 +5,7 @@
 Basin maps: 101×101 starts × 300 steps on Himmelblau (four minima) for four optimizers.
 Sweeps: 40×40 hyperparameter cells × 300 steps on Rosenbrock. Next to each study, the
 time of a single ``run_final`` over the same number of paths and steps with scalar
-hyperparameters and no targets ("plain"), and the ratio. Goal (issue 6): each study under
+hyperparameters and no targets ("plain"), and the ratio. Goal: each study under
 2 s on the 2-core machine and within 1.5× of the plain run. Best of ``--repeat`` runs.
 """
 

@@ -2,12 +2,12 @@
 
 Every study is ONE batched computation (all starts or all hyperparameter cells advance
 together, one array operation per step) and keeps only what it is coloured by, so memory
-is O(grid), never ``(T+1, N, 2)`` (DESIGN.md §8). Pure NumPy, float64, deterministic;
-no Streamlit. Results are frozen dataclasses of NumPy arrays and plain values (picklable,
-so the page can wrap the calls in ``st.cache_data`` keyed on plain arguments: surface key
-and parameters, optimizer key and a tuple of keyword pairs).
+is O(grid), never ``(T+1, N, 2)`` (201² starts × 300 steps would be 194 MB). Pure NumPy,
+float64, deterministic; no Streamlit. Results are frozen dataclasses of NumPy arrays and
+plain values (picklable, so a caller can cache them keyed on plain arguments: surface key and
+parameters, optimizer key and a tuple of keyword pairs).
 
-Grids follow the contour convention (DESIGN.md §2): ``xs (nx,)``, ``ys (ny,)`` and every
+Grids follow the contour convention: ``xs (nx,)``, ``ys (ny,)`` and every
 colour array ``(ny, nx)`` with ``a[j, i]`` belonging to ``(xs[i], ys[j])`` — Plotly's
 ``z[y][x]``.
 

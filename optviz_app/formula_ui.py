@@ -1,4 +1,4 @@
-"""Typed formula surfaces in the page (issue 6): the sidebar controls and their callback.
+"""Typed formula surfaces in the page: the sidebar controls and their callback.
 
 The state keeps the last *good* formula and window (``PageState.formula``/``bounds``);
 the widgets ``f"{gen}:formula"`` and ``f"{gen}:b:xmin"`` … hold what is typed. A change

@@ -4,7 +4,7 @@ Flow of one script run:
 
 1. ``st.session_state["state"]`` holds the last :class:`PageState`; ``"gen"`` a counter.
    Widget keys are ``f"{gen}:{name}"``; a structural change (add/remove/duplicate a run,
-   another surface, a preset or a link in the next issue) stores a new state and bumps
+   another surface, a preset or a link) stores a new state and bumps
    ``gen``, so every widget is re-created from the state (:func:`load_state`).
 2. The sidebar draws the widgets (initial values from the state) and
    :func:`state_from_widgets` turns their values into a dict that
@@ -410,7 +410,7 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
     # headings as Markdown: an st.header re-renders its insides on every commit of a
     # rerun, a Markdown heading does not (~20 React components per heading and rerun)
     sb.markdown(f"# {t('title', lang)}")
-    shown = presenter.shown  # a link's hide= (issue 5); hidden values come from the state
+    shown = presenter.shown  # a link's hide=; hidden values come from the state
     teaching.preset_picker(sb, state, presenter.current(), lang)
     if shown("lang"):
         sb.radio(
@@ -787,13 +787,13 @@ def main() -> None:
     if "state" not in ss:
         teaching.first_load(load_state)  # a shared link (the URL) or the defaults
     state, notices = sync_state()
-    tch = teaching.sync_teach(state)  # issue 5: preset, step, presenter mode, hide=
+    tch = teaching.sync_teach(state)  # preset, step, presenter mode, hide=
     query = teaching.page_query(state, tch)  # the link; the map writes it into the URL
     presenter.page_config(tch)
     notices = teaching.take_link_notices() + notices
     gen = ss["gen"]
     lang = state.lang
-    skey, sparams = state.surface_args()  # a typed formula included (issue 6)
+    skey, sparams = state.surface_args()  # a typed formula included
     surface, surface_notices = build_surface(skey, sparams)
     notices = notices + surface_notices
     title = surface.title_ja if lang == "ja" else surface.title_en

@@ -495,7 +495,7 @@ def clean_view(raw) -> tuple[View, list[Notice]]:
 
 
 def clean_formula(raw_formula, raw_bounds) -> tuple[str, tuple, list[Notice]]:
-    """A typed formula and its plot window (issue 6): ``(formula, bounds, notices)``.
+    """A typed formula and its plot window: ``(formula, bounds, notices)``.
 
     The formula is only parsed (``surfaces.expression.parse_formula``: AST allow-list,
     nothing executed, about a millisecond); a refused one falls back to

@@ -89,7 +89,7 @@ BASIN_MODES = ("minimum", "final_loss", "steps")
 SWEEP_MODES = ("final_loss", "steps")
 FAIR_MODES = ("same", "best")
 WORK_BUDGET = 50_000_000
-"""Largest starts × steps × runs of one basin computation (≈ 2 s here, DESIGN.md §8)."""
+"""Largest starts × steps × runs of one basin computation (≈ 2 s on a 2-core machine)."""
 SWEEP_WORK_BUDGET = 20_000_000
 """Largest cells × steps of one sweep."""
 MAX_STEPS = 5_000

@@ -1,4 +1,4 @@
-"""The study sections wired into the page (issue 6): fitting view, basin map, sweep, fair
+"""The study sections wired into the page: fitting view, basin map, sweep, fair
 comparison.
 
 * :func:`shown_runs` — the runs the main view draws: each run's own lr, or (fair

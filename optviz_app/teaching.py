@@ -1,4 +1,4 @@
-"""Teaching and sharing on the page (issue 5): the link in the URL, lecture presets, the
+"""Teaching and sharing on the page: the link in the URL, lecture presets, the
 step inspector, the update rules and the exports.
 
 The page state stays in :mod:`optviz_app.page` (``st.session_state["state"]``); the

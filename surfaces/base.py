@@ -1,6 +1,6 @@
 """The `Surface` record shared by every loss surface, and the contour-grid helper.
 
-Shapes (DESIGN.md §2): points are `(..., 2)` with the coordinate axis last;
+Shapes: points are `(..., 2)` with the coordinate axis last;
 `f(xy)` is `(...)`; `grad(xy)` is `(..., 2)`; both broadcast over leading axes.
 """
 

@@ -36,7 +36,7 @@ Caps (all inputs finish in well under a second): `MAX_LENGTH` characters,
 to `MAX_EXPONENT` in magnitude, exact numbers the formula computes up to
 `MAX_CONSTANT`, and `MAX_OPS` operations in each partial derivative.
 
-Shapes (DESIGN.md §2): ``f`` maps points ``(..., 2)`` to ``(...)`` and ``grad`` maps
+Shapes: ``f`` maps points ``(..., 2)`` to ``(...)`` and ``grad`` maps
 them to ``(..., 2)``, float64, broadcasting over leading axes.  Where the formula has
 no real value (``log`` of a negative number, ``sqrt(-1)``, overflow) the result is NaN
 or ±inf and no RuntimeWarning escapes.

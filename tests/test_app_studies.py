@@ -1,5 +1,5 @@
-"""Issue 6 in the page under ``streamlit.testing`` (no browser): typed formulas, the
-data-fitting view, basin map, sweep and fair comparison.
+"""The page under ``streamlit.testing`` (no browser): typed formulas, the data-fitting
+view, basin map, sweep and fair comparison.
 
 AppTest cannot click charts; picks are exercised by running the sections' real callbacks
 (``studies_ui.on_basin_pick``/``on_sweep_pick``) before the page, as a click's

@@ -1,4 +1,4 @@
-"""Issue 5 in the page (streamlit.testing, no browser): links, presets, equations, step
+"""Teaching in the page (streamlit.testing, no browser): links, presets, equations, step
 inspector, presenter mode and hide=, exports, both languages; and the exported PyTorch
 script lands on the page's final points."""
 

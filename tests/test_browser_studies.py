@@ -1,4 +1,4 @@
-"""Real-browser tests of the study sections (issue 6): a click on a basin-map cell loads
+"""Real-browser tests of the study sections: a click on a basin-map cell loads
 that start; a click on a sweep cell loads those values into the run."""
 
 from __future__ import annotations

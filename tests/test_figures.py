@@ -288,7 +288,7 @@ def test_fast_json_matches_plotly_encoding(rosen, default_paths):
 
 
 def test_figure_functions_return_validated_plotly_figures(rosen, default_paths):
-    # the documented interface (DESIGN.md §1): arrays in, plotly go.Figure out
+    # the documented interface: arrays in, plotly go.Figure out
     data = F.map_data(rosen)
     for fig, spec in (
         (F.contour_figure(data, default_paths), F.contour_spec(data, default_paths)),

@@ -9,7 +9,7 @@ No Streamlit here. Every builder is a small pure function; the page composes the
 can later views (step inspector arrows, presenter mode via :class:`Style`, basin maps and
 sweep heatmaps via :func:`raster_image` / :func:`map_layout`).
 
-Speed (DESIGN.md §7): Streamlit redraws every chart from scratch on each rerun, so the
+Speed: a chart is drawn afresh whenever its figure changes, so the
 map's background is not a ``go.Contour`` trace (the browser would run marching squares on
 every rerun) but one PNG image of filled contour bands with their iso-lines, rendered here
 with NumPy (a few tens of kB) and placed with ``layout.images``; a colour bar comes from a
@@ -18,8 +18,8 @@ step. Animation frames touch only the path and marker traces and are subsampled;
 paths are decimated at display resolution (a point is dropped only if it lies within a
 small fraction of the plot from the previous kept point, so zig-zags survive).
 
-Shapes (DESIGN.md §2): a path is ``points (T+1, 2)`` and ``values (T+1,)``, NaN after it
-diverged; a grid is ``xs (nx,)``, ``ys (ny,)``, ``zs (ny, nx)``.
+Shapes: a path is ``points (T+1, 2)`` and ``values (T+1,)``, NaN after it diverged; a grid
+is ``xs (nx,)``, ``ys (ny,)``, ``zs (ny, nx)``.
 """
 
 from __future__ import annotations
@@ -589,7 +589,7 @@ def minima_trace(minima: np.ndarray, style: Style, name: str = "minimum") -> dic
 def click_grid_trace(bounds: Bounds, n: int = 48) -> dict:
     """Invisible ``n × n`` markers over the plot so that a click reports a point.
 
-    Contour/heatmap/image clicks are not reported by Streamlit (DESIGN.md §7); these
+    Plotly reports no clicks on contour, heatmap or image traces; these
     markers have opacity 0 and ``hoverinfo="none"`` (events, no label).
 
     ``marker.maxdisplayed=1``: plotly.js draws ONE of the markers. Hover, click and

@@ -4,7 +4,7 @@ Pure: NumPy arrays and study results (:mod:`optviz.explore`) in, ``plotly`` figu
 Streamlit. Every visible string exists in English and Japanese (``lang`` is ``"en"`` or
 ``"ja"``; the ``fig.`` keys of :mod:`optviz.strings`).
 
-Payload (DESIGN.md §7): a chart is rebuilt and re-sent on every rerun, so each figure stays
+Payload: a figure is sent to the browser whole each time it changes, so each figure stays
 under ~300 KB. Colour arrays are sent as one byte per cell (plotly.py sends NumPy arrays as
 base64 typed arrays): categories as small integers, continuous values quantised into
 :data:`LEVELS` colour levels (a heatmap of a few hundred pixels shows no more). The few
@@ -12,7 +12,7 @@ special outcomes (diverged, invalid, never within tolerance) take the lowest lev
 with its own flat colour. A basin map too large for the budget is shown with every s-th
 start (:func:`display_stride`; the figure says so).
 
-Clicks (DESIGN.md §7): Plotly does not report clicks on heatmaps, so every heatmap is
+Clicks: Plotly does not report clicks on heatmaps, so every heatmap is
 overlaid with an invisible scatter grid (``marker.opacity`` 0; ``meta["role"]`` is
 :data:`CLICK_GRID`) at cell centres, subsampled to at most :data:`CLICK_SIDE` per side.
 The grid also carries the hover labels: Plotly's hover picks the closest point and a
