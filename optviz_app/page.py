@@ -48,10 +48,9 @@ from .state import (
     signature_defaults,
 )
 
-SWATCHES = tuple(
-    f":{c}[●]" for c in ("blue", "red", "green", "violet", "orange", "blue", "gray", "orange")
-)
-"""Streamlit's named colours closest to :data:`optviz.drawing.figures.PALETTE` (widget labels)."""
+SWATCHES = tuple(f':color[●]{{foreground="{c}"}}' for c in F.PALETTE)
+"""The runs' colours (:data:`optviz.drawing.figures.PALETTE`) as Markdown for widget labels:
+Streamlit's ``:color[…]{foreground="#rrggbb"}`` directive, so a swatch is the chart's colour."""
 
 MORE_POPOVER = ", ".join(
     f'[data-testid="stPopoverBody"][aria-label^="{label}"]'

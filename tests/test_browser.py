@@ -392,3 +392,39 @@ def test_presenter_map_fits_a_720p_projector(browser, served_app, artifacts):
     assert not errors
     no_exception(page)
     page.close()
+
+
+def test_each_run_has_one_colour_everywhere(browser, served_app):
+    """A run's swatch in the sidebar, its dot in the results table and its line on the loss
+    chart are the same colour (the chart palette), for every default run."""
+    from optviz.drawing.figures import PALETTE
+
+    page, errors = open_page(browser, served_app)
+    rgb = page.evaluate(
+        """() => {
+      const css = (el) => getComputedStyle(el).color;
+      const swatches = [...document.querySelectorAll(
+        '[data-testid="stSidebar"] [data-testid="stExpander"] summary .stMarkdownColoredText'
+      )].map(css);
+      const dots = [...document.querySelectorAll('table span')]
+        .filter((s) => s.textContent === '●').map(css);
+      const loss = document.querySelectorAll('.js-plotly-plot')[1];
+      const lines = loss._fullData.filter((t) => t.mode && t.mode.includes('lines')
+        && t.showlegend !== false).map((t) => t.line.color);
+      return [swatches, dots, lines];
+    }"""
+    )
+    swatches, dots, lines = rgb
+
+    def as_rgb(hex_colour: str) -> str:
+        r, g, b = (int(hex_colour[k : k + 2], 16) for k in (1, 3, 5))
+        return f"rgb({r}, {g}, {b})"
+
+    runs = len(swatches)
+    assert runs >= 4
+    expected = [as_rgb(PALETTE[i]) for i in range(runs)]
+    assert swatches == expected
+    assert dots[:runs] == expected
+    assert [c.upper() for c in lines[:runs]] == [c.upper() for c in PALETTE[:runs]]
+    assert not errors
+    page.close()
