@@ -313,3 +313,26 @@ def test_trail_indices_match_their_definition():
         before = idx[idx <= lo][-1:] if lo >= 0 else idx[:0]
         want = np.concatenate([before, inside, [hi]])
         np.testing.assert_array_equal(F.trail_indices(idx, lo, hi), want)
+
+
+@pytest.mark.parametrize("runs", [1, 4, 6, 8])
+def test_loss_legend_is_outside_a_plot_area_of_constant_height(runs, rosen):
+    """With up to eight runs the legend takes its own rows above the plot: the figure
+    grows by the legend's height, so the plot area keeps its size (it collapsed before)."""
+    paths = [
+        F.Path(
+            name=f"{i + 1} · NAdam (η 0.001)",
+            color=F.color(i),
+            points=np.zeros((11, 2)),
+            values=np.linspace(10.0, 1.0, 11) * (i + 1),
+        )
+        for i in range(runs)
+    ]
+    style = F.Style()
+    layout = validated(F.loss_spec(paths, rosen.f_min, style=style)).layout
+    margin = layout.margin
+    plot_height = layout.height - margin.t - margin.b
+    assert plot_height == style.side_height - 10  # bottom margin only
+    rows = -(-runs // F.LEGEND_COLUMNS)
+    assert margin.t >= F.MODEBAR_PX + rows * F.legend_font(style)
+    assert layout.legend.entrywidthmode == "fraction" and layout.legend.y == 1.0

@@ -1092,6 +1092,28 @@ def loss_curve(values: np.ndarray, f_min: float | None, *, cap: int = 800):
     return k, y
 
 
+LEGEND_COLUMNS = 1
+"""Legend entries per row on the loss chart: one, as the chart shares the page's width with
+the map and a run's name ("6 · AdaDelta (η 1)") needs most of it."""
+
+MODEBAR_PX = 28
+"""Empty band above the loss chart's legend where Plotly's toolbar shows (a phone shows it
+after a tap), so the toolbar never covers a run's name."""
+
+
+def legend_font(style: Style) -> int:
+    """The loss legend's font size: a little smaller than the axes'."""
+    return style.font_size - 2
+
+
+def legend_height(entries: int, style: Style) -> int:
+    """Pixels the loss chart's legend takes above the plot: ``ceil(entries / LEGEND_COLUMNS)``
+    rows of 1.5 times the legend's font. The figure grows by this much (and the toolbar's
+    band), so the plot area is the same whether one run or eight are shown."""
+    rows = -(-entries // LEGEND_COLUMNS)
+    return round(rows * legend_font(style) * 1.5) + 6
+
+
 def loss_spec(
     paths: Sequence[Path],
     f_min: float | None,
@@ -1103,7 +1125,8 @@ def loss_spec(
     """f − f* against the step on a log axis (f itself, linear, when f* is unknown).
 
     One line per path in its colour; a diverged run's curve ends at its last finite value
-    with an ✕ marker.
+    with an ✕ marker. The legend sits above the plot, one run per row, outside the plot area
+    (:func:`legend_height`).
     """
     log = f_min is not None
     traces = []
@@ -1138,14 +1161,23 @@ def loss_spec(
                     hoverinfo="skip",
                 )
             )
+    legend_px = legend_height(len(paths), style)
     layout = dict(
-        height=style.side_height,
-        margin=dict(l=10, r=10, t=10, b=10),
+        height=style.side_height + legend_px + MODEBAR_PX,
+        margin=dict(l=10, r=10, t=legend_px + MODEBAR_PX, b=10),
         font=dict(size=style.font_size),
         uirevision=uirevision,
         showlegend=True,
         legend=dict(
-            orientation="h", yanchor="bottom", y=1.0, x=0, font=dict(size=style.font_size - 1)
+            orientation="h",
+            yanchor="bottom",
+            y=1.0,
+            x=0,
+            entrywidth=1 / LEGEND_COLUMNS,
+            entrywidthmode="fraction",
+            itemwidth=30,
+            tracegroupgap=0,
+            font=dict(size=legend_font(style)),
         ),
         plot_bgcolor="white",
         paper_bgcolor="white",
