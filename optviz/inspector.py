@@ -19,6 +19,7 @@ Two per-coordinate learning rates are reported:
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -270,6 +271,23 @@ class Arrows(NamedTuple):
     gradient: np.ndarray
     step: np.ndarray
     scale: float
+
+
+def gradient_scale(trajectories, bounds, fraction: float = 0.12) -> float:
+    """One drawing scale for the −g arrows of a whole animation: the longest gradient of any
+    run at any step is drawn ``fraction`` of the window's diagonal long, every other one in
+    proportion, so a small gradient always looks small. ``trajectories``: objects with
+    ``grads (T+1, N, 2)``; ``bounds``: ``((x0, x1), (y0, y1))``. 0 when every gradient is
+    zero or undefined."""
+    top = 0.0
+    for trajectory in trajectories:
+        with np.errstate(all="ignore"):
+            norms = np.hypot(trajectory.grads[..., 0], trajectory.grads[..., 1])
+        finite = norms[np.isfinite(norms)]
+        if finite.size:
+            top = max(top, float(finite.max()))
+    (x0, x1), (y0, y1) = bounds
+    return fraction * math.hypot(x1 - x0, y1 - y0) / top if top > 0 else 0.0
 
 
 def step_arrows(trajectory, k: int, *, length: float | None = None) -> Arrows:

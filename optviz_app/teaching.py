@@ -30,7 +30,7 @@ from optviz import exports as X
 from optviz.drawing import figures as F
 from optviz.drawing import render as R
 from optviz.equations import DESCRIPTIONS, NOTES, update_latex
-from optviz.inspector import inspect_step, step_arrows
+from optviz.inspector import gradient_scale, inspect_step, step_arrows
 from optviz.presets import PRESETS, PRESETS_BY_KEY
 
 from . import plot
@@ -281,18 +281,17 @@ def step_slider(state: PageState, tch: Teach, lang: str) -> None:
 
 
 def map_extras(results, k: int, bounds, style: F.Style, lang: str) -> list[dict]:
-    """Arrows at θ_k for every run: −g_k (dotted, one common scale) and Δθ_k (solid)."""
+    """Arrows at θ_k for every run: −g_k (dotted, drawn at one scale for every run and every
+    step of the animation, :func:`optviz.inspector.gradient_scale`) and Δθ_k (solid)."""
     ok = [(i, spec, r) for i, spec, r in results if r.trajectory is not None]
     if not ok:
         return []
+    scale = gradient_scale([r.trajectory for _, _, r in ok], bounds)
     norms = []
     for _, _, r in ok:
         kk = min(k, r.trajectory.points.shape[0] - 1)
         g = r.trajectory.grads[kk, 0]
         norms.append(float(np.hypot(*g)) if np.all(np.isfinite(g)) else 0.0)
-    (x0, x1), (y0, y1) = bounds
-    top = max(norms)
-    scale = 0.12 * math.hypot(x1 - x0, y1 - y0) / top if top > 0 else 0.0
     traces = []
     for (i, _, r), norm in zip(ok, norms, strict=True):
         a = step_arrows(r.trajectory, k, length=scale * norm if norm > 0 else 0.0)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from optviz import OPTIMIZERS, run
-from optviz.inspector import inspect_step, step_arrows
+from optviz.inspector import gradient_scale, inspect_step, step_arrows
 from optviz.schedules import exponential_lr
 from surfaces import SURFACES
 
@@ -140,3 +140,18 @@ def test_step_arrows():
     np.testing.assert_allclose(direction, -arrows.scale * traj.grads[3])
     last = step_arrows(traj, 10)
     assert np.all(np.isnan(last.step[:, 1])) and last.scale > 0
+
+
+def test_gradient_scale_is_one_for_the_whole_animation():
+    """The −g arrows are drawn at one scale for every step: the longest gradient of the
+    whole run set gets 12 % of the window's diagonal, so late, tiny gradients stay tiny."""
+    surface = SURFACES["rosenbrock"]
+    runs = [
+        run(surface, OPTIMIZERS["sgd"](lr=1e-3), starts=[[-1.5, 2.0]], steps=200),
+        run(surface, OPTIMIZERS["adam"](lr=0.05), starts=[[-1.5, 2.0]], steps=200),
+    ]
+    scale = gradient_scale(runs, surface.bounds)
+    norms = np.concatenate([np.hypot(r.grads[..., 0], r.grads[..., 1]).ravel() for r in runs])
+    (x0, x1), (y0, y1) = surface.bounds
+    assert scale * norms.max() == pytest.approx(0.12 * np.hypot(x1 - x0, y1 - y0))
+    assert gradient_scale([], surface.bounds) == 0.0
