@@ -248,20 +248,23 @@ def loss_and_gradient(
     layers = unpack(sizes, weights.astype(dtype, copy=False))
     inputs = [x.astype(dtype, copy=False)]
     for w, b in layers[:-1]:
-        inputs.append(np.maximum(np.matmul(inputs[-1], w) + b, 0))
+        hidden = np.matmul(inputs[-1], w)
+        hidden += b
+        inputs.append(np.maximum(hidden, 0, out=hidden))
     w, b = layers[-1]
-    logits = np.matmul(inputs[-1], w) + b  # (R, m, classes)
+    logits = np.matmul(inputs[-1], w)  # (R, m, classes)
+    logits += b
+    correct = (logits.argmax(axis=-1) == y).sum(axis=1)
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
     total = exp.sum(axis=-1)
     loss = (np.log(total) - shifted[:, rows, y]).mean(axis=1)
-    correct = (logits.argmax(axis=-1) == y).sum(axis=1)
     if not gradient:
         return loss.astype(np.float64), correct, None
 
     grad = np.empty(weights.shape, dtype=np.float64)
     grad_layers = unpack(sizes, grad)
-    delta = exp / total[..., None]  # softmax
+    delta = np.divide(exp, total[..., None], out=exp)  # softmax
     delta[:, rows, y] -= 1
     delta /= m  # d loss / d logits
     for index in range(len(layers) - 1, -1, -1):
@@ -270,7 +273,8 @@ def loss_and_gradient(
         grad_w[...] = np.matmul(np.swapaxes(below, -1, -2), delta)
         grad_b[...] = delta.sum(axis=1, keepdims=True)
         if index:
-            delta = np.matmul(delta, np.swapaxes(layers[index][0], -1, -2)) * (below > 0)
+            delta = np.matmul(delta, np.swapaxes(layers[index][0], -1, -2))
+            delta *= below > 0  # ReLU's derivative
     return loss.astype(np.float64), correct, grad
 
 
