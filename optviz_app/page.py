@@ -693,6 +693,7 @@ def labels_for(lang: str) -> F.Labels:
         start=t("start_marker", lang),
         minimum=t("minimum", lang),
         gradient="−∇f",
+        log_note=t("log_note", lang),
     )
 
 

@@ -336,3 +336,28 @@ def test_loss_legend_is_outside_a_plot_area_of_constant_height(runs, rosen):
     rows = -(-runs // F.LEGEND_COLUMNS)
     assert margin.t >= F.MODEBAR_PX + rows * F.legend_font(style)
     assert layout.legend.entrywidthmode == "fraction" and layout.legend.y == 1.0
+
+
+def test_mesh_height_is_exact_on_a_plane_and_clamped_outside():
+    xs, ys = np.linspace(-2, 2, 9), np.linspace(-1, 3, 5)
+    zs = 3 * xs[None, :] - 2 * ys[:, None] + 1
+    pts = np.array([[0.3, 0.7], [-1.95, 2.9], [5.0, 0.0], [np.nan, 0.0]])
+    z = F.mesh_height(xs, ys, zs, pts)
+    assert z[:2] == pytest.approx(3 * pts[:2, 0] - 2 * pts[:2, 1] + 1)
+    assert z[2] == pytest.approx(3 * 2 - 2 * 0 + 1)  # the nearest edge
+    assert np.isnan(z[3])
+
+
+def test_3d_paths_are_drawn_above_the_mesh(rosen, default_paths):
+    """Every drawn point of every path lies above the drawn (coarse) surface, so no facet
+    hides it; the figure is taller than the map."""
+    fig = F.surface3d_spec(rosen, default_paths, animate=False)
+    mesh = fig.data[0]
+    xs, ys, zs = (np.asarray(mesh[k], dtype=np.float64) for k in ("x", "y", "z"))
+    lines = [tr for tr in fig.data[1:] if tr.get("mode") == "lines"]
+    assert len(lines) == len(default_paths)
+    for tr in lines:
+        pts = np.column_stack([np.asarray(tr["x"], float), np.asarray(tr["y"], float)])
+        under = F.mesh_height(xs, ys, zs, pts)
+        assert np.all(np.asarray(tr["z"], float) >= under + 1e-3)
+    assert fig.layout["height"] > F.Style().height

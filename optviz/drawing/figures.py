@@ -36,6 +36,8 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from .. import strings
+
 Bounds = tuple[tuple[float, float], tuple[float, float]]
 
 PALETTE = (
@@ -349,7 +351,9 @@ so plotly.js need not measure each label against the figure's edges on every red
 ("hide past div", its default: ~10 % of a map or loss-curve redraw)."""
 
 
-def colorbar_trace(levels: Levels, style: Style, scale=BACKGROUND_SCALE) -> dict:
+def colorbar_trace(
+    levels: Levels, style: Style, scale=BACKGROUND_SCALE, *, log_note: str = "(log)"
+) -> dict:
     """An invisible trace whose colour bar explains the background bands."""
     colors = band_colors(levels.n, scale)
     stepped = []
@@ -365,7 +369,8 @@ def colorbar_trace(levels: Levels, style: Style, scale=BACKGROUND_SCALE) -> dict
     )
     if levels.log:
         colorbar["tickvals"], colorbar["ticktext"] = _log_ticks(levels.lo, levels.hi)
-        colorbar["title"]["text"] = levels.title.replace("log₁₀", "").strip("()") + " (log)"
+        gap = levels.title.replace("log₁₀", "").strip("()")
+        colorbar["title"]["text"] = f"{gap} {log_note}"
     return dict(
         type="scatter",
         x=[None],
@@ -724,6 +729,7 @@ class Labels:
     gradient: str = "−∇f"
     loss: str = "f − f*"
     loss_raw: str = "f"
+    log_note: str = "(log)"
 
 
 def animation_controls(
@@ -883,7 +889,7 @@ def contour_spec(
     """
     bounds = data.bounds
     span = _span(bounds)
-    traces: list[dict] = [colorbar_trace(data.levels, style)]
+    traces: list[dict] = [colorbar_trace(data.levels, style, log_note=labels.log_note)]
     if clickable:
         traces.append(click_grid_trace(bounds))
     if data.field is not None:
@@ -967,8 +973,14 @@ def surface3d_spec(
     uirevision: str = "3d",
 ) -> Figure:
     """The surface in 3-D (same transform as the map: log10(f − f*) where the map is log)
-    with every path lying on it, and a marker per path animated over the steps (frames
-    touch only the markers; 3-D frames need ``redraw``)."""
+    with every path drawn just above it, and a marker per path animated over the steps
+    (frames touch only the markers; 3-D frames need ``redraw``).
+
+    A path sits at the higher of its own height and the drawn mesh's (the mesh is a coarse
+    sample whose flat facets cut above a convex valley, where they would hide the path),
+    plus 2 % of the height range. The figure is taller than the map and looks at the
+    surface from the front, close enough that it fills the figure; ``uirevision`` keeps a
+    camera the user has turned."""
     bounds = surface.bounds
     xs, ys, zs = sample(surface.f, bounds, resolution)
     if levels is None:
@@ -976,11 +988,12 @@ def surface3d_spec(
         levels = choose_levels(zs, log=bool(surface.log_scale and f_min is not None), f_min=f_min)
     tz = np.clip(levels.transform(zs), levels.lo, levels.hi)
     span = _span(bounds)
-    lift = 0.01 * (levels.hi - levels.lo)
+    lift = 0.02 * (levels.hi - levels.lo)
 
     def lifted(p: Path, i: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
-            z = np.clip(levels.transform(p.values[i]), levels.lo, levels.hi) + lift
+            z = np.clip(levels.transform(p.values[i]), levels.lo, levels.hi)
+        z = np.fmax(z, mesh_height(xs, ys, tz, p.points[i])) + lift
         return np.round(z, 4).astype(np.float32)
 
     traces: list[dict] = [
@@ -1035,8 +1048,8 @@ def surface3d_spec(
         traces.append(m)
     (x0, x1), (y0, y1) = bounds
     layout = dict(
-        height=style.height,
-        margin=dict(l=0, r=0, t=30, b=0),
+        height=round(style.height * 1.25),
+        margin=dict(l=0, r=0, t=10, b=0),
         font=dict(size=style.font_size),
         uirevision=uirevision,
         showlegend=False,
@@ -1046,6 +1059,7 @@ def surface3d_spec(
             zaxis=dict(title=dict(text=levels.title)),
             aspectmode="manual",
             aspectratio=dict(x=1, y=(y1 - y0) / (x1 - x0), z=0.6),
+            camera=dict(eye=dict(x=0.35, y=-1.25, z=1.45)),
             uirevision=uirevision,
         ),
     )
@@ -1060,6 +1074,29 @@ def surface3d_spec(
         layout.update(animation_controls(names, ks.tolist(), labels, style, redraw=True))
         layout["margin"] = dict(l=0, r=0, t=30, b=80)
     return Figure(data=traces, layout=layout, frames=frames)
+
+
+def mesh_height(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The bilinear interpolation of a grid ``zs (ny, nx)`` over ``xs (nx,)``, ``ys (ny,)``
+    (ascending, evenly spaced) at ``points (K, 2)`` -> ``(K,)``; points outside the grid take
+    the nearest edge, NaN points give NaN."""
+    pts = np.asarray(points, dtype=np.float64)
+    nx, ny = xs.size, ys.size
+    fx = (pts[:, 0] - xs[0]) / (xs[-1] - xs[0]) * (nx - 1)
+    fy = (pts[:, 1] - ys[0]) / (ys[-1] - ys[0]) * (ny - 1)
+    ok = np.isfinite(fx) & np.isfinite(fy)
+    fx = np.clip(np.where(ok, fx, 0.0), 0, nx - 1)
+    fy = np.clip(np.where(ok, fy, 0.0), 0, ny - 1)
+    i = np.minimum(fx.astype(np.intp), nx - 2)
+    j = np.minimum(fy.astype(np.intp), ny - 2)
+    tx, ty = fx - i, fy - j
+    z = (
+        zs[j, i] * (1 - tx) * (1 - ty)
+        + zs[j, i + 1] * tx * (1 - ty)
+        + zs[j + 1, i] * (1 - tx) * ty
+        + zs[j + 1, i + 1] * tx * ty
+    )
+    return np.where(ok, z, np.nan)
 
 
 def _typed_xyz(trace: dict) -> dict:
@@ -1223,3 +1260,22 @@ def log_dtick(decades: Sequence[float], most_labels: int = 6) -> int:
         return 1
     span = max(decades) - min(decades)
     return max(1, int(np.ceil(span / most_labels)))
+
+
+PLOTLY_WORDS = "plotly."
+"""Prefix of the string keys that translate plotly.js's own words (its toolbar's titles)."""
+
+
+def plotly_locale(lang: str) -> dict:
+    """Plotly config entries that make plotly.js speak ``lang``: ``{}`` for English, else
+    ``{"locale": lang, "locales": {lang: {"dictionary": {english: translated}}}}`` built
+    from the ``plotly.*`` keys of :mod:`optviz.strings`."""
+    if lang == "en" or lang not in strings.TABLES:
+        return {}
+    table = strings.TABLES[lang]
+    dictionary = {
+        key.removeprefix(PLOTLY_WORDS): value
+        for key, value in table.items()
+        if key.startswith(PLOTLY_WORDS)
+    }
+    return {"locale": lang, "locales": {lang: {"dictionary": dictionary}}}
