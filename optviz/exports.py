@@ -290,6 +290,11 @@ def _scheduler(lr) -> tuple[float, str | None]:
 def _optimizer_text(optimizer: Optimizer) -> tuple[str, str | None]:
     """``(constructor text taking `params`, scheduler text taking `opt` or None)``."""
     key = optimizer.name
+    if optimizer.convention != "pytorch":
+        raise ValueError(
+            f"a {optimizer.convention} run has no torch.optim equivalent: its update rule "
+            "differs from PyTorch's (copy it as NumPy instead)"
+        )
     if key not in _TORCH_CLASSES:
         raise ValueError(f"Unknown optimizer: {key!r}")
     cls, names = _TORCH_CLASSES[key]

@@ -34,13 +34,16 @@ from .schedules import Constant, check_lr
 class Optimizer(NamedTuple):
     """A pure optimizer: ``init(params) -> state``; ``update(g, state, params) -> (step, state)``.
 
-    ``name`` is the registry key; ``hyperparams`` the resolved keyword arguments.
+    ``name`` is the registry key; ``hyperparams`` the resolved keyword arguments;
+    ``convention`` the registry of :data:`optviz.CONVENTIONS` it comes from ("pytorch",
+    "keras" or "textbook"), which gives the keywords their meaning.
     """
 
     init: Callable[[np.ndarray], Any]
     update: Callable[[np.ndarray, Any, np.ndarray], tuple[np.ndarray, Any]]
     name: str = ""
     hyperparams: dict | None = None
+    convention: str = "pytorch"
 
 
 # ---------------------------------------------------------------------------------------

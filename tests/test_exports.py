@@ -269,3 +269,13 @@ def test_script_rejects_batched_sweeps():
     traj = run(BOWL, optimizer, starts=[[-4.0, 2.0], [-4.0, 2.0]], steps=3)
     with pytest.raises(ValueError):
         ex.pytorch_script(BOWL, [[-4.0, 2.0], [-4.0, 2.0]], 3, [ex.ExportRun("s", optimizer, traj)])
+
+
+@pytest.mark.parametrize("convention", ["keras", "textbook"])
+def test_pytorch_script_refuses_other_conventions(convention):
+    from optviz import CONVENTIONS
+
+    optimizer = CONVENTIONS[convention]["adam"]()
+    traj = run(BOWL, optimizer, starts=[-4.0, 2.0], steps=3)
+    with pytest.raises(ValueError, match=convention):
+        ex.pytorch_script(BOWL, [-4.0, 2.0], 3, [ex.ExportRun("a", optimizer, traj)])

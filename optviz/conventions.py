@@ -1,0 +1,33 @@
+"""The three conventions students meet: PyTorch, Keras 3 and 「ゼロから作るDeep Learning」.
+
+The same optimizer name means slightly different update rules, defaults and keyword names
+in each: ``CONVENTIONS[convention][key]`` is the factory, and every factory returns the
+:class:`optviz.optimizers.Optimizer` that :func:`optviz.run` takes, its ``convention``
+field set to the registry's name.
+
+* ``"pytorch"``: :data:`optviz.optimizers.OPTIMIZERS` (``torch.optim``, Lion from
+  lion-pytorch).
+* ``"keras"``: :data:`optviz.keras_optimizers.KERAS` (``keras.optimizers`` of Keras 3).
+* ``"textbook"``: :data:`optviz.textbook_optimizers.TEXTBOOK` (the book's
+  ``common/optimizer.py``).
+"""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+
+from .keras_optimizers import KERAS
+from .optimizers import OPTIMIZERS
+from .textbook_optimizers import TEXTBOOK
+
+CONVENTIONS = MappingProxyType({"pytorch": OPTIMIZERS, "keras": KERAS, "textbook": TEXTBOOK})
+"""Convention name -> {registry key -> factory}."""
+
+CONVENTION_NAMES = MappingProxyType(
+    {
+        "pytorch": {"en": "PyTorch", "ja": "PyTorch 流"},
+        "keras": {"en": "Keras", "ja": "Keras 流"},
+        "textbook": {"en": "Deep Learning from Scratch", "ja": "ゼロから作る流"},
+    }
+)
+"""Convention name -> display name in English and Japanese (glossary: 流儀 -> 「… 流」)."""
