@@ -50,18 +50,20 @@ def _run(optimizer: str, noise: float = 0.0, **kwargs) -> PresetRun:
 PRESETS: tuple[Preset, ...] = (
     Preset(
         key="sgd_zigzag",
-        title_en="SGD zig-zags across a narrow valley",
-        title_ja="細長い谷でジグザグに進む SGD",
+        title_en="SGD zig-zags in a valley",
+        title_ja="谷をジグザグに進む SGD",
         text_en=(
             "The bowl is 20 times steeper across (y) than along (x). A learning rate that "
             "suits the steep direction is far too small for the flat one, so gradient descent "
             "bounces from wall to wall while creeping along the valley. The smaller learning "
-            "rate stops bouncing but hardly moves in x."
+            "rate stops bouncing but is slow along x: after 60 steps it is still at about "
+            "x = −1.2 (from −4), where the bouncing run has reached the bottom."
         ),
         text_ja=(
             "この谷は x 方向より y 方向が 20 倍急です。急な方向に合わせた学習率は緩やかな方向には"
             "小さすぎるため、勾配降下法は谷の壁から壁へと跳ね返りながら、谷底をゆっくり進みます。"
-            "学習率を小さくするとジグザグは消えますが、x 方向にはほとんど進みません。"
+            "学習率を小さくするとジグザグは消えますが、x 方向の進みが遅くなり、"
+            "60 ステップ後もまだ x ≈ −1.2（初期点は −4）にいます。跳ね返る方はすでに谷底です。"
         ),
         surface="bowl",
         surface_params=(("angle_deg", 0.0), ("condition", 20.0)),
@@ -89,8 +91,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         key="nesterov_vs_momentum",
-        title_en="Nesterov versus heavy-ball momentum",
-        title_ja="ネステロフとモメンタムの比較",
+        title_en="Nesterov versus momentum",
+        title_ja="ネステロフとモメンタム",
         text_en=(
             "Nesterov momentum steps along the look-ahead direction g + μb, so it starts braking "
             "before it overshoots. Its oscillations die out much faster than those of plain "
@@ -107,8 +109,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         key="adagrad_shrinking",
-        title_en="AdaGrad's steps shrink on Rosenbrock",
-        title_ja="ローゼンブロック関数で AdaGrad の更新量が縮む",
+        title_en="AdaGrad's steps shrink",
+        title_ja="AdaGrad の更新量が縮む",
         text_en=(
             "AdaGrad divides each step by the square root of the sum of all past squared "
             "gradients. Its first steps down the steep wall of the Rosenbrock valley fill that "
@@ -130,8 +132,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         key="rmsprop_adadelta_fix",
-        title_en="RMSprop and AdaDelta fix AdaGrad",
-        title_ja="RMSprop と AdaDelta による AdaGrad の改良",
+        title_en="RMSprop and AdaDelta",
+        title_ja="RMSprop と AdaDelta の改良",
         text_en=(
             "RMSprop and AdaDelta replace AdaGrad's ever-growing sum by an exponential moving "
             "average of squared gradients, so old steep gradients are forgotten and the steps "
@@ -151,8 +153,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         key="adam_bias_correction",
-        title_en="Adam's bias correction: the first step is lr·sign(g)",
-        title_ja="Adam のバイアス補正：最初の一歩は lr·sign(g)",
+        title_en="Adam's bias correction",
+        title_ja="Adam のバイアス補正",
         text_en=(
             "Adam's moving averages start at zero, so it divides them by 1 − βᵗ. At step 1 "
             "that makes m̂ = g and v̂ = g², and the step is lr·g/|g| = lr·sign(g): the same "
@@ -218,8 +220,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         key="rastrigin_local_minima",
-        title_en="Trapped in Rastrigin's local minima",
-        title_ja="ラストリギン関数の局所最適解にはまる",
+        title_en="Rastrigin's local minima",
+        title_ja="ラストリギン関数の局所解",
         text_en=(
             "Rastrigin's surface is an egg box with about a hundred local minima around the "
             "global one at the origin. Small steps settle in the nearest pit; momentum and "
@@ -239,8 +241,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         key="line_fit",
-        title_en="Fitting a line by descending its MSE surface",
-        title_ja="平均二乗誤差の曲面を下って直線を当てはめる",
+        title_en="Fitting a line (MSE surface)",
+        title_ja="直線の当てはめ",
         text_en=(
             "Each point (w, b) of this surface is a line y = w·x + b; its height is the mean "
             "squared error on the data. Descending the surface is training the model: watch "
@@ -264,7 +266,7 @@ PRESETS: tuple[Preset, ...] = (
     Preset(
         key="rosenbrock_race",
         title_en="The classic race on Rosenbrock",
-        title_ja="ローゼンブロック関数での定番比較",
+        title_ja="ローゼンブロック関数で比較",
         text_en=(
             "The banana-shaped valley is easy to reach and hard to follow. SGD needs a tiny "
             "learning rate to survive the steep walls, so it barely moves along the valley; "

@@ -98,3 +98,29 @@ def test_share_button_shows_the_current_link(browser, served_app, artifacts):
     assert not errors
     page.screenshot(path=str(artifacts / "browser_share.png"), full_page=True)
     page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_every_preset_title_fits_the_preset_selector(browser, served_app, lang):
+    """The preset selector is a one-line input that ends a long name in "…": every title,
+    in each language, fits its width in the page's font (measured in the browser)."""
+    from optviz.presets import PRESETS
+
+    page, _ = open_link(browser, served_app, {"lang": lang})
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"] input').first
+    titles = [p.title_ja if lang == "ja" else p.title_en for p in PRESETS]
+    widths = box.evaluate(
+        """(input, titles) => {
+          const style = getComputedStyle(input);
+          const ctx = document.createElement('canvas').getContext('2d');
+          ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+          const room = input.clientWidth - parseFloat(style.paddingLeft)
+            - parseFloat(style.paddingRight);
+          return [room, titles.map((t) => ctx.measureText(t).width)];
+        }""",
+        titles,
+    )
+    room, needed = widths
+    too_long = [t for t, w in zip(titles, needed, strict=True) if w > room]
+    assert room > 100 and not too_long, (room, too_long)
+    page.close()

@@ -60,6 +60,8 @@ def test_sgd_zigzag():
     assert np.sum(np.diff(np.sign(y_fast)) != 0) >= 15  # bounces wall to wall
     assert np.all(np.sign(y_slow[1:]) == np.sign(y_slow[0]))  # no bouncing
     assert abs(slow.points[-1, 0, 0]) > 50 * abs(fast.points[-1, 0, 0])  # but stuck in x
+    assert -1.3 < slow.points[-1, 0, 0] < -1.1  # the text: "still at about x = −1.2"
+    assert abs(fast.points[-1, 0, 0]) < 0.05  # the text: "has reached the bottom"
 
 
 def test_momentum_overshoots_and_arrives_sooner():
