@@ -16,6 +16,7 @@ every line break removed; hyperparameters only as numeric literals.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -119,7 +120,7 @@ _CATALOG = {
             "return -20.0 * np.exp(-0.2 * rho) - wave + np.e + 20.0",
         ],
         [
-            "# not differentiable at the origin: the radial term is taken as 0 there",
+            "#@ackley_origin",
             "tau = 2.0 * np.pi",
             "r = np.hypot(x, y)",
             "safe = np.where(r > 0.0, r, 1.0)",
@@ -144,7 +145,7 @@ _CATALOG = {
             "p = 19.0 - 14.0 * x + 3.0 * x * x - 14.0 * y + 6.0 * x * y + 3.0 * y * y",
             "q = 18.0 - 32.0 * x + 12.0 * x * x + 48.0 * y - 36.0 * x * y + 27.0 * y * y",
             "big_a, big_b = 1.0 + a * a * p, 30.0 + b * b * q",
-            "da = 2.0 * a * p + a * a * (-14.0 + 6.0 * x + 6.0 * y)  # ∂A/∂x = ∂A/∂y",
+            "da = 2.0 * a * p + a * a * (-14.0 + 6.0 * x + 6.0 * y)  #@gp_same",
             "db_dx = 4.0 * b * q + b * b * (-32.0 + 24.0 * x - 36.0 * y)",
             "db_dy = -6.0 * b * q + b * b * (48.0 - 36.0 * x + 54.0 * y)",
             "return np.stack((da * big_b + big_a * db_dx, da * big_b + big_a * db_dy), axis=-1)",
@@ -180,8 +181,8 @@ def _function(name: str, doc: str, body: list[str]) -> list[str]:
     ]
 
 
-_F_DOC = "The loss L at W = (x, y): shape (..., 2) -> (...)."
-_GRAD_DOC = "∂L/∂W, the analytic gradient: shape (..., 2) -> (..., 2)."
+_F_DOC = "@f_doc"
+_GRAD_DOC = "@gradient_doc"
 
 
 def _formula_lines(surface) -> list[str]:
@@ -214,7 +215,7 @@ def _formula_lines(surface) -> list[str]:
             [
                 f"gx = {code(fx)}",
                 f"gy = {code(fy)}",
-                "gx, gy, _ = np.broadcast_arrays(gx, gy, x)  # constant parts as arrays",
+                "gx, gy, _ = np.broadcast_arrays(gx, gy, x)  #@constant_parts",
                 "return np.stack((gx, gy), axis=-1).astype(float)",
             ],
         ),
@@ -242,7 +243,7 @@ def surface_numpy(surface) -> list[str]:
 
         h11, h12, h22 = bowl_hessian(params["condition"], params["angle_deg"], params["scale"])
         return [
-            f"H11, H12, H22 = {h11!r}, {h12!r}, {h22!r}  # the Hessian H of the bowl",
+            f"H11, H12, H22 = {h11!r}, {h12!r}, {h22!r}  #@bowl_hessian",
             "",
             "",
             *_function(
@@ -260,10 +261,10 @@ def surface_numpy(surface) -> list[str]:
         xs = ", ".join(repr(float(v)) for v in params["x"])
         ys = ", ".join(repr(float(v)) for v in params["y"])
         return [
-            "# the data: the line Y ≈ w·X + b is fitted, W = (w, b)",
+            "#@regression_data",
             f"X = np.array([{xs}])",
             f"Y = np.array([{ys}])",
-            "# the least-squares line (w*, b*) and its loss L*; mean(X²), mean(X)",
+            "#@regression_solution",
             "design = np.stack((X, np.ones_like(X)), axis=-1)",
             "(W_STAR, B_STAR), *_ = np.linalg.lstsq(design, Y, rcond=None)",
             "L_STAR = float(np.mean((W_STAR * X + B_STAR - Y) ** 2))",
@@ -272,7 +273,7 @@ def surface_numpy(surface) -> list[str]:
             "",
             *_function(
                 "f",
-                "The mean squared error (1/n) Σ (w·xᵢ + b − yᵢ)², written about (w*, b*).",
+                "@regression_f_doc",
                 [
                     "dw, db = x - W_STAR, y - B_STAR",
                     "return L_STAR + (MXX * dw * dw + 2.0 * MX * dw * db + db * db)",
@@ -321,13 +322,13 @@ def _on(value) -> bool:
 def _torch_prelude(rule: _Rule, hp: dict, *, decoupled: bool = False) -> None:
     """maximize, then coupled ``g + λθ`` or decoupled ``θ(1 − ηλ)`` weight decay."""
     if hp.get("maximize"):
-        rule.body.append("grad = -grad  # maximize")
+        rule.body.append("grad = -grad  #@maximize")
     if _on(hp.get("weight_decay")):
         rule.const("weight_decay", hp["weight_decay"])
         if decoupled:
-            rule.body.append("W = W * (1 - lr * weight_decay)  # decoupled weight decay")
+            rule.body.append("W = W * (1 - lr * weight_decay)  #@decoupled_weight_decay")
         else:
-            rule.body.append("grad = grad + weight_decay * W  # weight decay (L2)")
+            rule.body.append("grad = grad + weight_decay * W  #@coupled_weight_decay")
 
 
 def _torch_sgd(rule: _Rule, hp: dict) -> None:
@@ -470,11 +471,11 @@ def _torch_radam(rule: _Rule, hp: dict) -> None:
         "m_hat = m / (1 - beta1**t)",
         "bias_correction2 = 1 - beta2**t",
         "rho_t = rho_inf - 2 * t * (beta2**t) / bias_correction2",
-        "if rho_t > 5.0:  # the variance is tractable: rectified adaptive step",
+        "if rho_t > 5.0:  #@radam_rectified",
         "    r = ((rho_t - 4) * (rho_t - 2) * rho_inf"
         " / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5",
         "    W = W - m_hat * lr * (bias_correction2**0.5 / (np.sqrt(v) + eps)) * r",
-        "else:  # the first steps: un-normalised momentum",
+        "else:  #@radam_plain",
         "    W = W - m_hat * lr",
     ]
 
@@ -483,10 +484,10 @@ def _torch_lion(rule: _Rule, hp: dict) -> None:
     _torch_betas(rule, hp)
     rule.zeros("m")
     if hp.get("maximize"):
-        rule.body.append("grad = -grad  # maximize")
+        rule.body.append("grad = -grad  #@maximize")
     if _on(hp["weight_decay"]):
         rule.const("weight_decay", hp["weight_decay"])
-        rule.body.append("W = W * (1 - lr * weight_decay)  # decoupled weight decay")
+        rule.body.append("W = W * (1 - lr * weight_decay)  #@decoupled_weight_decay")
     rule.body += [
         "W = W - lr * np.sign(m * beta1 + (1 - beta1) * grad)",
         "m = m * beta2 + (1 - beta2) * grad",
@@ -496,7 +497,7 @@ def _torch_lion(rule: _Rule, hp: dict) -> None:
 def _keras_prelude(rule: _Rule, hp: dict) -> None:
     if _on(hp.get("weight_decay")):
         rule.const("weight_decay", hp["weight_decay"])
-        rule.body.append("W = W - W * weight_decay * learning_rate  # weight decay")
+        rule.body.append("W = W - W * weight_decay * learning_rate  #@weight_decay")
 
 
 def _keras_sgd(rule: _Rule, hp: dict) -> None:
@@ -741,7 +742,7 @@ def _schedule_lines(lr, name: str) -> tuple[object, list[str]]:
     else:
         raise ValueError(f"no NumPy version of the {kind!r} schedule")
     return None, [
-        f"def lr_at(k):  # {name} of step k + 1 ({kind} schedule)",
+        f"def lr_at(k):  #@schedule {name} {kind}",
         f"    return {expr}",
         "",
     ]
@@ -771,8 +772,8 @@ def _run_lines(index: int, run: ExportRun) -> list[str]:
     lines += [f"{name} = {_py(value)}" for name, value in rule.constants]
     lines += ["W = START.copy()", *rule.state]
     if level > 0:
-        lines.append(f"rng = np.random.default_rng({_py_seed(run.seed)})  # gradient noise")
-    lines.append("for t in range(1, STEPS + 1):  # t: the step number")
+        lines.append(f"rng = np.random.default_rng({_py_seed(run.seed)})  #@noise")
+    lines.append("for t in range(1, STEPS + 1):  #@step_number")
     grad = "gradient(W)"
     if level > 0:
         grad = f"gradient(W) + {level!r} * rng.standard_normal(W.shape)"
@@ -791,7 +792,83 @@ def _py_seed(seed) -> str:
     return repr(int(seed))
 
 
-def numpy_script(surface, start, steps: int, runs: Sequence[ExportRun]) -> str:
+WORDS = {
+    "en": {
+        "title": ": the runs of an optviz view in plain NumPy. Run: python this_file.py",
+        "intro": [
+            "W holds one row (x, y) per start point. Each run below sets its hyperparameters,",
+            "starts its state at zero and repeats its update rule STEPS times; the last line",
+            "prints where it ended. float64 throughout, as on the page.",
+        ],
+        "f_doc": "The loss L at W = (x, y): shape (..., 2) -> (...).",
+        "gradient_doc": "∂L/∂W, the analytic gradient: shape (..., 2) -> (..., 2).",
+        "regression_f_doc": (
+            "The mean squared error (1/n) Σ (w·xᵢ + b − yᵢ)², written about (w*, b*)."
+        ),
+        "ackley_origin": "not differentiable at the origin: the radial term is taken as 0 there",
+        "gp_same": "∂A/∂x = ∂A/∂y",
+        "constant_parts": "constant parts as arrays",
+        "bowl_hessian": "the Hessian H of the bowl",
+        "regression_data": "the data: the line Y ≈ w·X + b is fitted, W = (w, b)",
+        "regression_solution": "the least-squares line (w*, b*) and its loss L*; mean(X²), mean(X)",
+        "maximize": "maximize",
+        "weight_decay": "weight decay",
+        "coupled_weight_decay": "weight decay (L2)",
+        "decoupled_weight_decay": "decoupled weight decay",
+        "radam_rectified": "the variance is tractable: rectified adaptive step",
+        "radam_plain": "the first steps: un-normalised momentum",
+        "schedule": "{0} of step k + 1 ({1} schedule)",
+        "noise": "gradient noise",
+        "step_number": "t: the step number",
+    },
+    "ja": {
+        "title": "：optviz の試行を NumPy だけで再現します。実行：python this_file.py",
+        "intro": [
+            "W は初期点ごとに 1 行 (x, y) を持ちます。以下の試行はそれぞれハイパーパラメータを",
+            "設定し、状態を 0 から始め、更新式を STEPS 回くり返し、最後に到達点を表示します。",
+            "計算はページと同じくすべて float64 です。",
+        ],
+        "f_doc": "W = (x, y) での損失 L：形状 (..., 2) -> (...)。",
+        "gradient_doc": "勾配 ∂L/∂W（解析的に求めたもの）：形状 (..., 2) -> (..., 2)。",
+        "regression_f_doc": (
+            "平均二乗誤差 (1/n) Σ (w·xᵢ + b − yᵢ)² を (w*, b*) のまわりで書いたもの。"
+        ),
+        "ackley_origin": "原点では微分できないので、そこでは動径方向の項を 0 とします",
+        "gp_same": "∂A/∂x = ∂A/∂y",
+        "constant_parts": "定数の成分も配列にします",
+        "bowl_hessian": "お椀型の谷のヘッセ行列 H",
+        "regression_data": "データ：直線 Y ≈ w·X + b を当てはめます。W = (w, b)",
+        "regression_solution": "最小二乗法の直線 (w*, b*) とその損失 L*、mean(X²)、mean(X)",
+        "maximize": "最大化",
+        "weight_decay": "荷重減衰",
+        "coupled_weight_decay": "荷重減衰（L2）",
+        "decoupled_weight_decay": "荷重減衰（勾配と切り離したもの）",
+        "radam_rectified": "分散が扱える：補正付きの適応的なステップ",
+        "radam_plain": "最初のステップ：正規化しないモメンタム",
+        "schedule": "ステップ k + 1 の {0}（{1} スケジュール）",
+        "noise": "勾配ノイズ",
+        "step_number": "t：ステップ数",
+    },
+}
+"""Language -> the words of the script's docstrings and comments (glossary-ja.md)."""
+
+
+def _translate(script: str, words: dict) -> str:
+    """Replace the markers ``#@key [arg ...]`` (comments) and ``"@key"`` (docstrings)."""
+
+    def comment(match):
+        key, *args = match.group(1).split(" ")
+        return "# " + words[key].format(*args) if key in words else match.group(0)
+
+    def docstring(match):
+        key = match.group(2)
+        return f'{match.group(1)}"""{words[key]}"""' if key in words else match.group(0)
+
+    script = re.sub(r"#@([\w ]+)$", comment, script, flags=re.M)
+    return re.sub(r'^( *)"""@(\w+)"""$', docstring, script, flags=re.M)
+
+
+def numpy_script(surface, start, steps: int, runs: Sequence[ExportRun], *, lang: str = "en") -> str:
     """A short runnable NumPy script that reproduces ``runs`` on ``surface``.
 
     The same surface (catalog formula, the bowl's Hessian, the regression data, or a typed
@@ -800,6 +877,7 @@ def numpy_script(surface, start, steps: int, runs: Sequence[ExportRun]) -> str:
     :func:`optviz.run`'s order), for runs of any convention. float64 throughout. Prints
     one line per run: ``final[i] <label>: [[x, y], ...]`` (repr precision). A path that
     diverges keeps going in the script (inf or nan) where the page stops drawing it.
+    ``lang`` ("en" or "ja") is the language of the docstrings and comments.
 
     Raises:
         ValueError: a surface, optimizer or schedule without a NumPy version here, or
@@ -808,13 +886,14 @@ def numpy_script(surface, start, steps: int, runs: Sequence[ExportRun]) -> str:
     start = np.asarray(start, dtype=float)
     start = start[None] if start.ndim == 1 else start
     start_text = "[" + ", ".join(f"[{x!r}, {y!r}]" for x, y in start.tolist()) + "]"
-    title = _one_line(getattr(surface, "title_en", "") or surface.name)
+    if lang not in WORDS:
+        raise ValueError(f"lang must be one of {sorted(WORDS)}, got {lang!r}")
+    words = WORDS[lang]
+    title = getattr(surface, f"title_{lang}", "") or getattr(surface, "title_en", "")
     lines = [
-        f'"""{title}: the runs of an optviz view in plain NumPy. Run: python this_file.py',
+        f'"""{_one_line(title or surface.name)}{words["title"]}',
         "",
-        "W holds one row (x, y) per start point. Each run below sets its hyperparameters,",
-        "starts its state at zero and repeats its update rule STEPS times; the last line",
-        "prints where it ended. float64 throughout, as on the page.",
+        *words["intro"],
         '"""',
         "",
         "import numpy as np",
@@ -829,4 +908,4 @@ def numpy_script(surface, start, steps: int, runs: Sequence[ExportRun]) -> str:
     ]
     for index, run in enumerate(runs):
         lines += _run_lines(index, run)
-    return "\n".join(lines).rstrip() + "\n"
+    return _translate("\n".join(lines).rstrip() + "\n", words)

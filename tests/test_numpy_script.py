@@ -223,3 +223,36 @@ def test_script_is_plain_numpy_in_the_course_style():
     assert re.search(r"^def f\(W\):", script, re.M)
     assert re.search(r"^def gradient\(W\):", script, re.M)
     assert script.count("for t in range(1, STEPS + 1):") == 1
+
+
+def _code_only(script: str) -> str:
+    """The script's syntax tree without docstrings (comments are not in the tree)."""
+    tree = ast.parse(script)
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            node.body = body[1:]
+    return ast.dump(tree)
+
+
+@pytest.mark.parametrize("surface_key", ["linear_regression", "ackley", "six_hump_camel"])
+def test_japanese_script_is_the_same_code_with_japanese_words(surface_key, tmp_path):
+    surface = SURFACES[surface_key]
+    specs = [
+        ("pytorch", "radam", {"lr": schedules.step_lr(0.01, 10), "weight_decay": 0.1}),
+        ("pytorch", "nadam", {"lr": 0.01, "weight_decay": 0.1, "decoupled_weight_decay": True}),
+        ("keras", "adamw", {"learning_rate": 0.01}),
+        ("textbook", "adam", {"lr": 0.01}),
+    ]
+    runs_ = _runs(surface, specs, surface.start, steps=30, noise=0.1)
+    english = numpy_script(surface, surface.start, 30, runs_)
+    japanese = numpy_script(surface, surface.start, 30, runs_, lang="ja")
+    assert _code_only(english) == _code_only(japanese)
+    assert "@" not in japanese.replace("#@", "") and "#@" not in japanese
+    assert "荷重減衰" in japanese and "勾配ノイズ" in japanese and "ステップ数" in japanese
+    comments = [line.split("#", 1)[1] for line in japanese.splitlines() if "  # " in line]
+    assert comments and not any(re.search(r"[a-z]{4,}", c) for c in comments if "lr" not in c)
+    _assert_same_finals(japanese, runs_, tmp_path)
+    with pytest.raises(ValueError, match="lang"):
+        numpy_script(surface, surface.start, 30, runs_, lang="fr")
