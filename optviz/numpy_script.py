@@ -302,7 +302,8 @@ def surface_numpy(surface) -> list[str]:
 class _Rule:
     """One run's update in code: constants, state arrays, loop body (after ``grad``)."""
 
-    def __init__(self):
+    def __init__(self, first_lr: str = "lr"):
+        self.first_lr = first_lr  # the learning rate of step 1, as code
         self.constants: list[tuple[str, object]] = []
         self.state: list[str] = []
         self.body: list[str] = []
@@ -491,6 +492,56 @@ def _torch_lion(rule: _Rule, hp: dict) -> None:
     rule.body += [
         "W = W - lr * np.sign(m * beta1 + (1 - beta1) * grad)",
         "m = m * beta2 + (1 - beta2) * grad",
+    ]
+
+
+def _torch_rprop(rule: _Rule, hp: dict) -> None:
+    eta_minus, eta_plus = hp["etas"]
+    step_min, step_max = hp["step_sizes"]
+    rule.const("eta_minus", eta_minus)
+    rule.const("eta_plus", eta_plus)
+    rule.const("step_min", step_min)
+    rule.const("step_max", step_max)
+    rule.zeros("prev")
+    rule.state.append(f"step_size = np.zeros_like(W) + {rule.first_lr}  #@rprop_start")
+    if hp.get("maximize"):
+        rule.body.append("grad = -grad  #@maximize")
+    rule.body += [
+        "q = np.sign(grad * prev)",
+        "factor = np.where(q > 0, eta_plus, np.where(q < 0, eta_minus, np.where(q == 0, 1.0, q)))",
+        "step_size = np.minimum(np.maximum(step_size * factor, step_min), step_max)",
+        "grad = np.where(q < 0, 0.0, grad)  #@rprop_flip",
+        "W = W - np.sign(grad) * step_size",
+        "prev = grad",
+    ]
+
+
+def _torch_adafactor(rule: _Rule, hp: dict) -> None:
+    eps1, eps2 = hp["eps"]
+    rule.const("beta2_decay", hp["beta2_decay"])
+    rule.const("eps1", eps1)
+    rule.const("eps2", eps2)
+    rule.const("d", hp["d"])
+    rule.zeros("variance")
+    rms = "np.sqrt(np.sum({0} * {0}, axis=-1, keepdims=True)) / 2**0.5"
+    if hp.get("maximize"):
+        rule.body.append("grad = -grad  #@maximize")
+    rule.body += [
+        "w = np.power(float(t), beta2_decay)  #@adafactor_weight",
+        "rho = np.minimum(lr, 1 / float(t) ** 0.5)",
+        f"alpha = np.fmax(eps2, {rms.format('W')}) * rho  #@adafactor_rms",
+    ]
+    if _on(hp["weight_decay"]):
+        rule.const("weight_decay", hp["weight_decay"])
+        rule.body.append("W = W * (1 - lr * weight_decay)  #@decoupled_weight_decay")
+    rule.body += [
+        "g2 = grad * grad",
+        "variance = np.where(",
+        "    np.abs(w) < 0.5, variance + w * (g2 - variance), g2 - (g2 - variance) * (1 - w)",
+        ")",
+        "u = 1 / np.sqrt(np.maximum(variance, eps1 * eps1)) * grad",
+        f"denom = np.fmax(1.0, {rms.format('u')} / d)",
+        "W = W + (-alpha / denom) * u",
     ]
 
 
@@ -684,6 +735,8 @@ RULES: dict[str, dict[str, RuleWriter]] = {
         "radam": _torch_radam,
         "adamax": _torch_adamax,
         "lion": _torch_lion,
+        "rprop": _torch_rprop,
+        "adafactor": _torch_adafactor,
     },
     "keras": {
         "sgd": _keras_sgd,
@@ -756,9 +809,9 @@ def _run_lines(index: int, run: ExportRun) -> list[str]:
         raise ValueError(f"no NumPy version of the {convention} optimizer {key!r}")
     hp = dict(optimizer.hyperparams or {})
     lr_name = LR_NAMES[convention]
-    rule = _Rule()
-    writers[key](rule, hp)
     fixed, schedule = _schedule_lines(hp[lr_name], lr_name)
+    rule = _Rule(lr_name if fixed is not None else "lr_at(0)")
+    writers[key](rule, hp)
     noise = np.asarray(run.noise, dtype=float)
     if noise.size and not np.all(noise == noise.flat[0]):
         raise ValueError("a different gradient noise per path cannot be written as one loop")
@@ -820,6 +873,10 @@ WORDS = {
         "schedule": "{0} of step k + 1 ({1} schedule)",
         "noise": "gradient noise",
         "step_number": "t: the step number",
+        "rprop_start": "each coordinate's step length δ starts at the learning rate",
+        "rprop_flip": "after a sign flip: no step, and no flip test next time",
+        "adafactor_weight": "1 − β̂₂ = t^τ (τ = beta2_decay)",
+        "adafactor_rms": "RMS over one start's two coordinates",
     },
     "ja": {
         "title": "：optviz の試行を NumPy だけで再現します。実行：python this_file.py",
@@ -848,6 +905,10 @@ WORDS = {
         "schedule": "ステップ k + 1 の {0}（{1} スケジュール）",
         "noise": "勾配ノイズ",
         "step_number": "t：ステップ数",
+        "rprop_start": "座標ごとの歩み δ は学習率から始めます",
+        "rprop_flip": "符号が反転したら進まず、次の判定にも使いません",
+        "adafactor_weight": "1 − β̂₂ = t^τ（τ = beta2_decay）",
+        "adafactor_rms": "RMS は 1 つの初期点の 2 座標でとります",
     },
 }
 """Language -> the words of the script's docstrings and comments (glossary-ja.md)."""
