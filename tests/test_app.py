@@ -18,7 +18,7 @@ from apptest_helpers import (
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.i18n import STRINGS, small_note, t
-from optviz_app.page import old_generation_keys, run_title
+from optviz_app.page import SWATCHES, old_generation_keys, run_title
 from optviz_app.state import DEFAULT_RUNS, PageState, RunSpec, signature_defaults
 from surfaces import SURFACES
 
@@ -173,7 +173,7 @@ def test_run_box_shows_the_core_keyword_and_the_rest_under_more(at, optimizer, s
     the factory's signature, the schedule and the noise: under "More settings"."""
     open_run(at, 0).selectbox(key=k(at, "r0:optimizer")).set_value(optimizer).run()
     open_run(at, 0)  # its "More settings" open too
-    box = next(e for e in at.sidebar.expander if e.label.startswith(":blue[●] 1 ·"))
+    box = next(e for e in at.sidebar.expander if e.label.startswith(f"{SWATCHES[0]} 1 ·"))
     more = more_popover(at, 0)
     in_more = {w.key.split(":r0:")[1] for w in more.number_input} | {
         w.key.split(":r0:")[1] for w in more.checkbox
@@ -224,7 +224,8 @@ def test_an_open_run_box_leaves_its_lr_to_its_controls(at):
     assert labels[0].endswith("1 · SGD · lr 0.001")
     open_run(at, 0)
     labels = [e.label for e in at.sidebar.expander]
-    assert labels[0] == ":blue[●] 1 · SGD"
+    assert labels[0] == f"{SWATCHES[0]} 1 · SGD"
+    assert SWATCHES[0] == ':color[●]{foreground="#0072B2"}'  # the first run's line colour
     assert labels[1].endswith("2 · Momentum · lr 0.001")  # closed: the lr stays in view
     box = at.sidebar.expander[0]
     assert [s.label for s in box.select_slider] == ["Learning rate η (log scale)"]  # open
@@ -232,8 +233,8 @@ def test_an_open_run_box_leaves_its_lr_to_its_controls(at):
 
 def test_run_title_short_and_long():
     spec = RunSpec("adam", lr=0.05, noise=0.1)
-    assert run_title(spec, 0, "en") == ":blue[●] 1 · Adam · lr 0.05 · noisy"
-    assert run_title(spec, 0, "en", short=True) == ":blue[●] 1 · Adam"
+    assert run_title(spec, 0, "en") == f"{SWATCHES[0]} 1 · Adam · lr 0.05 · noisy"
+    assert run_title(spec, 0, "en", short=True) == f"{SWATCHES[0]} 1 · Adam"
 
 
 def test_old_generation_keys():
