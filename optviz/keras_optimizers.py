@@ -57,18 +57,20 @@ def _number(name: str, value):
 def _in_range(name: str, value, low: float, high: float, *, open_low=False, open_high=False):
     """``value`` (number or array) if every entry lies in the interval; ValueError otherwise.
 
-    The interval is written as Keras writes it, e.g. ``[0, 1)``; NaN is outside.
+    The interval is written as Keras writes it, e.g. ``[0, 1)``, or ``≥ 0`` without an
+    upper end; NaN is outside.
     """
     value = _number(name, value)
     arr = np.asarray(value)
     above = arr > low if open_low else arr >= low
     below = arr < high if open_high else arr <= high
     if not bool(np.all(above & below)):
-        left, right = "(" if open_low else "[", ")" if open_high else "]"
-        interval = (
-            f"{left}{low:g}, {right}" if high == np.inf else f"{left}{low:g}, {high:g}{right}"
-        )
-        raise ValueError(f"`{name}` must be in {interval}. Received: {name}={value}")
+        if high == np.inf:
+            rule = f"be {'>' if open_low else '≥'} {low:g}"
+        else:
+            left, right = "(" if open_low else "[", ")" if open_high else "]"
+            rule = f"be in {left}{low:g}, {high:g}{right}"
+        raise ValueError(f"`{name}` must {rule}. Received: {name}={value}")
     return value
 
 

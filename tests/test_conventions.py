@@ -296,3 +296,12 @@ def test_boundary_values_are_accepted():
     CONVENTIONS["keras"]["adam"](beta_1=0.0, weight_decay=0.0)
     CONVENTIONS["textbook"]["rmsprop"](decay_rate=0.0)
     CONVENTIONS["textbook"]["adam"](beta1=0.0, beta2=0.0)
+
+
+def test_messages_say_the_allowed_range():
+    with pytest.raises(ValueError, match=r"`learning_rate` must be ≥ 0\. Received"):
+        CONVENTIONS["keras"]["sgd"](learning_rate=-1.0)
+    with pytest.raises(ValueError, match=r"`beta1` must be in \[0, 1\)\. Received: beta1=1\.0"):
+        CONVENTIONS["textbook"]["adam"](beta1=1.0)
+    with pytest.raises(ValueError, match=r"`beta_1` must be in \(0, 1\]"):
+        CONVENTIONS["keras"]["lion"](beta_1=0.0)
