@@ -17,8 +17,12 @@ Closed forms (torch class in brackets), lr used by step k+1:
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
+from types import MappingProxyType
+from typing import NamedTuple
 
 import numpy as np
 
@@ -180,14 +184,57 @@ def linear_warmup(lr, warmup_steps: int = 5, start_factor: float = 1.0 / 3.0) ->
     return LinearWarmup(lr, warmup_steps, start_factor)
 
 
-SCHEDULES = {
-    "constant": constant,
-    "step": step_lr,
-    "exponential": exponential_lr,
-    "cosine": cosine_annealing_lr,
-    "warmup": linear_warmup,
-}
+SCHEDULES = MappingProxyType(
+    {
+        "constant": constant,
+        "step": step_lr,
+        "exponential": exponential_lr,
+        "cosine": cosine_annealing_lr,
+        "warmup": linear_warmup,
+    }
+)
 """Schedule kind -> factory taking the base ``lr`` first, then the schedule's parameters."""
+
+
+class ScheduleParam(NamedTuple):
+    """One parameter of a schedule: its keyword, the value to start from, ``"int"``/``"float"``."""
+
+    name: str
+    default: float
+    kind: str
+
+
+STARTING_VALUES: Mapping[str, Mapping[str, float]] = MappingProxyType(
+    {
+        "step": MappingProxyType({"step_size": 100}),
+        "exponential": MappingProxyType({"gamma": 0.99}),
+        "cosine": MappingProxyType({"T_max": 300}),
+    }
+)
+"""Values to start from for the parameters torch requires (it has no default for them):
+a step decay every 100 steps, 1 % decay per step, one cosine over 300 steps."""
+
+
+def _schedule_params(kind: str) -> tuple[ScheduleParam, ...]:
+    """The parameters of ``SCHEDULES[kind]`` after ``lr``, from its signature: the
+    factory's default (torch's) where it has one, else :data:`STARTING_VALUES`."""
+    params = list(inspect.signature(SCHEDULES[kind]).parameters.values())[1:]
+    return tuple(
+        ScheduleParam(
+            p.name,
+            STARTING_VALUES[kind][p.name] if p.default is inspect.Parameter.empty else p.default,
+            "int" if p.annotation in ("int", int) else "float",
+        )
+        for p in params
+    )
+
+
+SCHEDULE_PARAMS: Mapping[str, tuple[ScheduleParam, ...]] = MappingProxyType(
+    {kind: _schedule_params(kind) for kind in SCHEDULES}
+)
+"""Schedule kind -> its parameters in the factory's order (the page's inputs and link
+names): ``step`` -> ``(step_size 100 int, gamma 0.1 float)``, ``warmup`` ->
+``(warmup_steps 5 int, start_factor 1/3 float)`` (torch's defaults), ..."""
 
 
 def from_dict(spec: dict):

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from optviz import OPTIMIZERS
+from optviz.schedules import SCHEDULE_PARAMS
 from surfaces import SURFACE_PARAMS, SURFACES
 
 MAX_STEPS = 5000
@@ -31,16 +32,12 @@ MAX_BOUND = 1e6
 FAIR_MODES = ("off", "same", "best")
 """``View.fair``: each run's own lr / one shared lr (``View.fair_lr``) / each run's best
 lr from a sweep over the same step budget (``optviz_app.studies_ui``)."""
+FAIR_CHOICES = FAIR_MODES[1:]
+"""The modes the fair-comparison switch offers once it is on (every mode but ``"off"``)."""
 LANGS = ("en", "ja")
 
-SCHEDULES: dict[str, tuple[tuple[str, float, str], ...]] = {
-    "constant": (),
-    "step": (("step_size", 100, "int"), ("gamma", 0.5, "float")),
-    "exponential": (("gamma", 0.99, "float"),),
-    "cosine": (("T_max", 300, "int"), ("eta_min", 0.0, "float")),
-    "warmup": (("warmup_steps", 20, "int"), ("start_factor", 0.1, "float")),
-}
-"""Schedule kind -> its parameters (name, default, kind), matching ``optviz.schedules``."""
+SCHEDULES = SCHEDULE_PARAMS
+"""Schedule kind -> its parameters ``(name, default, kind)`` (``optviz.schedules``)."""
 
 
 @dataclass(frozen=True)

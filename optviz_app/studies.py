@@ -72,6 +72,7 @@ from optviz.explore import (
 from . import plot
 from .compute import make_surface as build_surface
 from .i18n import t
+from .state import FAIR_CHOICES
 
 __all__ = [
     "FairChoice",
@@ -87,7 +88,6 @@ RESOLUTIONS = (51, 101, 151, 201)
 SWEEP_RESOLUTIONS = (10, 20, 30, 40, 60)
 BASIN_MODES = ("minimum", "final_loss", "steps")
 SWEEP_MODES = ("final_loss", "steps")
-FAIR_MODES = ("same", "best")
 WORK_BUDGET = 50_000_000
 """Largest starts × steps × runs of one basin computation (≈ 2 s on a 2-core machine)."""
 SWEEP_WORK_BUDGET = 20_000_000
@@ -520,7 +520,7 @@ def fair_section(
            for _, _, kw in runs]  # fmt: skip
     mode = st.radio(
         _t("fair_switch", lang),
-        FAIR_MODES,
+        FAIR_CHOICES,
         format_func=lambda m: _t(f"fair_{m}", lang),
         key=f"{key}_mode",
         on_change=on_change,

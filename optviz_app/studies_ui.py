@@ -27,7 +27,7 @@ from optviz.drawing import figures as F
 
 from . import studies
 from .i18n import optimizer_name, small_note, t
-from .state import PageState, RunSpec
+from .state import FAIR_CHOICES, PageState, RunSpec
 
 FIT_SURFACE = "linear_regression"
 
@@ -167,7 +167,7 @@ def on_fair_change() -> None:
     gen = ss["gen"]
     on = bool(ss.get(_k(gen, "fair_on"), False))
     mode = ss.get(_k(gen, "fair_mode"), "same")
-    ss[_k(gen, "view:fair")] = mode if on and mode in ("same", "best") else "off"
+    ss[_k(gen, "view:fair")] = mode if on and mode in FAIR_CHOICES else "off"
     lr = ss.get(_k(gen, "fair_lr"))
     if isinstance(lr, int | float) and lr > 0:
         ss[_k(gen, "view:fair_lr")] = float(lr)

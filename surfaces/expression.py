@@ -57,6 +57,7 @@ import numpy as np
 import sympy
 from sympy.printing.numpy import NumPyPrinter
 
+from ._points import split
 from .base import Bounds, Point, Surface
 
 MAX_LENGTH = 300
@@ -723,13 +724,6 @@ def gradient_exprs(expr: sympy.Expr) -> tuple[sympy.Expr, sympy.Expr]:
 # --------------------------------------------------------------------------- numerics
 
 
-def _split(xy) -> tuple[np.ndarray, np.ndarray]:
-    a = np.asarray(xy, dtype=np.float64)
-    if a.ndim == 0 or a.shape[-1] != 2:
-        raise ValueError(f"points must have shape (..., 2), got {a.shape}")
-    return a[..., 0], a[..., 1]
-
-
 def _real(value, shape: tuple[int, ...]) -> np.ndarray:
     """Any lambdify result -> float64 array of ``shape``; non-real values become NaN."""
     a = np.asarray(value)
@@ -770,7 +764,7 @@ class _Compiled:
         return f"{type(self).__name__}({', '.join(map(str, self._exprs))})"
 
     def _columns(self, xy) -> list[np.ndarray]:
-        x, y = _split(xy)
+        x, y = split(xy)
         with np.errstate(all="ignore"):
             return [_real(v, x.shape) for v in self._fn(x, y)]
 

@@ -170,6 +170,15 @@ def test_readable_names():
     }
 
 
+def test_step_decay_link_keeps_its_gamma_and_defaults_to_torchs():
+    """A link that names the step decay's γ keeps it; one that does not gets StepLR's 0.1."""
+    named, notices = decode({"r1": "sgd", "r1.schedule": "step", "r1.schedule.gamma": "0.5"})
+    assert not notices
+    assert named.page.runs[0].schedule_values() == {"step_size": 100, "gamma": 0.5}
+    bare, _ = decode({"r1": "sgd", "r1.schedule": "step"})
+    assert bare.page.runs[0].schedule_values() == {"step_size": 100, "gamma": 0.1}
+
+
 def test_every_preset_link_round_trips_and_short_link_loads_it():
     for preset in PRESETS:
         link = preset_link(preset, "ja")

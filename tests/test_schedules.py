@@ -90,3 +90,13 @@ def test_round_trip_through_dict(make):
 def test_bad_schedules_raise(make, words):
     with pytest.raises(ValueError, match=words):
         make()
+
+
+def test_schedule_table_builds_every_kind_at_its_defaults():
+    """The one table of schedule parameters (the page's inputs derive from it): every
+    kind builds at its defaults, and the step decay starts at torch's γ = 0.1."""
+    for kind, params in schedules.SCHEDULE_PARAMS.items():
+        built = schedules.SCHEDULES[kind](0.1, **{p.name: p.default for p in params})
+        assert built.to_dict() == {"kind": kind, "lr": 0.1, **{p.name: p.default for p in params}}
+        assert all(p.kind == ("int" if isinstance(p.default, int) else "float") for p in params)
+    assert dict((p.name, p.default) for p in schedules.SCHEDULE_PARAMS["step"])["gamma"] == 0.1

@@ -130,3 +130,29 @@ def test_schedule_closed_forms_equal_torch_get_last_lr(make, name, sched_kwargs)
         assert float(sched(k)) == pytest.approx(torch_sched.get_last_lr()[0], rel=1e-12, abs=1e-15)
         opt.step()
         torch_sched.step()
+
+
+TORCH_SCHEDULERS = {
+    "step": ("StepLR", {}),
+    "exponential": ("ExponentialLR", {}),
+    "cosine": ("CosineAnnealingLR", {}),
+    "warmup": ("LinearLR", {"warmup_steps": "total_iters"}),
+}
+"""Our schedule kind -> torch scheduler class and our keyword names that torch spells
+otherwise."""
+
+
+@pytest.mark.parametrize("kind", sorted(TORCH_SCHEDULERS))
+def test_schedule_defaults_are_torch_defaults(kind):
+    """Every schedule parameter torch gives a default starts at that default (StepLR's
+    gamma 0.1, LinearLR's 5 steps from 1/3, ...); the others are ones torch requires."""
+    import inspect
+
+    name, renamed = TORCH_SCHEDULERS[kind]
+    signature = inspect.signature(getattr(torch.optim.lr_scheduler, name)).parameters
+    for param in schedules.SCHEDULE_PARAMS[kind]:
+        theirs = signature[renamed.get(param.name, param.name)].default
+        if theirs is inspect.Parameter.empty:
+            assert param.name in schedules.STARTING_VALUES[kind]
+        else:
+            assert param.default == theirs, (kind, param.name)
