@@ -18,11 +18,9 @@ the first step whose point lies within ``tol`` (Euclidean) of one of ``surface.m
 −1 if never, and ``diverged_at`` the first step beyond ``max_abs`` (or non-finite), −1 if
 never — both exactly as :func:`optviz.descent.run_final` reports them.
 
-All studies step through :func:`run_checkpoints`, a lean loop with the same arithmetic
-and marks as ``run_final`` (tests check equality) that also records f at several step
-counts (a ``steps`` sweep axis) and computes its marks column-wise: ``run_final``'s
-``(N, M, 2)`` distance temporaries and length-2/length-M axis reductions made a 101²
-Himmelblau basin map ~7× slower than the run itself. Studies are noise-free.
+All studies step through :func:`optviz.descent.run_checkpoints` (the one stepping loop
+with a recorder that keeps the marks above and f at several step counts, for a ``steps``
+sweep axis). Studies are noise-free.
 """
 
 from __future__ import annotations
@@ -31,13 +29,12 @@ import inspect
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import pairwise
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from .descent import as_starts, as_steps, min_sq_distance, newly_out_of_range
+from .descent import as_steps, run_checkpoints
 from .optimizers import OPTIMIZERS, Optimizer
 
 NO_MINIMUM = -1
@@ -48,94 +45,6 @@ MAX_RESOLUTION = 201
 """Largest basin-map grid side (201² starts keep a study within the memory/time budget)."""
 CRITERIA = ("final_loss", "steps_to_tol")
 """What a best cell or best learning rate minimises (ties: the other one, then order)."""
-
-
-# ---------------------------------------------------------------------------------------
-# the lean batched run every study uses
-
-
-class Checkpoints(NamedTuple):
-    """What a lean run keeps for N paths, with f recorded at C step counts.
-
-    values: (C, N) f after ``checkpoints[c]`` steps; NaN once the path has diverged.
-    final_points: (N, 2) after the last checkpoint; NaN for diverged paths.
-    diverged_at: (N,) int, first step beyond ``max_abs`` (or non-finite), −1 never.
-    reached_at: (N,) int, first step within ``tol`` of a target (while not diverged), −1.
-    (For starts of shape ``(..., 2)``, read N as the leading shape ``...``.)
-    """
-
-    values: np.ndarray
-    final_points: np.ndarray
-    diverged_at: np.ndarray
-    reached_at: np.ndarray
-
-
-def _as_points(starts) -> np.ndarray:
-    """``(2,)`` -> ``(1, 2)``; ``(..., 2)`` kept; a fresh float64 array; ValueError else."""
-    arr = np.array(starts, dtype=np.float64)
-    if arr.ndim == 1:
-        return as_starts(arr)
-    if arr.ndim == 0 or arr.shape[-1] != 2 or arr.size == 0:
-        raise ValueError(f"starts must have shape (2,) or (..., 2), got {arr.shape}")
-    return arr
-
-
-def run_checkpoints(
-    surface, optimizer, starts, checkpoints, *, max_abs=1e6, targets=None, tol=1e-3
-) -> Checkpoints:
-    """Lean batched run recording f at several step counts; what every study runs.
-
-    Per step k = 0..T−1 (T = the last checkpoint), exactly as
-    :func:`~optviz.descent.run_final` with zero noise: ``g = ∇f(θ_k)``,
-    ``Δ, s = update(g, s, θ_k)``, ``θ_{k+1} = θ_k + Δ`` — one array operation per step on
-    the whole ``(N, 2)`` batch — with the same divergence and tolerance marks, computed
-    column-wise (O(N) per step, no ``(N, M, 2)`` temporaries, no small-axis reductions).
-    Memory O(C·N + N·M).
-
-    Args:
-        starts: ``(2,)``, ``(N, 2)`` or any ``(..., 2)`` (e.g. ``(ny, nx, 2)``, so that
-            hyperparameters of shape ``(1, nx, 1)`` and ``(ny, 1, 1)`` broadcast over it).
-        checkpoints: increasing whole numbers ≥ 0 (at least one).
-        targets: ``(M, 2)`` points for ``reached_at`` (e.g. the minima), or None.
-
-    Returns:
-        :class:`Checkpoints`. ``run_final(..., steps=s)`` for a checkpoint s is: final
-        value ``values[c]``; ``diverged_at`` where ``≤ s``, else −1; ``reached_at`` where
-        ``≤ s``, else −1 (and ``final_points`` when s is the last checkpoint).
-    """
-    params = _as_points(starts)
-    checkpoints = [as_steps(s) for s in np.atleast_1d(checkpoints)]
-    if not checkpoints or any(b <= a for a, b in pairwise(checkpoints)):
-        raise ValueError(f"checkpoints must be increasing step counts, got {checkpoints}")
-    n = params.shape[:-1]
-    targets = None if targets is None or len(targets) == 0 else np.asarray(targets, float)
-    slots = {s: c for c, s in enumerate(checkpoints)}
-    values = np.full((len(checkpoints), *n), np.nan)
-    diverged_at = np.full(n, -1)
-    reached_at = np.full(n, -1)
-    alive = np.ones(n, dtype=bool)
-    pending = np.ones(n, dtype=bool)  # alive and not yet within tol of a target
-    tol2 = float(tol) * float(tol)
-    grad_fn, update = surface.grad, optimizer.update
-    with np.errstate(all="ignore"):
-        state = optimizer.init(params)
-        for k in range(checkpoints[-1] + 1):
-            if k:
-                step, state = update(grad_fn(params), state, params)
-                params = params + step
-            bad = newly_out_of_range(params, max_abs, alive)
-            if bad is not None:
-                diverged_at[bad] = k
-                alive &= ~bad
-                pending &= ~bad
-            if targets is not None and pending.any():
-                hit = (min_sq_distance(params, targets) <= tol2) & pending
-                reached_at[hit] = k
-                pending &= ~hit
-            if k in slots:
-                values[slots[k]] = np.where(alive, surface.f(params), np.nan)
-    final_points = np.where(alive[..., None], params, np.nan)
-    return Checkpoints(values, final_points, diverged_at, reached_at)
 
 
 # ---------------------------------------------------------------------------------------

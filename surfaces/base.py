@@ -16,6 +16,20 @@ Point = tuple[float, float]
 
 
 @dataclass(frozen=True)
+class DataTerms:
+    """A loss that is a mean over ``n`` data points, L = (1/n) Σᵢ ℓᵢ, seen term by term.
+
+    Attributes:
+        n: the number of data points.
+        grad: ``grad(xy, idx)`` is the gradient of the mean over the points ``idx`` only,
+            ``(1/b) Σ_{i ∈ idx} ∇ℓᵢ``: ``(..., 2), (b,) int -> (..., 2)``, float64.
+    """
+
+    n: int
+    grad: Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+@dataclass(frozen=True)
 class Surface:
     """A 2-D loss surface f(x, y) with its analytic gradient.
 
@@ -31,6 +45,8 @@ class Surface:
         title_en, title_ja: display names.
         formula_tex: the definition as LaTeX, for the page.
         params: the parameters this instance was built with (e.g. the bowl's condition).
+        data: for a loss that is a mean over data points, its :class:`DataTerms` (so a
+            run can take mini-batch gradients); None otherwise.
     """
 
     name: str
@@ -45,6 +61,7 @@ class Surface:
     title_ja: str = ""
     formula_tex: str = ""
     params: dict = field(default_factory=dict, compare=False)
+    data: DataTerms | None = field(default=None, compare=False)
 
 
 def grid(surface: Surface, n: int = 150, bounds: Bounds | None = None):

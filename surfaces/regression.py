@@ -19,7 +19,7 @@ from functools import partial
 import numpy as np
 
 from ._points import join, split
-from .base import Surface
+from .base import DataTerms, Surface
 from .param import Param, check_int, check_real
 
 X_HALF_WIDTH = 2.0  # xᵢ are uniform on [x_center − 2, x_center + 2]
@@ -75,6 +75,16 @@ def regression_grad(wb, moments: tuple[float, float], opt: tuple[float, float, f
     return join(2.0 * (mxx * dw + mx * db), 2.0 * (mx * dw + db))
 
 
+def batch_grad(wb, idx, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """∇ of the mean over the points ``idx`` only, (1/b) Σ_{i∈idx} (w xᵢ + b − yᵢ)²:
+    2 · mean over idx of rᵢ·(xᵢ, 1) with rᵢ = w xᵢ + b − yᵢ.
+    ``(..., 2), (b,) int -> (..., 2)`` (memory ``(..., b)``)."""
+    w, b = split(wb)
+    xb, yb = x[idx], y[idx]
+    r = w[..., None] * xb + b[..., None] - yb
+    return join(2.0 * np.mean(r * xb, axis=-1), 2.0 * np.mean(r, axis=-1))
+
+
 def _window(a: float, b: float, pad: float) -> tuple[float, float]:
     """Integer-aligned interval containing ``a`` and ``b`` with at least ``pad`` margin."""
     return float(math.floor(min(a, b) - pad)), float(math.ceil(max(a, b) + pad))
@@ -104,7 +114,9 @@ def make_linear_regression(
     MSE there. ``params`` holds the arguments, the data ``"x"``, ``"y"`` (tuples of
     floats), ``"solution"`` = (w*, b*), the Hessian ``"eigenvalues"`` (λmin, λmax) and
     the axis names ``"axes"`` = ("w", "b").
-    The default start is the textbook initialisation w = b = 0.
+    The default start is the textbook initialisation w = b = 0. ``data`` serves
+    mini-batch gradients: ``data.grad(wb, idx)`` is :func:`batch_grad` on the points
+    ``idx`` (``optviz.descent.run(..., batch_size=...)``).
 
     Raises:
         ValueError: ``n`` < 2 or not an integer, ``noise`` < 0 or not finite, ``seed``
@@ -135,6 +147,7 @@ def make_linear_regression(
         title_en="Linear regression (mean squared error)",
         title_ja="線形回帰の平均二乗誤差",
         formula_tex=r"L(w, b) = \frac{1}{n}\sum_{i=1}^{n}\left(w x_i + b - y_i\right)^2",
+        data=DataTerms(n, partial(batch_grad, x=x, y=y)),
         params={
             "n": n,
             "noise": noise,
