@@ -629,10 +629,7 @@ def sweep(
         x_values=xv,
         y_param=y_param,
         y_values=yv,
-        final_loss=cells.final_loss,
-        steps_to_tol=cells.steps_to_tol,
-        diverged=cells.diverged,
-        invalid=cells.invalid,
+        **cells._asdict(),
         optimizer=optimizer_key,
         steps=budget,
     )
@@ -708,10 +705,7 @@ def best_learning_rate(
     )
     result = LrSweep(
         lrs=lrs,
-        final_loss=cells.final_loss,
-        steps_to_tol=cells.steps_to_tol,
-        diverged=cells.diverged,
-        invalid=cells.invalid,
+        **cells._asdict(),
         best=best,
         criterion=criterion,
         optimizer=optimizer_key,

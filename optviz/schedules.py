@@ -41,70 +41,76 @@ def check_lr(lr):
     return lr
 
 
-@dataclass(frozen=True)
-class Constant:
-    """A fixed learning rate: ``lr`` at every step."""
+class _Schedule:
+    """What every schedule shares: ``lr`` checked on construction (then the schedule's own
+    ``_check``), and ``to_dict`` = ``{"kind": kind, **fields}`` (:func:`from_dict` inverts it)."""
 
-    lr: float
+    kind = ""
 
     def __post_init__(self):
         check_lr(self.lr)
+        self._check()
 
-    def __call__(self, k):
-        return self.lr
+    def _check(self) -> None:
+        """Validate (and normalise) the schedule's own parameters; ValueError naming one."""
 
-    kind = "constant"
+    def _whole(self, name: str) -> None:
+        object.__setattr__(self, name, _check_positive_int(name, getattr(self, name)))
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, **asdict(self)}
 
 
+def _check_gamma(gamma) -> None:
+    if not (math.isfinite(gamma) and gamma > 0):
+        raise ValueError(f"Invalid gamma: {gamma} (a finite number > 0)")
+
+
 @dataclass(frozen=True)
-class StepLR:
+class Constant(_Schedule):
+    """A fixed learning rate: ``lr`` at every step."""
+
+    lr: float
+    kind = "constant"
+
+    def __call__(self, k):
+        return self.lr
+
+
+@dataclass(frozen=True)
+class StepLR(_Schedule):
     """``torch.optim.lr_scheduler.StepLR``: ``lr * gamma ** (k // step_size)``."""
 
     lr: float
     step_size: int
     gamma: float = 0.1
-
-    def __post_init__(self):
-        check_lr(self.lr)
-        object.__setattr__(self, "step_size", _check_positive_int("step_size", self.step_size))
-        if not (math.isfinite(self.gamma) and self.gamma > 0):
-            raise ValueError(f"Invalid gamma: {self.gamma} (a finite number > 0)")
-
     kind = "step"
+
+    def _check(self) -> None:
+        self._whole("step_size")
+        _check_gamma(self.gamma)
 
     def __call__(self, k):
         return self.lr * self.gamma ** (np.asarray(k) // self.step_size)
 
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, **asdict(self)}
-
 
 @dataclass(frozen=True)
-class ExponentialLR:
+class ExponentialLR(_Schedule):
     """``torch.optim.lr_scheduler.ExponentialLR``: ``lr * gamma ** k``."""
 
     lr: float
     gamma: float
-
-    def __post_init__(self):
-        check_lr(self.lr)
-        if not (math.isfinite(self.gamma) and self.gamma > 0):
-            raise ValueError(f"Invalid gamma: {self.gamma} (a finite number > 0)")
-
     kind = "exponential"
+
+    def _check(self) -> None:
+        _check_gamma(self.gamma)
 
     def __call__(self, k):
         return self.lr * self.gamma ** np.asarray(k, dtype=np.float64)
 
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, **asdict(self)}
-
 
 @dataclass(frozen=True)
-class CosineAnnealingLR:
+class CosineAnnealingLR(_Schedule):
     """``torch.optim.lr_scheduler.CosineAnnealingLR`` (closed form, no restarts).
 
     ``eta_min + (lr - eta_min) * (1 + cos(pi * k / T_max)) / 2``.
@@ -113,25 +119,20 @@ class CosineAnnealingLR:
     lr: float
     T_max: int
     eta_min: float = 0.0
+    kind = "cosine"
 
-    def __post_init__(self):
-        check_lr(self.lr)
-        object.__setattr__(self, "T_max", _check_positive_int("T_max", self.T_max))
+    def _check(self) -> None:
+        self._whole("T_max")
         if not (math.isfinite(self.eta_min) and self.eta_min >= 0):
             raise ValueError(f"Invalid eta_min: {self.eta_min} (a finite number ≥ 0)")
-
-    kind = "cosine"
 
     def __call__(self, k):
         phase = np.cos(np.pi * np.asarray(k, dtype=np.float64) / self.T_max)
         return self.eta_min + (self.lr - self.eta_min) * (1 + phase) / 2
 
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, **asdict(self)}
-
 
 @dataclass(frozen=True)
-class LinearWarmup:
+class LinearWarmup(_Schedule):
     """``torch.optim.lr_scheduler.LinearLR(start_factor, end_factor=1, total_iters=W)``.
 
     ``lr * (start_factor + (1 - start_factor) * min(k, W) / W)``.
@@ -140,23 +141,16 @@ class LinearWarmup:
     lr: float
     warmup_steps: int = 5
     start_factor: float = 1.0 / 3.0
+    kind = "warmup"
 
-    def __post_init__(self):
-        check_lr(self.lr)
-        object.__setattr__(
-            self, "warmup_steps", _check_positive_int("warmup_steps", self.warmup_steps)
-        )
+    def _check(self) -> None:
+        self._whole("warmup_steps")
         if not (0.0 < self.start_factor <= 1.0):
             raise ValueError(f"Invalid start_factor: {self.start_factor} (in (0, 1])")
-
-    kind = "warmup"
 
     def __call__(self, k):
         done = np.minimum(np.asarray(k, dtype=np.float64), self.warmup_steps)
         return self.lr * (self.start_factor + (1.0 - self.start_factor) * done / self.warmup_steps)
-
-    def to_dict(self) -> dict:
-        return {"kind": self.kind, **asdict(self)}
 
 
 def constant(lr) -> Constant:
