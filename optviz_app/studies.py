@@ -50,7 +50,7 @@ from optviz.drawing.studies import (
     basin_figure,
     basin_pick,
     effective_mode,
-    fit_figure,
+    fit_spec,
     merge_hyperparams,
     param_name,
     sweep_figure,
@@ -634,7 +634,7 @@ def fit_section(
         st.info(_t("no_paths", lang))
         return
     paths, names, cols = zip(*kept, strict=True)
-    fig = fit_figure(
+    fig = fit_spec(
         params["x"], params["y"], paths, names, cols, params["solution"], frame_steps, lang
     )
     plot.chart(fig, key=f"{key}_chart", config={"responsive": True})

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from optviz import OPTIMIZERS, run, strings
+from optviz.drawing.figures import Figure
 from optviz.drawing.studies import (
     BASIN_MODES,
     CLICK_GRID,
@@ -26,6 +29,7 @@ from optviz.drawing.studies import (
     display_stride,
     effective_mode,
     fit_figure,
+    fit_spec,
     frame_name,
     merge_hyperparams,
     nearest_index,
@@ -433,3 +437,21 @@ def test_fit_figure_clips_steps_and_hides_diverged_lines():
     np.testing.assert_allclose(fig.frames[1].data[0].y, 0.5 * np.asarray(fig.data[1].x) + 0.5)
     with pytest.raises(ValueError):
         fit_figure(x, y, [line], ["r", "s"], ["red"], (1.0, 1.0), [0])
+
+
+def test_fit_spec_page_json_is_the_validated_figure(regression_runs):
+    """The page draws fit_spec's plain dicts unvalidated; read back through plotly they are
+    the validated figure, diverged (NaN) line included."""
+    surface, runs = regression_runs
+    p = surface.params
+    lines = [t.points[:, 0, :].copy() for t in runs]
+    lines[1][60:] = np.nan
+    steps = list(range(0, 121, 10))
+    args = (p["x"], p["y"], lines, ["SGD", "Adam"], ["red", "blue"], p["solution"], steps, "ja")
+    spec = fit_spec(*args)
+    assert isinstance(spec, Figure)
+    assert all(isinstance(t, dict) for t in spec.data)
+    assert all(isinstance(f, dict) for f in spec.frames)
+    from_page = go.Figure(json.loads(spec.to_json()))
+    validated = fit_figure(*args)
+    assert json.loads(from_page.to_json()) == json.loads(validated.to_json())

@@ -29,18 +29,21 @@ coordinates on a linear axis with decade tick labels, so that the cells are equa
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.colors import sequential
 from plotly.subplots import make_subplots
 
 from .. import strings
 from ..explore import DIVERGED, NO_MINIMUM, SWEEP_PARAMS, BasinMap, Sweep
 from ..optimizers import OPTIMIZERS
+from .figures import Figure
 
 LEVELS = 256
 """Colour levels of a quantised heatmap (one byte per cell)."""
@@ -794,7 +797,7 @@ def _line_ends(x: np.ndarray) -> np.ndarray:
     return np.array([lo - pad, hi + pad])
 
 
-def fit_figure(
+def fit_spec(
     x,
     y,
     lines: Sequence[np.ndarray],
@@ -807,8 +810,10 @@ def fit_figure(
     initial: int = -1,
     frame_ms: int = 60,
     height: int = 440,
-) -> go.Figure:
-    """Data points, the least-squares line and each run's line ``y = w·x + b`` per step.
+) -> Figure:
+    """Data points, the least-squares line and each run's line ``y = w·x + b`` per step,
+    as plain dicts (:class:`~optviz.drawing.figures.Figure`, no plotly validation: the page
+    draws it on every rerun of the line-fit surface; :func:`fit_figure` validates it).
 
     Args:
         x, y: ``(n,)`` data.
@@ -841,35 +846,32 @@ def fit_figure(
     y_lo, y_hi = float(np.min(y)), float(np.max(y))
     pad = 0.25 * (y_hi - y_lo) if y_hi > y_lo else 1.0
     first = steps[initial if -len(steps) <= initial < len(steps) else -1]
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=x, y=y, mode="markers", name=text("data", lang),
-                marker={"color": "#555", "size": 7, "opacity": 0.8},
-                hovertemplate="(%{x:.3g}, %{y:.3g})<extra></extra>",
-            ),
-            go.Scatter(
-                x=ends, y=w_star * ends + b_star, mode="lines",
-                line={"color": "black", "dash": "dash", "width": 2},
-                name=f"{text('least_squares', lang)}: w* = {w_star:.3g}, b* = {b_star:.3g}",
-                hoverinfo="skip",
-            ),
-        ]
-        + [
-            go.Scatter(
-                x=ends, y=at(line, first), mode="lines", name=label,
-                line={"color": color, "width": 2.5}, hoverinfo="skip",
-            )
-            for line, label, color in zip(lines, labels, colors, strict=True)
-        ]
-    )  # fmt: skip
+    data = [
+        {
+            "type": "scatter", "x": x, "y": y, "mode": "markers", "name": text("data", lang),
+            "marker": {"color": "#555", "size": 7, "opacity": 0.8},
+            "hovertemplate": "(%{x:.3g}, %{y:.3g})<extra></extra>",
+        },
+        {
+            "type": "scatter", "x": ends, "y": w_star * ends + b_star, "mode": "lines",
+            "line": {"color": "black", "dash": "dash", "width": 2},
+            "name": f"{text('least_squares', lang)}: w* = {w_star:.3g}, b* = {b_star:.3g}",
+            "hoverinfo": "skip",
+        },
+    ] + [
+        {
+            "type": "scatter", "x": ends, "y": at(line, first), "mode": "lines", "name": label,
+            "line": {"color": color, "width": 2.5}, "hoverinfo": "skip",
+        }
+        for line, label, color in zip(lines, labels, colors, strict=True)
+    ]  # fmt: skip
     run_traces = list(range(2, 2 + len(lines)))
-    fig.frames = [
-        go.Frame(
-            name=frame_name(s),
-            data=[go.Scatter(y=at(line, s)) for line in lines],
-            traces=run_traces,
-        )
+    frames = [
+        {
+            "name": frame_name(s),
+            "data": [{"type": "scatter", "y": at(line, s)} for line in lines],
+            "traces": run_traces,
+        }
         for s in steps
     ]
     still = {"frame": {"duration": 0, "redraw": False}, "mode": "immediate"}
@@ -885,7 +887,8 @@ def fit_figure(
     plot_h = max(height - 40 - 150, 200)
     ticks, buttons = 56, 36  # ticks: tick labels and the axis title under them
     bottom = ticks + buttons + 70
-    fig.update_layout(
+    layout = dict(
+        template=_plotly_template(),
         xaxis={"title": {"text": "x"}, "range": [float(ends[0]), float(ends[1])]},
         yaxis={"title": {"text": "y"}, "range": [y_lo - pad, y_hi + pad], "autorange": False},
         height=20 + legend_h + plot_h + bottom,
@@ -927,4 +930,16 @@ def fit_figure(
             }
         ],
     )
-    return fig
+    return Figure(data, layout, frames)
+
+
+def fit_figure(*args, **kwargs) -> go.Figure:
+    """:func:`fit_spec` as a validated ``go.Figure`` (same arguments)."""
+    return fit_spec(*args, **kwargs).to_plotly()
+
+
+@functools.cache
+def _plotly_template() -> dict:
+    """plotly.py's default template as plain dicts: what a ``go.Figure`` carries, so a
+    figure built as dicts looks the same as the validated one."""
+    return pio.templates[pio.templates.default].to_plotly_json()
