@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -525,9 +526,16 @@ def _cmdline(pid: int) -> str:
         return ""
 
 
+def run_blocking(base_url: str, **kwargs) -> dict:
+    """:func:`run_load` from synchronous code, in a thread of its own (so it also works
+    where an event loop is already running, e.g. beside Playwright's sync API)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run_load(base_url, **kwargs)).result()
+
+
 def warm(url: str) -> None:
     """One visit before the class (the lecturer's own check): imports and caches warm."""
-    asyncio.run(run_load(url, students=1, duration=0.5, think=5, ramp=0, settle=0))
+    run_blocking(url, students=1, duration=0.5, think=5, ramp=0, settle=0)
 
 
 def main() -> None:

@@ -854,7 +854,9 @@ def main() -> None:
             on_step=teaching.on_map_step,
             config={"scrollZoom": False},
             address=teaching.query_string(query),
+            on_address=teaching.on_map_address,
         )
+        teaching.rerun_on_reconnect()
         teaching.step_slider(state, tch, lang)
         teaching.arrows_caption(step_k, lang)
     with right:

@@ -41,6 +41,7 @@ nothing is copied or downloaded at start-up.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -518,7 +519,22 @@ function draw(Plotly, holder) {
 // (optviz_app.teaching.page_query): replaced, not pushed (Back leaves the page instead of
 // stepping through every notch); embedded (Community Cloud), the host's address bar is
 // told too, with the message Streamlit itself sends it.
-function showAddress(query) {
+//
+// A tab that reconnects to a NEW server session (its server restarted, or its replica died
+// and the balancer sent it to another) is sent the link the page was OPENED with: that is
+// the query string Streamlit's frontend sends with every rerun request, and the address
+// written here does not change it. So when the first chart of a new session (data.session
+// changed) carries another link than the one this tab last wrote, the chart does not write
+// it: it reports the tab's link ("address"), and the page loads that one.
+function showAddress(data, report) {
+  const query = data.address;
+  const last = window.__optvizLink;
+  window.__optvizLink = { session: data.session, query };
+  if (last && report && last.session !== data.session && last.query !== query) {
+    window.__optvizLink.query = last.query;
+    report("address", last.query);
+    return;
+  }
   const search = query ? "?" + query : "";
   if (window.location.search === search) return;
   const url = window.location.pathname + search + window.location.hash;
@@ -532,7 +548,9 @@ function showAddress(query) {
 export default function (component) {
   const { data, parentElement, setTriggerValue } = component;
   if (!data || !data.src) return;
-  if (typeof data.address === "string") showAddress(data.address);
+  if (typeof data.address === "string") {
+    showAddress(data, data.report_address ? setTriggerValue : null);
+  }
   const plotly = loadPlotly(data.src);
   if (!data.spec) return;  // a loader only (warm-up)
   addCss();
@@ -573,13 +591,17 @@ def chart(
     on_click: Callable[[], None] | None = None,
     on_step: Callable[[], None] | None = None,
     address: str | None = None,
+    on_address: Callable[[], None] | None = None,
 ) -> None:
     """Draw ``fig`` (an :class:`optviz.drawing.figures.Figure` or a ``go.Figure``) in the chart slot
     ``key``; the same plot is updated on every rerun.
 
     ``address``: a query string (without "?") for the browser's address bar, put there
     with ``history.replaceState`` (the page's link, see
-    :func:`optviz_app.teaching.page_query`).
+    :func:`optviz_app.teaching.page_query`). ``on_address`` (a callback, run before the
+    script) is told, on the first draw of a new server session in a tab that already
+    showed a link, the link the tab showed (the session was sent the one the page was
+    opened with); it reads it with :func:`reported_address`.
 
     ``on_click`` (a callback, run before the script) makes points clickable; it reads the
     point with :func:`clicked_point`. ``on_step`` (a callback) is told where the user
@@ -600,12 +622,21 @@ def chart(
     }
     if address is not None:
         data["address"] = address
+        data["session"] = _session_token()
+        data["report_address"] = on_address is not None
     kwargs = {}
     if on_click is not None:
         kwargs["on_click_change"] = on_click
     if on_step is not None:
         kwargs["on_step_change"] = on_step
+    if on_address is not None:
+        kwargs["on_address_change"] = on_address
     _COMPONENT(key=key, data=data, width="stretch", height="content", **kwargs)
+
+
+def _session_token() -> str:
+    """A random token per server session (the chart tells a new session by it)."""
+    return st.session_state.setdefault("_chart_session", uuid.uuid4().hex)
 
 
 def preload() -> None:
@@ -637,3 +668,10 @@ def reported_step(key: str) -> int | None:
     if isinstance(step, bool) or not isinstance(step, int | float):
         return None
     return int(step) if step == step and abs(step) < 2**31 else None
+
+
+def reported_address(key: str) -> str | None:
+    """The link (a query string, without "?") chart ``key``'s tab showed before this
+    session began, or None (inside a callback)."""
+    query = _trigger(key, "address")
+    return query if isinstance(query, str) else None

@@ -17,6 +17,7 @@ panels (:func:`equations_panel`, :func:`inspector_panel`, :func:`exports_panel`)
 
 from __future__ import annotations
 
+import datetime
 import json
 import math
 import urllib.parse
@@ -86,6 +87,33 @@ def first_load(load_state) -> None:
     """Once per session: the page state from the URL (or defaults; Japanese when the
     browser asks for it), notices for anything ignored."""
     link, notices = decode(_query(), default_lang=browser_lang() or "en")
+    load_state(link.page)
+    st.session_state[TEACH] = link.teach
+    st.session_state[NOTICES] = notices
+
+
+@st.fragment(run_every=datetime.timedelta(hours=1))
+def rerun_on_reconnect() -> None:
+    """Draws nothing; its hourly run costs nothing worth counting. A page with a timed
+    fragment is one that Streamlit's frontend asks for a script run as soon as its
+    websocket reconnects (without one it waits for the next click). So when the server
+    holding the session is gone (restarted, a replica lost behind a balancer), the page
+    runs at once in the new session, and the map restores the tab's link
+    (:func:`on_map_address`) before the user touches anything."""
+
+
+def on_map_address() -> None:
+    """The tab showed another link than the one this session was opened with (it
+    reconnected to a new server session: a restarted server, another replica): the page
+    loads the tab's link, so nothing the user changed is lost."""
+    query = plot.reported_address("map")
+    if query is None:
+        return
+    from .page import load_state
+
+    params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+    params = {k: v for k, v in params.items() if k not in IGNORED_PARAMS}
+    link, notices = decode(params, default_lang=st.session_state["state"].lang)
     load_state(link.page)
     st.session_state[TEACH] = link.teach
     st.session_state[NOTICES] = notices
