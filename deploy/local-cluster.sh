@@ -15,7 +15,8 @@ if ! [[ "$n" =~ ^[1-8]$ ]] || ! [[ "$port" =~ ^[0-9]+$ ]] || ((port < 1024 || po
   echo "usage: $0 N [PORT]   (N replicas, 1-8; the balancer on 127.0.0.1:PORT, default 8500)" >&2
   exit 2
 fi
-command -v haproxy >/dev/null || {
+haproxy=$(command -v haproxy || echo /usr/sbin/haproxy)
+[ -x "$haproxy" ] || {
   echo "haproxy is missing: apt-get install haproxy" >&2
   exit 1
 }
@@ -43,7 +44,7 @@ done
 export OPTVIZ_BIND="127.0.0.1:$port"
 state=$(mktemp -d "${TMPDIR:-/tmp}/optviz-cluster.XXXXXX")
 export OPTVIZ_STATS_SOCKET="$state/haproxy.sock"
-haproxy -db -f deploy/haproxy.cfg &
+"$haproxy" -db -f deploy/haproxy.cfg &
 balancer=$!
 pids+=("$balancer")
 echo "haproxy: pid $balancer on http://127.0.0.1:$port (runtime API: $OPTVIZ_STATS_SOCKET)"
