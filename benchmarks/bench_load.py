@@ -549,6 +549,13 @@ def main() -> None:
     ap.add_argument("--ramp", type=float, default=5.0, help="students join over this time")
     ap.add_argument("--link", action="append", help="a shared link's query (repeatable)")
     ap.add_argument("--script-timeout", type=float, default=60.0)
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=5.0,
+        help="seconds after the students left before the RSS is read (Streamlit keeps a "
+        "disconnected session for server.disconnectedSessionTTL, 120 s by default)",
+    )
     ap.add_argument("--no-warm", action="store_true", help="skip the warm-up visit")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true", help="also print the figures as JSON")
@@ -573,6 +580,7 @@ def main() -> None:
                 links=tuple(args.link) if args.link else DEFAULT_LINKS,
                 timeout=args.script_timeout,
                 pids=pids,
+                settle=args.settle,
                 seed=args.seed,
             )
         )
