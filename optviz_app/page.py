@@ -352,19 +352,37 @@ def on_duplicate(i: int) -> None:
     _restructure(lambda s: s.duplicate_run(i), open_boxes=(i, i + 1))  # original and copy
 
 
+SWITCHED = "switched_optimizer"
+"""Session key of the one-time note after a run's optimizer was switched: ``(i, spec)``."""
+
+
+def switched_spec(old: RunSpec, optimizer: str) -> RunSpec:
+    """Run ``old`` switched to ``optimizer``: every torch keyword (``lr`` included) at the
+    new factory's defaults, no schedule; the gradient noise and its seed are kept (they
+    belong to the surface, not to the optimizer)."""
+    return RunSpec.make(optimizer, None, noise=old.noise, seed=old.seed)
+
+
 def on_optimizer_change(i: int) -> None:
-    """A new optimizer for run i: its own defaults (lr kept if it was changed)."""
+    """A new optimizer for run i: it starts from its own defaults, and the page says so."""
     ss = st.session_state
     gen = ss["gen"]
     new = ss[key(gen, f"r{i}:optimizer")]
 
     def edit(s: PageState) -> PageState:
-        old = s.runs[i]
-        lr = old.lr if old.lr != signature_defaults(old.optimizer)["lr"] else None
-        spec = RunSpec.make(new, lr, noise=old.noise, seed=old.seed)
+        spec = switched_spec(s.runs[i], new)
+        ss[SWITCHED] = (i, spec)
         return s.with_run(i, spec)
 
     _restructure(edit, open_boxes=(i,))  # the box stays open on the new controls
+
+
+def switched_note(lang: str) -> None:
+    """Once, after a switch: which run got which optimizer, back at its defaults."""
+    i, spec = st.session_state.pop(SWITCHED, (None, None))
+    if spec is not None:
+        name = optimizer_name(spec.optimizer)
+        st.info(t("switched_defaults", lang, i=i + 1, name=name, lr=f"{spec.lr:g}"))
 
 
 def on_surface_change() -> None:
@@ -824,6 +842,7 @@ def main() -> None:
     # instead of mounting them afresh (the charts included).
     with st.container(key="notices"):
         show_notices(notices, lang)
+        switched_note(lang)
         teaching.preset_caption(tch, lang)
         run_notices(state, results, paths, fair_caption, lang)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,8 @@ from apptest_helpers import (
 )
 from streamlit.testing.v1 import AppTest
 
-from optviz_app.i18n import STRINGS, small_note, t
+from optviz import OPTIMIZERS
+from optviz_app.i18n import STRINGS, optimizer_name, small_note, t
 from optviz_app.page import SWATCHES, old_generation_keys, run_title
 from optviz_app.state import DEFAULT_RUNS, PageState, RunSpec, signature_defaults
 from surfaces import SURFACES
@@ -126,6 +128,64 @@ def test_optimizer_switch_uses_its_own_signature(at):
     assert state(at).runs[0].optimizer == "adam"
     open_run(at, 0).number_input(key=k(at, "r0:betas:0")).set_value(0.8).run()
     assert dict(state(at).runs[0].hyper)["betas"] == (0.8, 0.999)
+
+
+def test_a_switched_optimizer_starts_from_its_own_defaults(at):
+    """Each optimizer in turn on run 1, every time from tuned settings (lr, a keyword, a
+    schedule): the run gets exactly the factory's signature defaults (lr included; noise
+    and seed kept), the page says so once, and the other runs and settings stay."""
+    at.number_input(key=k(at, "steps")).set_value(40).run()
+    open_run(at, 0).number_input(key=k(at, "r0:noise")).set_value(0.1).run()
+    before = state(at)
+    current = before.runs[0].optimizer
+    for name in [o for o in OPTIMIZERS if o != current] + [current]:
+        open_run(at, 0).number_input(key=k(at, "r0:lr")).set_value(0.0123).run()
+        tuned = state(at)
+        assert tuned.runs[0].lr == 0.0123
+        open_run(at, 0).selectbox(key=k(at, "r0:optimizer")).set_value(name).run()
+        assert not at.exception
+        after = state(at)
+        spec = after.runs[0]
+        defaults = signature_defaults(name)
+        assert spec.optimizer == name and spec.lr == defaults["lr"]
+        assert spec.hyper == () and spec.schedule == "constant"
+        assert spec.hyper_values() == {k_: v for k_, v in defaults.items() if k_ != "lr"}
+        assert (spec.noise, spec.seed) == (tuned.runs[0].noise, tuned.runs[0].seed) == (0.1, 0)
+        assert after.runs[1:] == before.runs[1:]
+        assert replace(after, runs=()) == replace(before, runs=())
+        note = t("switched_defaults", "en", i=1, name=optimizer_name(name), lr=f"{spec.lr:g}")
+        assert note in texts(at, "info")
+        at.run()  # said once
+        assert note not in texts(at, "info")
+
+
+def test_a_switch_note_in_japanese(at):
+    at.session_state[k(at, "lang")] = "ja"
+    at.run()
+    open_run(at, 0).selectbox(key=k(at, "r0:optimizer")).set_value("adadelta").run()
+    assert state(at).runs[0].lr == 1.0
+    assert "試行 1 を AdaDelta に切り替え、学習率などを既定値に戻しました（lr = 1）。" in texts(
+        at, "info"
+    )
+
+
+def test_links_and_presets_without_lr_get_the_optimizers_default():
+    from optviz.presets import PRESETS, PresetRun
+    from optviz_app.links import decode, preset_state
+
+    link, notices = decode({"r1": "adadelta", "r2": "adagrad", "r3": "sgd", "r3.lr": "0.05"})
+    assert not notices
+    assert [(r.optimizer, r.lr) for r in link.page.runs] == [
+        ("adadelta", signature_defaults("adadelta")["lr"]),
+        ("adagrad", signature_defaults("adagrad")["lr"]),
+        ("sgd", 0.05),
+    ]
+    names = list(OPTIMIZERS)
+    for part in (names[:6], names[6:]):  # at most MAX_RUNS runs per state
+        bare = replace(PRESETS[0], runs=tuple(PresetRun(o, ()) for o in part))
+        assert [r.lr for r in preset_state(bare).runs] == [
+            signature_defaults(o)["lr"] for o in part
+        ]
 
 
 def test_closed_run_boxes_send_no_widgets_and_keep_their_values(at):
