@@ -15,6 +15,8 @@ import numpy as np
 import streamlit as st
 
 from optviz import OPTIMIZERS, Trajectory, run, schedules
+from optviz.descent import min_sq_distance
+from optviz.minima import reference_minima
 from surfaces import SURFACE_PARAMS, SURFACES, FormulaError, Surface, from_expression
 
 from .state import (
@@ -141,40 +143,74 @@ def compute_run(
 class Summary:
     """The results-table row of one run.
 
-    final_loss: f(θ_T) (NaN if diverged); gap: f(θ_T) − f* (None if f* unknown);
-    distance: to the nearest known minimum (None if none known); reached: first step within
-    ``tol`` of a minimum (-1 if never); diverged_at: first diverged step (-1 if never);
-    final_point: θ_T (last finite point if diverged); moved: whether θ changed at all.
+    final_loss: f(θ_T) (NaN if the run diverged or left the domain); gap: f(θ_T) − f*
+    (None if f* unknown); distance: from θ_T to the nearest minimum of
+    :func:`optviz.minima.reference_minima` (None if there is none; NaN if the run diverged
+    or left the domain); reached: the first step within ``tol`` of such a minimum or with
+    f − f* ≤ ``tol`` (-1 never; None when there is neither a minimum nor f*);
+    diverged_at: first diverged step (-1 never); left_domain_at: first step whose point is
+    finite but f or ∇f is not (-1 never); final_point: the last point before the run
+    diverged or left the domain; moved: whether θ changed at all before then.
     """
 
     final_loss: float
     gap: float | None
     distance: float | None
-    reached: int
+    reached: int | None
     diverged_at: int
     final_point: tuple[float, float]
     moved: bool
+    left_domain_at: int = -1
+
+
+def first_undefined_step(points: np.ndarray, values: np.ndarray, grads: np.ndarray) -> int:
+    """``(T+1, 2), (T+1,), (T+1, 2) -> int``: the first step whose point is finite but f or
+    the gradient is not (the path left the function's domain, e.g. log x at x < 0), −1 if
+    none. A non-finite point is a divergence, not counted here."""
+    finite_point = np.all(np.isfinite(points), axis=-1)
+    undefined = finite_point & ~(np.isfinite(values) & np.all(np.isfinite(grads), axis=-1))
+    hits = np.flatnonzero(undefined)
+    return int(hits[0]) if hits.size else -1
 
 
 def summarize(result: RunResult, surface, tol: float) -> Summary:
-    """Summary of a successful :class:`RunResult` on ``surface`` (pure)."""
+    """Summary of a successful :class:`RunResult` on ``surface`` (pure but for a cache of
+    found minima).
+
+    The run counts up to the step before it left the domain or diverged, whichever came
+    first; only a run that did neither has a final loss and a distance.
+    """
     pts, vals = result.points, result.values
     div = result.diverged_at
-    ok = np.all(np.isfinite(pts), axis=-1)
-    last = int(np.flatnonzero(ok)[-1]) if ok.any() else 0
+    left = first_undefined_step(pts, vals, result.trajectory.grads[:, 0])
+    ends = [k for k in (div, left) if k >= 0]
+    end = min(ends) if ends else len(pts)  # steps 0 .. end-1 count
+    last = max(end - 1, 0)
     final = pts[last]
-    minima = np.asarray(surface.minima, dtype=np.float64).reshape(-1, 2)
-    distance = reached = None
-    reached = -1
+    complete = not ends
+    minima = reference_minima(surface, final)
+    f_star = None if surface.f_min is None else float(surface.f_min)
+    near = np.zeros(end, dtype=bool)
+    distance = None
     if minima.size:
+        d = np.sqrt(min_sq_distance(pts[:end], minima)) if end else np.empty(0)
+        near = d <= tol
+        distance = float(d[last]) if complete else math.nan
+    if f_star is not None:
         with np.errstate(invalid="ignore"):
-            d = np.min(np.linalg.norm(pts[:, None, :] - minima[None], axis=-1), axis=1)
-        distance = float(d[last]) if div < 0 else math.nan
-        hits = np.flatnonzero(d <= tol)
-        reached = int(hits[0]) if hits.size else -1
-    final_loss = float(vals[-1]) if div < 0 else math.nan
-    gap = None if surface.f_min is None else final_loss - float(surface.f_min)
+            near = near | (vals[:end] - f_star <= tol)
+    hits = np.flatnonzero(near)
+    reached = (int(hits[0]) if hits.size else -1) if minima.size or f_star is not None else None
+    final_loss = float(vals[-1]) if complete else math.nan
+    gap = None if f_star is None else final_loss - f_star
     moved = bool(np.any(pts[1 : last + 1] != pts[0])) if last > 0 else False
     return Summary(
-        final_loss, gap, distance, reached, div, (float(final[0]), float(final[1])), moved
+        final_loss,
+        gap,
+        distance,
+        reached,
+        div,
+        (float(final[0]), float(final[1])),
+        moved,
+        left,
     )

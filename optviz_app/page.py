@@ -27,7 +27,14 @@ from optviz.drawing import figures as F
 from surfaces import SURFACE_PARAMS, SURFACES
 
 from . import formula_ui, plot, presenter, studies_ui, teaching
-from .compute import RunResult, build_surface, compute_run, summarize
+from .compute import (
+    RunResult,
+    Summary,
+    build_surface,
+    compute_run,
+    first_undefined_step,
+    summarize,
+)
 from .i18n import (
     STRINGS,
     escape_markdown,
@@ -723,45 +730,58 @@ def fmt(v, digits: int = 4) -> str:
     return f"{v:.{digits}g}"
 
 
+def run_status(s: Summary, lang: str) -> str:
+    """A run's status cell: left the domain, diverged, did not move, or ok."""
+    if s.left_domain_at >= 0 and (s.diverged_at < 0 or s.left_domain_at <= s.diverged_at):
+        return "⚠ " + t("status_left_domain", lang, k=s.left_domain_at)
+    if s.diverged_at >= 0:
+        return "⚠ " + t("status_diverged", lang, k=s.diverged_at)
+    if not s.moved:
+        return t("status_still", lang)
+    return t("status_ok", lang)
+
+
 def results_table(
     rows: list[tuple[int, RunSpec, RunResult]], surface, tol: float, lang: str, notes=()
 ) -> str:
-    """Markdown/HTML table: one row per run, coloured dot, final loss, gap, distance,
-    first step within tolerance, divergence."""
+    """Markdown/HTML table: one row per run, coloured dot, final loss, gap, distance to the
+    nearest minimum (known or found), first step within tolerance, status. The distance and
+    step columns appear when some run has a minimum to measure against."""
+    summaries = [
+        None if result.trajectory is None else summarize(result, surface, tol)
+        for _, _, result in rows
+    ]
+    done = [s for s in summaries if s is not None]
+    has_distance = any(s.distance is not None for s in done) or bool(surface.minima)
+    has_reached = any(s.reached is not None for s in done) or bool(surface.minima)
     head = [
         t("col_run", lang),
         t("col_final", lang),
         t("col_gap", lang) if surface.f_min is not None else None,
-        t("col_distance", lang) if surface.minima else None,
-        t("col_reached", lang, tol=f"{tol:g}") if surface.minima else None,
+        t("col_distance", lang) if has_distance else None,
+        t("col_reached", lang, tol=f"{tol:g}") if has_reached else None,
         t("col_status", lang),
     ]
     head = [h for h in head if h is not None]
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for i, spec, result in rows:
+    for (i, spec, _), s in zip(rows, summaries, strict=True):
         dot = f'<span style="color:{F.color(i)};font-size:1.2em">●</span>'
         note = notes[i] if i < len(notes) else ""  # fair comparison: where the lr came from
         name = f"{dot} {i + 1} · {optimizer_name(spec.optimizer)} (lr {spec.lr:g}{note}"
         name += noise_note(spec) + ")"
-        if result.trajectory is None:
+        if s is None:
             lines.append(
                 "| " + " | ".join([name, *["—"] * (len(head) - 2), t("status_error", lang)]) + " |"
             )
             continue
-        s = summarize(result, surface, tol)
         cells = [name, fmt(s.final_loss)]
         if surface.f_min is not None:
             cells.append(fmt(s.gap, 3))
-        if surface.minima:
+        if has_distance:
             cells.append(fmt(s.distance, 3))
-            cells.append(str(s.reached) if s.reached >= 0 else "—")
-        if s.diverged_at >= 0:
-            status = "⚠ " + t("status_diverged", lang, k=s.diverged_at)
-        elif not s.moved:
-            status = t("status_still", lang)
-        else:
-            status = t("status_ok", lang)
-        cells.append(status)
+        if has_reached:
+            cells.append(str(s.reached) if s.reached is not None and s.reached >= 0 else "—")
+        cells.append(run_status(s, lang))
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
@@ -779,7 +799,7 @@ def show_notices(notices: list[Notice], lang: str) -> None:
 
 def run_notices(state: PageState, results, paths: list[F.Path], fair_caption, lang: str):
     """What the page says about the runs above the charts: a fair comparison, a run that
-    failed, lr = 0, no runs at all, a path that diverged."""
+    failed, lr = 0, no runs at all, a path that left the function's domain or diverged."""
     if fair_caption:
         st.info(fair_caption, icon=":material/balance:")
     for i, spec, r in results:
@@ -790,10 +810,18 @@ def run_notices(state: PageState, results, paths: list[F.Path], fair_caption, la
             st.info(t("lr_zero", lang, i=i + 1))
     if not state.runs:
         st.info(t("no_runs", lang))
-    for p in paths:
-        if p.diverged_at >= 0:
+    computed = [r for _, _, r in results if r.trajectory is not None]
+    left_domain = []  # one notice for them all: a formula like log x sends several out
+    for p, r in zip(paths, computed, strict=True):
+        left = first_undefined_step(r.points, r.values, r.trajectory.grads[:, 0])
+        if left >= 0 and (p.diverged_at < 0 or left <= p.diverged_at):
+            left_domain.append(t("left_domain_run", lang, name=p.name, k=left))
+        elif p.diverged_at >= 0:
             name, k = p.name, p.diverged_at
             st.warning(t("diverged_note", lang, name=name, k=k), icon=":material/warning:")
+    if left_domain:
+        runs = (", " if lang == "en" else "、").join(left_domain)
+        st.warning(t("left_domain_note", lang, runs=runs), icon=":material/warning:")
 
 
 def main() -> None:
