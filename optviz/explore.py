@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .descent import as_steps, run_checkpoints
+from .descent import as_steps, run, run_checkpoints
 from .optimizers import OPTIMIZERS, Optimizer
 
 NO_MINIMUM = -1
@@ -492,6 +492,62 @@ def best_index(final_loss, steps_to_tol, usable, criterion: str = "final_loss") 
     return int(np.lexsort(keys)[0])
 
 
+def stable_index(
+    final_loss, steps_to_tol, usable, neighbours: int = 0, criterion: str = "final_loss"
+) -> int | None:
+    """Index of the best cell of a 1-D grid judged by its worst neighbourhood, or None.
+
+    A cell is eligible when it and its ``neighbours`` grid neighbours on EACH side are all
+    usable with a finite loss (so a cell closer than that to an end of the grid is not);
+    it is then scored by the worst of them: the highest final loss and the most steps to
+    tolerance (never, if one of them never got there). The best score wins as in
+    :func:`best_index` (ties: the other worst value, then the cell's own loss, then
+    position).
+    ``neighbours=0`` is :func:`best_index` itself.
+    """
+    if isinstance(neighbours, bool) or int(neighbours) != neighbours or neighbours < 0:
+        raise ValueError(f"neighbours must be a whole number ≥ 0, got {neighbours}")
+    w = int(neighbours)
+    loss = np.asarray(final_loss, dtype=np.float64).ravel()
+    steps = np.asarray(steps_to_tol).ravel()
+    usable = np.asarray(usable, dtype=bool).ravel() & np.isfinite(loss)
+    if w == 0:
+        return best_index(loss, steps, usable, criterion)
+    if criterion not in CRITERIA:
+        raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
+    worst_loss, worst_steps, eligible = neighbourhood_worst(loss, steps, usable, w)
+    if not eligible.any():
+        return None
+    never = np.iinfo(np.int64).max
+    loss_key = np.where(eligible, worst_loss, np.inf)
+    steps_key = np.where(eligible & (worst_steps >= 0), worst_steps, never)
+    own_key = np.where(eligible, loss, np.inf)
+    order = np.arange(loss.size)
+    if criterion == "steps_to_tol" and (steps_key < never).any():
+        keys = (order, own_key, loss_key, steps_key)
+    else:
+        keys = (order, own_key, steps_key, loss_key)
+    return int(np.lexsort(keys)[0])
+
+
+def neighbourhood_worst(loss, steps, usable, neighbours: int):
+    """``(n,) × 3 -> (worst_loss (n,), worst_steps (n,), eligible (n,))`` over windows of
+    ``2·neighbours + 1`` grid points centred on each cell (see :func:`stable_index`);
+    NaN and −1 where a cell is not eligible."""
+    n, w = loss.size, int(neighbours)
+    worst_loss = np.full(n, np.nan)
+    worst_steps = np.full(n, -1, dtype=np.int64)
+    eligible = np.zeros(n, dtype=bool)
+    for i in range(w, n - w):
+        window = slice(i - w, i + w + 1)
+        if usable[window].all():
+            eligible[i] = True
+            worst_loss[i] = loss[window].max()
+            reached = steps[window]
+            worst_steps[i] = reached.max() if (reached >= 0).all() else -1
+    return worst_loss, worst_steps, eligible
+
+
 # ---------------------------------------------------------------------------------------
 # two-parameter sweep
 
@@ -646,6 +702,9 @@ class LrSweep:
     lrs: (n,); final_loss: (n,) NaN where diverged/invalid; steps_to_tol: (n,) int, −1
     never; diverged, invalid: (n,) bool; best: index of the chosen lr or None;
     criterion: what was minimised.
+    off_map: (n,) bool, the path left ``within`` (or had an undefined f) at some step
+        (all False when no window was given); neighbours: the grid neighbours on each
+        side that had to be good too (see :func:`stable_index`); within: the window.
     """
 
     lrs: np.ndarray
@@ -657,6 +716,15 @@ class LrSweep:
     criterion: str
     optimizer: str = ""
     steps: int = 0
+    off_map: np.ndarray | None = None
+    neighbours: int = 0
+    within: Any = None
+
+    @property
+    def usable(self) -> np.ndarray:
+        """(n,) bool: valid, not diverged, finite loss and (with a window) on the map."""
+        ok = ~(self.diverged | self.invalid) & np.isfinite(self.final_loss)
+        return ok if self.off_map is None else ok & ~self.off_map
 
     @property
     def best_lr(self) -> float | None:
@@ -680,16 +748,21 @@ def best_learning_rate(
     criterion: str = "final_loss",
     tol: float = 1e-3,
     max_abs: float = 1e6,
+    neighbours: int = 0,
+    within=None,
 ) -> tuple[float | None, LrSweep]:
     """The learning rate that does best within the step budget, from one batched run.
 
-    Sweeps ``lrs`` (default :func:`lr_grid`: 40 values 1e-5 … 10) with the other
-    hyperparameters from ``base_kwargs`` (its ``lr`` is ignored), every run from ``start``
-    for ``steps`` steps, and picks by ``criterion`` among non-diverged runs (see
-    :func:`best_index`).
+    Sweeps ``lrs`` (default :func:`lr_grid`: 40 values 1e-5 … 10, in the order given) with
+    the other hyperparameters from ``base_kwargs`` (its ``lr`` is ignored), every run from
+    ``start`` for ``steps`` steps, and picks by ``criterion`` among usable runs: not
+    diverged and, with ``within = ((xmin, xmax), (ymin, ymax))``, whose path stays inside
+    that window with a finite f at every step. With ``neighbours = w > 0`` the pick is
+    stable rather than lucky: the lr whose worst result over itself and its ``w`` grid
+    neighbours on each side is best, all of them usable (:func:`stable_index`).
 
     Returns:
-        ``(best_lr, sweep)``; ``best_lr`` is None if every run diverged or was invalid.
+        ``(best_lr, sweep)``; ``best_lr`` is None if no lr qualifies.
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
@@ -697,12 +770,15 @@ def best_learning_rate(
     _check_names(optimizer_key, ("lr",))
     lrs = _axis("lr", lr_grid() if lrs is None else lrs)
     budget = as_steps(steps)
-    cells = _run_cells(
-        surface, optimizer_key, base, {"lr": lrs}, _start(surface, start), budget, tol, max_abs
-    )
-    best = best_index(
-        cells.final_loss, cells.steps_to_tol, ~(cells.diverged | cells.invalid), criterion
-    )
+    begin = _start(surface, start)
+    cells = _run_cells(surface, optimizer_key, base, {"lr": lrs}, begin, budget, tol, max_abs)
+    off_map = None
+    if within is not None:
+        off_map = _off_map(surface, optimizer_key, base, lrs, begin, budget, within)
+    usable = ~(cells.diverged | cells.invalid)
+    if off_map is not None:
+        usable &= ~off_map
+    best = stable_index(cells.final_loss, cells.steps_to_tol, usable, neighbours, criterion)
     result = LrSweep(
         lrs=lrs,
         **cells._asdict(),
@@ -710,8 +786,28 @@ def best_learning_rate(
         criterion=criterion,
         optimizer=optimizer_key,
         steps=budget,
+        off_map=off_map,
+        neighbours=int(neighbours),
+        within=None if within is None else _check_bounds(within),
     )
     return result.best_lr, result
+
+
+def _off_map(surface, key, base, lrs, start, steps, within) -> np.ndarray:
+    """``(n,)`` bool: the run at each lr leaves ``within`` or meets an undefined f (or is
+    invalid) at some step; one batched full-history run (:func:`optviz.descent.run`)."""
+    (x0, x1), (y0, y1) = _check_bounds(within)
+    columns = {"lr": lrs}
+    valid = valid_cells(key, base, columns)
+    if not valid.any():
+        return np.ones(lrs.size, dtype=bool)
+    optimizer = _batched_optimizer(key, base, columns, valid)
+    trajectory = run(surface, optimizer, np.broadcast_to(start, (lrs.size, 2)), steps)
+    x, y = trajectory.points[..., 0], trajectory.points[..., 1]
+    with np.errstate(invalid="ignore"):
+        inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+    inside &= np.isfinite(trajectory.values)
+    return ~(inside.all(axis=0) & valid)
 
 
 def fair_lrs(
@@ -724,12 +820,16 @@ def fair_lrs(
     criterion: str = "final_loss",
     tol: float = 1e-3,
     max_abs: float = 1e6,
+    neighbours: int = 0,
+    within=None,
 ) -> tuple[float | None, ...]:
     """Each run's best learning rate over the same step budget (one batched sweep per run).
 
     ``runs`` is a sequence of ``(optimizer_key, kwargs)`` (kwargs a mapping or pairs; its
-    ``lr`` is ignored). Returns one lr (or None: nothing converged) per run, in order, so
+    ``lr`` is ignored). Returns one lr (or None: none qualifies) per run, in order, so
     the page can show "each optimizer at its best learning rate" instead of one shared lr.
+    ``neighbours`` and ``within`` make the pick stable and keep it on the map, as in
+    :func:`best_learning_rate`.
     """
     return tuple(
         best_learning_rate(
@@ -742,6 +842,8 @@ def fair_lrs(
             criterion=criterion,
             tol=tol,
             max_abs=max_abs,
+            neighbours=neighbours,
+            within=within,
         )[0]
         for key, kwargs in runs
     )

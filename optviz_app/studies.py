@@ -94,6 +94,10 @@ SWEEP_WORK_BUDGET = 20_000_000
 """Largest cells × steps of one sweep."""
 MAX_STEPS = 5_000
 FAIR_LRS = 40
+FAIR_NEIGHBOURS = 2
+"""A fair comparison's lr must be good with its 2 grid neighbours on each side too: on
+the 40-value grid from 1e-5 to 10 (a factor of about 1.43 per step) that is about η/2 to
+2η, so the pick is not a lucky cell on the edge of divergence."""
 
 
 def _t(key: str, lang: str, **kwargs) -> str:
@@ -172,7 +176,15 @@ def _sweep_cached(surface_key, surface_params, optimizer_key, kwargs, x, y, star
 def _fair_cached(surface_key, surface_params, runs, start, steps):
     """``runs``: ``((optimizer_key, kwargs_pairs), ...)``."""
     surface = build_surface(surface_key, surface_params)
-    return fair_lrs(surface, runs, start=start, steps=steps, lrs=lr_grid(FAIR_LRS))
+    return fair_lrs(
+        surface,
+        runs,
+        start=start,
+        steps=steps,
+        lrs=lr_grid(FAIR_LRS),
+        neighbours=FAIR_NEIGHBOURS,
+        within=surface.bounds,
+    )
 
 
 # ---------------------------------------------------------------------------------------
