@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from optviz_app.i18n import t
+from optviz_app.state import signature_defaults
+
 pytestmark = pytest.mark.browser
 
 MAP = ".js-plotly-plot"
@@ -293,6 +296,11 @@ def test_added_run_opens_its_box_and_optimizer_switch_keeps_it_open(browser, ser
     page.wait_for_timeout(800)
     new = page.locator('[data-testid="stSidebar"] [data-testid="stExpander"]').nth(n)
     assert new.get_by_label("momentum").count() == 1  # SGD's own controls, drawn
+    # SGD's own defaults, not Adam's lr 0.05, and the page says so
+    lr = signature_defaults("sgd")["lr"]
+    assert float(new.get_by_label("η exactly").input_value()) == lr
+    note = t("switched_defaults", "en", i=n + 1, name="SGD", lr=f"{lr:g}")
+    assert page.get_by_text(note).count() == 1
     assert not errors
     no_exception(page)
     page.close()
