@@ -13,6 +13,8 @@ Results are cached per surface (its name, window and parameters) and point.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from surfaces import base
@@ -45,15 +47,23 @@ def _identity(surface) -> tuple:
 
 
 _cache: dict[tuple, np.ndarray] = {}
+_cache_lock = threading.Lock()  # the page's sessions run in threads
 _CACHE_SIZE = 256
 
 
 def _cached(key: tuple, compute) -> np.ndarray:
-    if key not in _cache:
+    """``compute()`` once per key (the oldest of :data:`_CACHE_SIZE` entries dropped)."""
+    with _cache_lock:
+        found = _cache.get(key)
+    if found is not None:
+        return found
+    value = compute()
+    value.setflags(write=False)  # shared between callers
+    with _cache_lock:
         if len(_cache) >= _CACHE_SIZE:
             _cache.pop(next(iter(_cache)))
-        _cache[key] = compute()
-    return _cache[key]
+        _cache[key] = value
+    return value
 
 
 def window_minima(surface) -> np.ndarray:
