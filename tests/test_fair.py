@@ -192,5 +192,5 @@ def test_page_draws_the_stable_lrs_and_states_the_rule(lang):
     note = t("fair.lr_sweep", lang)
     for row, lr in zip(rows, expected, strict=True):
         assert f"(lr {float(f'{lr:.3g}'):g} · {note})" in row
-    rule = "2 grid neighbours on each side" if lang == "en" else "格子の両隣 2 つずつ"
+    rule = "2 grid neighbours each side" if lang == "en" else "格子の両隣 2 つずつ"
     assert any(rule in i.value for i in at.info)
