@@ -892,8 +892,8 @@ def main() -> None:
             animate=state.view.animate,
             uirevision=f"map:{skey}:{sparams}",
             extra=teaching.map_extras(results, step_k, data.bounds, style, lang),
+            initial_step=step_k,
         )
-        fig = presenter.fit_controls(teaching.open_on_step(fig, paths, step_k), style)
         plot.chart(
             fig,
             key="map",

@@ -46,20 +46,3 @@ def page_config(teach: Teach) -> None:
 def style(teach: Teach) -> F.Style:
     """Chart sizes: the lecture-hall style in presenter mode."""
     return F.Style.presenter() if teach.present else F.Style()
-
-
-def fit_controls(fig: F.Figure, style: F.Style) -> F.Figure:
-    """Put the animation buttons on their own row under the x-axis labels and the step
-    slider under the buttons, so neither covers the other (at any font size)."""
-    layout = fig.layout
-    if not layout.get("sliders") or not layout.get("updatemenus"):
-        return fig
-    f = style.font_size
-    ticks, buttons, slider = 2.2 * f, 2.0 * f + 18, 1.6 * f + 56
-    bottom = ticks + buttons + slider
-    plot_h = style.height - 30 - bottom
-    menu = dict(layout["updatemenus"][0], y=-ticks / plot_h, pad=dict(t=0, r=6))
-    bar = dict(layout["sliders"][0], x=0, len=1, y=-(ticks + buttons) / plot_h, pad=dict(t=0))
-    margin = dict(layout.get("margin", {}), b=bottom)
-    layout = dict(layout, margin=margin, updatemenus=[menu], sliders=[bar])
-    return F.Figure(data=fig.data, layout=layout, frames=fig.frames)

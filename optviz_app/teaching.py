@@ -11,7 +11,7 @@ knowledge of them.
 Flow in :func:`page.main`: :func:`first_load` (URL -> state, once per session) ->
 ``sync_state`` -> :func:`sync_teach` -> :func:`page_query` (state -> the link's query, which
 the map's chart writes into the address bar) ->
-widgets and charts (:func:`map_extras`, :func:`open_on_step`, :func:`step_slider`) ->
+widgets and charts (:func:`map_extras`, :func:`step_slider`) ->
 panels (:func:`equations_panel`, :func:`inspector_panel`, :func:`exports_panel`).
 """
 
@@ -344,41 +344,6 @@ def map_extras(results, k: int, bounds, style: F.Style, lang: str) -> list[dict]
             traces.append(tr)
     st.session_state["t:arrow_scale"] = scale
     return traces
-
-
-def _merged(base: dict, patch: dict) -> dict:
-    """``base`` updated by ``patch`` key by key, nested dicts merged (Plotly's ``update``)."""
-    out = dict(base)
-    for k, v in patch.items():
-        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
-
-
-def open_on_step(fig: F.Figure, paths, k: int) -> F.Figure:
-    """Make the map open on step k: the animation frame at (or just before) k applied to
-    the moving traces, the Plotly slider on it, the current markers exactly at θ_k.
-    Any surprise in the figure's structure leaves it unchanged."""
-    steps = max((p.steps for p in paths), default=0)
-    if not paths or k >= steps:
-        return fig
-    try:
-        data = list(fig.data)
-        layout = dict(fig.layout)
-        if fig.frames:
-            ks = [int(fr["name"][1:]) for fr in fig.frames]
-            f = max(j for j, s in enumerate(ks) if s <= k)
-            frame = fig.frames[f]
-            for idx, d in zip(frame["traces"], frame["data"], strict=True):
-                data[idx] = _merged(data[idx], {n: v for n, v in d.items() if n != "type"})
-            if layout.get("sliders"):
-                layout["sliders"] = [dict(layout["sliders"][0], active=f)]
-        cur = next(j for j, tr in enumerate(data) if tr.get("name") == "current")
-        ks_ = [min(k, p.last) for p in paths]
-        pts = np.array([p.points[kk] for p, kk in zip(paths, ks_, strict=True)])
-        data[cur] = dict(data[cur], x=pts[:, 0], y=pts[:, 1], customdata=np.asarray(ks_))
-    except (StopIteration, ValueError, IndexError, AttributeError, TypeError, KeyError):
-        return fig
-    return F.Figure(data=data, layout=layout, frames=fig.frames)
 
 
 def arrows_caption(k: int, lang: str) -> None:

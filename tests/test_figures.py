@@ -90,6 +90,50 @@ def test_frames_bounded_and_touch_only_moving_traces(rosen, default_paths):
     assert fig.layout.sliders[0].active == len(steps) - 1
 
 
+@pytest.mark.parametrize("k", [0, 7, 150, 299])
+def test_map_opens_on_the_given_step(rosen, default_paths, k):
+    data = F.map_data(rosen)
+    fig = validated(F.contour_spec(data, default_paths, initial_step=k))
+    where = F.map_traces(len(default_paths), fig)
+    labels = [int(s["label"]) for s in fig.layout.sliders[0].steps]
+    f = fig.layout.sliders[0].active
+    assert labels[f] <= k < (labels[f + 1] if f + 1 < len(labels) else math.inf)
+    current = fig.data[where.current]
+    expected = np.array([p.points[k] for p in default_paths])
+    got = np.stack([arr(current.x), arr(current.y)], axis=-1)
+    assert np.allclose(got, expected, rtol=0, atol=1e-12)  # θ_k itself, not rounded
+    assert list(arr(current.customdata)) == [k] * len(default_paths)
+    frame = fig.frames[f]  # the moving traces show that frame: faded lines, its trails
+    for i, d in zip(frame.traces, frame.data, strict=True):
+        if i in where.paths:
+            assert fig.data[i].opacity == d.opacity == 0.3
+        elif i in where.trails:
+            assert np.array_equal(arr(fig.data[i].x), arr(d.x))
+    finished = validated(F.contour_spec(data, default_paths))
+    assert validated(F.contour_spec(data, default_paths, initial_step=300)) == finished
+    assert validated(F.contour_spec(data, default_paths, initial_step=None)) == finished
+
+
+def test_map_opens_on_the_step_without_animation(rosen, default_paths):
+    fig = validated(F.contour_spec(F.map_data(rosen), default_paths, animate=False, initial_step=5))
+    current = fig.data[F.map_traces(len(default_paths), fig).current]
+    assert np.allclose(arr(current.x), [p.points[5, 0] for p in default_paths], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("style", [F.Style(), F.Style.presenter()], ids=["plain", "presenter"])
+def test_map_controls_stack_under_the_tick_labels(rosen, default_paths, style):
+    """Buttons on a row under the tick labels, the slider full-width on a row under them,
+    all inside the figure's bottom margin, at any font size."""
+    fig = validated(F.contour_spec(F.map_data(rosen), default_paths, style=style))
+    (menu,), (slider,) = fig.layout.updatemenus, fig.layout.sliders
+    ticks, buttons, rows = F.control_rows(style)
+    plot_h = style.height - fig.layout.margin.t - fig.layout.margin.b
+    assert fig.layout.margin.b == pytest.approx(ticks + buttons + rows)
+    assert -menu.y * plot_h == pytest.approx(ticks)  # below the tick labels
+    assert -slider.y * plot_h == pytest.approx(ticks + buttons)  # below the buttons
+    assert slider.x == 0 and slider.len == 1
+
+
 def test_every_step_is_a_frame_for_short_runs(rosen):
     paths = make_paths(rosen, [("adam", 0.05)], 20)
     fig = validated(F.contour_spec(F.map_data(rosen), paths))

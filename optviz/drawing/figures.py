@@ -1,18 +1,18 @@
-"""Plotly figures for the page: arrays in, figures out.
+"""Plotly figures of a descent: the contour map, the loss chart, the 3-D surface.
 
 ``contour_spec`` / ``surface3d_spec`` / ``loss_spec`` return a :class:`Figure` (plain
 Plotly JSON parts, no validation: what the page sends); ``contour_figure`` /
 ``surface3d_figure`` / ``loss_figure`` return the same as a validated
 ``plotly.graph_objects.Figure`` (for notebooks, exports and other callers).
 
-No Streamlit here. Every builder is a small pure function; the page composes them and so
-can later views (step inspector arrows, presenter mode via :class:`Style`, basin maps and
-sweep heatmaps via :func:`raster_image` / :func:`map_layout`).
+Arrays and options in, figure dicts out. Every builder is a small pure function; callers
+compose them (step-inspector arrows as ``extra`` traces, presenter sizes via
+:class:`Style`, basin maps and sweep heatmaps via :func:`raster_image` / :func:`map_layout`).
 
-Speed: a chart is drawn afresh whenever its figure changes, so the
-map's background is not a ``go.Contour`` trace (the browser would run marching squares on
-every rerun) but one PNG image of filled contour bands with their iso-lines, rendered here
-with NumPy (a few tens of kB) and placed with ``layout.images``; a colour bar comes from a
+Speed: a chart may be redrawn after every change of a control, so the map's background is
+not a ``go.Contour`` trace (the browser would run marching squares on each redraw) but one
+PNG image of filled contour bands with their iso-lines, rendered here with NumPy (a few
+tens of kB) and placed with ``layout.images``; a colour bar comes from a
 dummy trace. Paths are lines only, with markers at the start, the end and the current
 step. Animation frames touch only the path and marker traces and are subsampled; long
 paths are decimated at display resolution (a point is dropped only if it lies within a
@@ -83,7 +83,7 @@ class Figure:
     ``frames`` (frame dicts), values NumPy arrays or typed-array specs.
 
     Built without plotly's validation or copies (a 100-frame map costs a few ms instead of
-    ~90 ms through ``go.Figure``); the page sends :meth:`to_json` as it is. Tests and the
+    ~90 ms through ``go.Figure``); :meth:`to_json` is the chart's payload as it is. Tests and the
     exports use :meth:`to_plotly`, which validates every property.
     """
 
@@ -444,7 +444,7 @@ def typed_array(a) -> dict:
 
     What plotly's ``to_dict`` makes of a NumPy array, done once here: plotly's validators
     pass such a spec through untouched, while every NumPy array costs a narwhals check per
-    property on construction and again on ``to_dict`` (~0.2 s per rerun for 100 frames).
+    property on construction and again on ``to_dict`` (~0.2 s per redraw for 100 frames).
     int64 becomes int32, other unknown dtypes float64.
     """
     a = np.ascontiguousarray(a)
@@ -600,7 +600,7 @@ def click_grid_trace(bounds: Bounds, n: int = 48) -> dict:
     ``marker.maxdisplayed=1``: plotly.js draws ONE of the markers. Hover, click and
     selection work on the data, not on the SVG nodes, so every grid point still reports a
     click — but the browser no longer builds and styles ``n²`` SVG paths on every redraw
-    (48² of them cost ~0.3 s standalone and ~0.8 s inside Streamlit per rerun).
+    (48² of them cost ~0.3 s per redraw).
     """
     _, _, xy = pixel_grid(bounds, n)
     pts = round_for_display(xy.reshape(-1, 2), _span(bounds), digits=3)
@@ -718,7 +718,7 @@ def map_width(bounds: Bounds, style: Style, *, animated: bool = True) -> int:
 
 @dataclass(frozen=True)
 class Labels:
-    """Visible words on the charts (the page passes translated ones)."""
+    """Visible words on the charts (callers pass translated ones)."""
 
     play: str = "▶ Play"
     pause: str = "❚❚ Pause"
@@ -741,13 +741,17 @@ def animation_controls(
     duration: int = 60,
     redraw: bool = False,
     y: float = -0.06,
+    slider_y: float | None = None,
+    active: int | None = None,
 ) -> dict:
     """``updatemenus`` (play / pause / resume) and a step ``slider`` over frames ``names``.
 
-    The slider starts on the last frame (the figure's data shows the finished paths);
-    Play continues from the current frame (from the first one on a fresh chart), Restart
-    always starts from the first frame.
+    The slider starts on frame ``active`` (default: the last frame, where the figure's
+    data shows the finished paths); Play continues from the current frame (from the first
+    one on a fresh chart), Restart always starts from the first frame.
     ``redraw`` must be True for 3-D scenes; ``y`` is the controls' top in paper units.
+    With ``slider_y`` the slider takes a full-width row of its own at that height, under
+    the buttons, instead of sharing their row.
     """
 
     def opts(ms: int) -> dict:
@@ -766,6 +770,7 @@ def animation_controls(
         dict(label=str(s), method="animate", args=[[name], opts(0)])
         for name, s in zip(names, steps, strict=True)
     ]
+    own_row = slider_y is not None
     return dict(
         updatemenus=[
             dict(
@@ -776,20 +781,20 @@ def animation_controls(
                 xanchor="left",
                 y=y,
                 yanchor="top",
-                pad=dict(t=8, r=6),
+                pad=dict(t=0 if own_row else 8, r=6),
                 buttons=buttons,
                 font=dict(size=style.font_size - 1),
             )
         ],
         sliders=[
             dict(
-                active=len(slider_steps) - 1,
+                active=len(slider_steps) - 1 if active is None else active,
                 steps=slider_steps,
-                x=0.46,
-                len=0.54,
-                y=y,
+                x=0 if own_row else 0.46,
+                len=1 if own_row else 0.54,
+                y=slider_y if own_row else y,
                 yanchor="top",
-                pad=dict(t=4),
+                pad=dict(t=0 if own_row else 4),
                 currentvalue=dict(prefix=labels.step + " ", font=dict(size=style.font_size)),
                 font=dict(size=max(style.font_size - 5, 8)),
                 ticklen=2,
@@ -812,6 +817,18 @@ def frame_steps(steps: int, max_frames: int = 100) -> np.ndarray:
     return np.unique(np.rint(np.concatenate([lin, sq])).astype(np.int64))
 
 
+def control_rows(style: Style) -> tuple[float, float, float]:
+    """Heights (px) of the three rows under a map: tick labels, play buttons, step slider
+    (each row grows with the font, so neither control covers the other at any size)."""
+    f = style.font_size
+    return 2.2 * f, 2.0 * f + 18, 1.6 * f + 56
+
+
+def frame_at(ks: np.ndarray, step: int) -> int:
+    """Index of the last frame whose step is ≤ ``step`` (frames ``ks`` ascending from 0)."""
+    return max(int(np.searchsorted(ks, step, side="right")) - 1, 0)
+
+
 def trail_window(ks: np.ndarray, f: int, steps: int) -> int:
     """First step (exclusive) of the trail shown at frame ``f``: 3 frames or T/25 back."""
     back = max(int(ks[f]) - int(ks[max(f - 3, 0)]), steps // 25, 1)
@@ -819,7 +836,7 @@ def trail_window(ks: np.ndarray, f: int, steps: int) -> int:
 
 
 def display_cap(n_paths: int) -> int:
-    """Most points drawn per path (static lines), so a 6-run page stays light."""
+    """Most points drawn per path (static lines), so a 6-run map stays light."""
     return int(np.clip(6000 // max(n_paths, 1), 500, 2000))
 
 
@@ -878,14 +895,19 @@ def contour_spec(
     extra: Sequence[dict] = (),
     max_frames: int = 100,
     uirevision: str = "map",
+    initial_step: int | None = None,
 ) -> Figure:
     """The main map: background bands, every path, start/minima markers, animation.
 
     Trace order (stable): colour bar, [click grid], [−∇f field], [minima], [starts], one
     line per path, one trail per path, one "current step" marker trace for all paths, then
-    ``extra`` (e.g. step-inspector arrows). At rest the figure shows the finished paths.
+    ``extra`` (e.g. step-inspector arrows). The figure opens on ``initial_step`` (default
+    and from the last step on: the finished paths): the moving traces as the frame at or
+    just before it shows them, the slider on that frame, the markers exactly at θ_k.
     Frames touch only the path lines (faded while playing), the trails and the markers,
     so the background is never redrawn and a frame costs O(trail) bytes, not O(path).
+    The play buttons sit on a row under the tick labels and the step slider on a row of
+    its own under them (:func:`control_rows`).
     """
     bounds = data.bounds
     span = _span(bounds)
@@ -906,6 +928,7 @@ def contour_spec(
     traces += [path_trace(p, i, span, style) for p, i in zip(paths, idx, strict=True)]
     traces += [trail_trace(p, np.empty(0, np.int64), span, style) for p in paths]
     steps = max((p.steps for p in paths), default=0)
+    opening = steps if initial_step is None else int(np.clip(initial_step, 0, steps))
     if paths:
         traces.append(current_trace(paths, steps, span, style))
     traces += list(extra)
@@ -943,10 +966,37 @@ def contour_spec(
                 )
             )
             frames.append(dict(name=names[f], data=fdata, traces=moving))
-        plot_h = style.height - 30 - 90
-        layout.update(animation_controls(names, ks.tolist(), labels, style, y=-30 / plot_h))
-        layout["margin"] = dict(l=10, r=10, t=30, b=90)
+        opening_frame = frame_at(ks, opening)
+        if opening < steps:
+            for i, d in zip(moving, frames[opening_frame]["data"], strict=True):
+                traces[i] = _merged(traces[i], {k: v for k, v in d.items() if k != "type"})
+        ticks, buttons, slider = control_rows(style)
+        plot_h = style.height - 30 - (ticks + buttons + slider)
+        layout.update(
+            animation_controls(
+                names,
+                ks.tolist(),
+                labels,
+                style,
+                y=-ticks / plot_h,
+                slider_y=-(ticks + buttons) / plot_h,
+                active=opening_frame,
+            )
+        )
+        layout["margin"] = dict(l=10, r=10, t=30, b=ticks + buttons + slider)
+    if paths and opening < steps:  # at θ_k itself, as the step inspector reports it
+        exact, _, _ = _current_points(paths, opening)
+        current = current_trace(paths, opening, span, style)
+        traces[first + 2 * len(paths)] = dict(current, x=exact[:, 0], y=exact[:, 1])
     return Figure(data=traces, layout=layout, frames=frames)
+
+
+def _merged(base: dict, patch: dict) -> dict:
+    """``base`` updated by ``patch`` key by key, nested dicts merged (Plotly's ``update``)."""
+    out = dict(base)
+    for k, v in patch.items():
+        out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 
 def map_traces(n_paths: int, fig) -> MapTraces:

@@ -1,8 +1,8 @@
 """Figures of the many-run studies: basin maps, hyperparameter sweeps, the data-fitting view.
 
-Pure: NumPy arrays and study results (:mod:`optviz.explore`) in, ``plotly`` figures out; no
-Streamlit. Every visible string exists in English and Japanese (``lang`` is ``"en"`` or
-``"ja"``; the ``fig.`` keys of :mod:`optviz.strings`).
+Pure: NumPy arrays and study results (:mod:`optviz.explore`) in, ``plotly`` figures out.
+Every visible string exists in English and Japanese (``lang`` is ``"en"`` or ``"ja"``; the
+``fig.`` keys of :mod:`optviz.strings`).
 
 Payload: a figure is sent to the browser whole each time it changes, so each figure stays
 under ~300 KB. Colour arrays are sent as one byte per cell (plotly.py sends NumPy arrays as
@@ -19,7 +19,7 @@ The grid also carries the hover labels: Plotly's hover picks the closest point a
 heatmap always reports the largest distance, so with a grid on top the heatmap's own
 hover label could never show (the heatmaps use ``hoverinfo="skip"``). A hover label thus
 describes exactly the start (or hyperparameters) that a click loads. A clicked point
-(``st.plotly_chart(on_select=...)`` reports its ``x`` and ``y``) maps back with
+(a selection event reports its ``x`` and ``y``) maps back with
 :func:`basin_pick` / :func:`sweep_pick`.
 
 Sweep axes of log-spaced parameters (``lr``, ``eps``, ``steps``) are drawn in log10
