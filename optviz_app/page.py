@@ -925,7 +925,9 @@ def main() -> None:
     st.markdown(f"#### {t('results', lang)}\n\n{table}\n\n{note}", unsafe_allow_html=True)
     teaching.equations_panel(results, tch, lang)
     teaching.inspector_panel(state, results, tch, lang)
-    teaching.exports_panel(state, results, surface, fig, query, lang)
+    teaching.exports_panel(
+        state, results, surface, fig, query, lang, data=data, paths=paths, labels=labels
+    )
     if state.view.show_3d:
         st.markdown(f"#### {t('view3d', lang)}")
         plot.chart(

@@ -24,7 +24,6 @@ import urllib.parse
 from dataclasses import replace
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
 from optviz import exports as X
@@ -496,14 +495,11 @@ def export_runs(results) -> list[X.ExportRun]:
     ]
 
 
-def static_figure(fig: F.Figure) -> go.Figure:
-    """The current view without animation controls (for PNG/SVG)."""
-    out = fig.to_plotly()
-    out.frames = []
-    out.layout.updatemenus = ()
-    out.layout.sliders = ()
-    out.update_layout(margin=dict(l=10, r=10, t=30, b=10))
-    return out
+def handout(surface, data: F.MapData, paths, start, labels: F.Labels) -> F.Figure:
+    """The map as exported (PNG, SVG, GIF): the page's bands at print resolution, its
+    paths and run names in a legend."""
+    sharp = F.map_data(surface, resolution=720, levels=data.levels)
+    return F.handout_spec(sharp, paths, labels=labels, starts=np.array([start]))
 
 
 def _on_demand(kind: str, label: str, make, file_name: str, mime: str, sig: str, lang: str):
@@ -534,9 +530,12 @@ def _on_demand(kind: str, label: str, make, file_name: str, mime: str, sig: str,
             )
 
 
-def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str) -> None:
-    """Downloads: CSV/JSON/HTML (made on click), PNG/SVG/GIF (made on demand), and the
-    runs as a runnable torch.optim script."""
+def exports_panel(
+    state, results, surface, fig, query: dict[str, str], lang: str, *, data, paths, labels
+) -> None:
+    """Downloads: CSV/JSON/HTML (made on click), PNG/SVG/GIF of the handout figure
+    (:func:`handout`, made on demand), and the runs as a runnable torch.optim script
+    (shown and as a file)."""
     if not teach().shown("exports"):
         return
     box = st.expander(
@@ -579,12 +578,16 @@ def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str
             icon=":material/animation:",
         )
         sig = json.dumps(query, sort_keys=True)
+
+        def printed() -> F.Figure:
+            return handout(surface, data, paths, state.start_point(), labels)
+
         d1, d2, d3 = st.columns(3)
         with d1:
             _on_demand(
                 "png",
                 t("export_png", lang),
-                lambda: R.figure_image(static_figure(fig), "png"),
+                lambda: R.figure_image(printed().to_plotly(), "png"),
                 "optviz_map.png",
                 "image/png",
                 sig,
@@ -594,7 +597,7 @@ def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str
             _on_demand(
                 "svg",
                 t("export_svg", lang),
-                lambda: R.figure_image(static_figure(fig), "svg"),
+                lambda: R.figure_image(printed().to_plotly(), "svg"),
                 "optviz_map.svg",
                 "image/svg+xml",
                 sig,
@@ -604,7 +607,9 @@ def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str
             _on_demand(
                 "gif",
                 t("export_gif", lang),
-                lambda: R.descent_gif(surface, runs, frames=60),
+                lambda: R.descent_gif(
+                    printed(), steps=state.steps, step_label=labels.step, frames=60
+                ),
                 "optviz_descent.gif",
                 "image/gif",
                 sig,
@@ -618,3 +623,12 @@ def exports_panel(state, results, surface, fig, query: dict[str, str], lang: str
             st.info(t("export_torch_failed", lang, error=str(error)))
         else:
             st.code(script, language="python")
+            st.download_button(
+                t("export_torch_file", lang),
+                script,
+                file_name="optviz_descent.py",
+                mime="text/x-python",
+                key=_key("dl_torch"),
+                on_click="ignore",
+                icon=":material/code:",
+            )

@@ -284,7 +284,8 @@ def test_equations_and_notes_for_each_run():
 def test_export_controls_exist():
     at = open_box(run_app({"preset": "line_fit"}), "open_exports")
     labels = [b.label for b in at.get("download_button")]
-    assert len(labels) == 3  # CSV, JSON, HTML (made on click)
+    assert len(labels) == 4  # CSV, JSON, HTML (made on click) and the PyTorch script
+    assert any(".py" in label for label in labels)
     buttons = {b.key for b in at.button}
     for kind in ("png", "svg", "gif"):
         assert k(at, f"t:make_{kind}") in buttons  # made on demand only
@@ -296,8 +297,8 @@ def test_gif_on_demand_then_download():
     at = open_box(run_app({"preset": "sgd_zigzag"}), "open_exports")
     at.session_state["open_exports"] = True  # still open on the click's run
     at.button(key=k(at, "t:make_gif")).click().run()
-    assert not at.exception
-    assert len(at.get("download_button")) == 4
+    assert not at.exception and not at.error
+    assert len(at.get("download_button")) == 5  # the four above and the GIF
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])

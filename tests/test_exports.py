@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -20,6 +21,7 @@ import sympy as sp
 
 from optviz import OPTIMIZERS, run
 from optviz import exports as ex
+from optviz.drawing import figures as F
 from optviz.drawing import render
 from optviz.schedules import cosine_annealing_lr, exponential_lr, linear_warmup, step_lr
 from surfaces import SURFACES, Surface, make_bowl, make_linear_regression
@@ -121,11 +123,38 @@ def test_figure_image_errors(monkeypatch):
         render.figure_image(_figure(), "png")
 
 
+def _paths(runs):
+    """The runs as the map draws them (first path of each), named and coloured as on the page."""
+    return [
+        F.Path(
+            r.label,
+            r.color,
+            r.trajectory.points[:, 0],
+            r.trajectory.values[:, 0],
+            int(r.trajectory.diverged_at[0]),
+        )
+        for r in runs
+    ]
+
+
+def _handout(surface, runs, labels=None):
+    labels = labels or F.Labels()
+    return F.handout_spec(F.map_data(surface), _paths(runs), labels=labels)
+
+
+def _frames(gif: bytes) -> list[np.ndarray]:
+    from PIL import Image, ImageSequence
+
+    image = Image.open(io.BytesIO(gif))
+    return [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(image)]
+
+
 @pytest.mark.parametrize("frames", [1, 7, 60])
 def test_gif_frames(runs, frames):
     from PIL import Image
 
-    data = render.descent_gif(BOWL, runs, frames=frames, size=(320, 240), fps=10)
+    fig = _handout(BOWL, runs)
+    data = render.descent_gif(fig, steps=30, frames=frames, size=(320, 240), fps=10)
     assert data[:6] in (b"GIF87a", b"GIF89a")
     image = Image.open(io.BytesIO(data))
     assert image.n_frames == frames
@@ -137,8 +166,71 @@ def test_gif_log_surface_and_short_run():
     short = [_run(rosen, "adam", steps=3, lr=0.05, color="rgb(200, 10, 10)")]
     from PIL import Image
 
-    image = Image.open(io.BytesIO(render.descent_gif(rosen, short, frames=20)))
+    gif = render.descent_gif(_handout(rosen, short), steps=3, frames=20)
+    image = Image.open(io.BytesIO(gif))
     assert image.n_frames == 20  # more frames than steps: the progress bar keeps them apart
+    frames = _frames(gif)
+    assert all(not np.array_equal(a, b) for a, b in itertools.pairwise(frames))
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_handout_legend_names_the_runs_in_their_colours(runs, lang):
+    labels = F.Labels(minimum="最小点" if lang == "ja" else "minimum")
+    fig = _handout(BOWL, runs, labels).to_plotly()  # validated by plotly
+    named = [(t.name, t.line.color) for t in fig.data if t.showlegend and t.mode == "lines"]
+    assert named == [(r.label, r.color) for r in runs]
+    assert labels.minimum in [t.name for t in fig.data if t.showlegend is not False]
+    assert fig.layout.showlegend and fig.layout.legend.y > 1  # above the plot
+    assert "Noto Sans CJK JP" in fig.layout.font.family  # Japanese and Greek glyphs
+    assert not fig.frames and not fig.layout.updatemenus and not fig.layout.sliders
+    assert "click" not in [t.name for t in fig.data]
+
+
+def test_handout_background_is_the_maps(runs):
+    """PNG, SVG and GIF draw the page's bands: the same levels and colour scale."""
+    from PIL import ImageColor
+
+    page = F.map_data(BOWL)
+    sharp = F.map_data(BOWL, resolution=720, levels=page.levels)
+    assert sharp.levels == page.levels
+    fig = F.handout_spec(sharp, _paths(runs))
+    (image,) = fig.layout["images"]
+    assert image["source"] == sharp.image_uri
+    bands = {tuple(c) for c in F.band_colors(page.levels.n)}
+    bands |= {tuple((np.asarray(c) * 0.8).astype(np.uint8)) for c in bands}  # iso-lines
+    for rgb in _frames(render.descent_gif(fig, steps=30, frames=2))[-1:]:
+        colours, counts = np.unique(rgb.reshape(-1, 3), axis=0, return_counts=True)
+        common = {tuple(c) for c, n in zip(colours, counts, strict=True) if n > 0.002 * rgb.size}
+        allowed = bands | {ImageColor.getrgb(r.color)[:3] for r in runs}
+        allowed = np.array([*allowed, (255, 255, 255), (51, 51, 51)], dtype=float)  # + text
+        for c in common:  # within the GIF palette's rounding of a colour the map uses
+            assert np.abs(allowed - np.asarray(c, float)).max(axis=1).min() <= 6, c
+
+
+def test_gif_legend_and_paths_in_the_run_colours(runs):
+    """Each run's colour appears in the legend strip above the plot and on its path."""
+    from PIL import ImageColor
+
+    gif = render.descent_gif(_handout(BOWL, runs), steps=30, frames=3, size=(800, 700))
+    last = _frames(gif)[-1]
+    for r in runs:
+        rgb = np.array(ImageColor.getrgb(r.color)[:3])
+        hits = np.argwhere(np.all(last == rgb, axis=-1))
+        assert hits.size, r.color
+        assert hits[:, 0].min() < 60  # in the legend at the top
+        assert hits[:, 0].max() > 100  # and on the map
+
+
+def test_gif_font_has_japanese_and_greek():
+    path = render.font_file()
+    if path is None and not os.environ.get("CI"):
+        pytest.skip("no CJK font installed (scripts/test.sh installs fonts-noto-cjk)")
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(path, 20)
+    for ch in "試行η∇θ":
+        assert font.getmask(ch).getbbox() is not None, ch  # drawn, not an empty box
+    assert font.getbbox("試") != font.getbbox("\uffff")
 
 
 # ---------------------------------------------------------------------------------------

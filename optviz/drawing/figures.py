@@ -144,6 +144,15 @@ class Style:
         """Large fonts and thick lines, readable from the back of a lecture hall."""
         return cls(height=680, side_height=420).scaled(1.6)
 
+    @classmethod
+    def handout(cls) -> Style:
+        """Printed on paper (a PNG/SVG/GIF export): slightly larger text and lines."""
+        return cls(height=720).scaled(1.15)
+
+
+HANDOUT_FONT = '"Noto Sans CJK JP", "Noto Sans", "DejaVu Sans", verdana, arial, sans-serif'
+"""Font family of the exported figures: Noto Sans CJK has Latin, Greek and Japanese glyphs."""
+
 
 @dataclass(frozen=True)
 class Path:
@@ -861,13 +870,24 @@ class MapData:
     """``image`` as a PNG data URI, made once here (not on every redraw of the map)."""
 
 
-def map_data(surface, *, resolution: int = 360, field: bool = False, lines: bool = True):
+def map_data(
+    surface,
+    *,
+    resolution: int = 360,
+    field: bool = False,
+    lines: bool = True,
+    levels: Levels | None = None,
+):
     """Sample ``surface`` (``.f``, ``.grad``, ``.bounds``, ``.minima``, ``.f_min``,
-    ``.log_scale``) into :class:`MapData`."""
+    ``.log_scale``) into :class:`MapData`, coloured by ``levels`` (default: chosen from the
+    samples by :func:`choose_levels`; pass a map's own to draw it again at another
+    resolution with the same bands)."""
     bounds = surface.bounds
     _, _, zs = sample(surface.f, bounds, resolution)
     f_min = surface.f_min
-    levels = choose_levels(zs, log=bool(surface.log_scale and f_min is not None), f_min=f_min)
+    if levels is None:
+        log = bool(surface.log_scale and f_min is not None)
+        levels = choose_levels(zs, log=log, f_min=f_min)
     image = raster_image(zs, levels, lines=lines)
     minima = np.asarray(surface.minima, dtype=np.float64).reshape(-1, 2)
     arrows = gradient_field(surface.grad, bounds) if field else None
@@ -997,6 +1017,64 @@ def _merged(base: dict, patch: dict) -> dict:
     for k, v in patch.items():
         out[k] = _merged(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
+
+
+def handout_spec(
+    data: MapData,
+    paths: Sequence[Path],
+    *,
+    style: Style | None = None,
+    labels: Labels = Labels(),
+    starts: np.ndarray | None = None,
+) -> Figure:
+    """The map at rest as printed (PNG/SVG, and every frame of the GIF): the page's bands,
+    colour bar, paths and markers, a legend above the plot naming every run in its colour
+    (and the minimum), no controls or click grid, :data:`HANDOUT_FONT` for the text."""
+    style = style or Style.handout()
+    fig = contour_spec(
+        data,
+        paths,
+        style=style,
+        labels=labels,
+        starts=starts,
+        animate=False,
+        clickable=False,
+        uirevision="handout",
+    )
+    for i in map_traces(len(paths), fig).paths:
+        fig.data[i] = dict(fig.data[i], showlegend=True)
+    font = dict(fig.layout["font"], family=HANDOUT_FONT)
+    fig.layout.update(
+        height=style.height
+        + handout_legend_height(legend_entries(fig), fig.layout["width"], style),
+        font=font,
+        showlegend=True,
+        legend=dict(fig.layout["legend"], yanchor="bottom", y=1.02, xanchor="left", x=0),
+        margin=dict(l=10, r=10, t=20, b=10),
+    )
+    return fig
+
+
+def handout_legend_height(entries: Sequence[tuple[str, str]], width: float, style: Style) -> int:
+    """Pixels a horizontal legend of ``entries`` takes above a plot ``width`` px wide
+    (estimated from the text's length), so a figure can grow by it and keep its plot."""
+    size = style.font_size - 1
+    widths = [40 + 0.6 * size * len(name) for name, _ in entries]
+    rows, used = 1, 0.0
+    for w in widths:
+        if used and used + w > width:
+            rows, used = rows + 1, 0.0
+        used += w
+    return round(rows * 2.2 * size) if entries else 0
+
+
+def legend_entries(fig: Figure) -> list[tuple[str, str]]:
+    """``(name, colour)`` of every line the figure's legend shows, in trace order."""
+    return [
+        (t["name"], t["line"]["color"])
+        for t in fig.data
+        if t.get("showlegend") and t.get("mode") == "lines" and "line" in t
+    ]
 
 
 def map_traces(n_paths: int, fig) -> MapTraces:
