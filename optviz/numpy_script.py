@@ -879,7 +879,7 @@ WORDS = {
         "adafactor_rms": "RMS over one start's two coordinates",
     },
     "ja": {
-        "title": "：optviz の試行を NumPy だけで再現します。実行：python this_file.py",
+        "title": "：optviz の試行を NumPy だけで再現します（python this_file.py で動きます）。",
         "intro": [
             "W は初期点ごとに 1 行 (x, y) を持ちます。以下の試行はそれぞれハイパーパラメータを",
             "設定し、状態を 0 から始め、更新式を STEPS 回くり返し、最後に到達点を表示します。",
