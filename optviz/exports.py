@@ -450,7 +450,7 @@ def pytorch_script(surface, start, steps: int, runs: Sequence[ExportRun]) -> str
             call += [f"noise={noise!r}", f"seed={run.seed!r}"]
         label = f"final[{index}] {run.label}:"
         lines += [
-            f"# {run.label}",
+            f"# {' '.join(str(run.label).split())}",  # one line: a label is never code
             f"final = descend({', '.join(call)})",
             f"print({label!r}, final.tolist())",
             "",

@@ -371,3 +371,18 @@ def test_pytorch_script_refuses_other_conventions(convention):
     traj = run(BOWL, optimizer, starts=[-4.0, 2.0], steps=3)
     with pytest.raises(ValueError, match=convention):
         ex.pytorch_script(BOWL, [-4.0, 2.0], 3, [ex.ExportRun("a", optimizer, traj)])
+
+
+def test_pytorch_script_keeps_a_label_out_of_the_code():
+    optimizer = OPTIMIZERS["sgd"](lr=0.1)
+    traj = run(BOWL, optimizer, starts=[-4.0, 2.0], steps=3)
+    label = 'x\nimport os\r\nos.system("echo PWNED")'
+    script = ex.pytorch_script(BOWL, [-4.0, 2.0], 3, [ex.ExportRun(label, optimizer, traj)])
+    imports = {
+        alias.name
+        for node in ast.walk(ast.parse(script))
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert "os" not in imports
+    assert "# x import os os.system(" in script
