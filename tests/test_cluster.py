@@ -248,3 +248,29 @@ def test_memory_returns_near_baseline_after_sessions_leave(haproxy):
         assert after - baseline < 0.15 * baseline + 10
     finally:
         c.stop()
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"OPTVIZ_BIND": "127.0.0.1:8500", "OPTVIZ_R1": "127.0.0.1:8501"},
+        # compose.yaml's balancer: the replicas found through Docker's DNS
+        {
+            "OPTVIZ_BIND": ":8500",
+            "OPTVIZ_REPLICA_DNS": "app:8501",
+            "OPTVIZ_RESOLVER": "127.0.0.11:53",
+        },
+    ],
+)
+def test_haproxy_config_is_valid_for_both_setups(haproxy, env):
+    compose = (ROOT / "deploy" / "compose.yaml").read_text()
+    if "OPTVIZ_REPLICA_DNS" in env:
+        assert all(f'{k}: "{v}"' in compose for k, v in env.items())
+    out = subprocess.run(
+        [haproxy, "-c", "-f", str(ROOT / "deploy" / "haproxy.cfg")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, **env},
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
