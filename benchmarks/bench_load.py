@@ -46,6 +46,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -503,6 +504,7 @@ class Launched:
             for line in self.proc.stdout:
                 if line.startswith(("ready:", "only ")):
                     break
+            drain(self.proc.stdout)
             wait_healthy(self.url)
             self.pids = tuple(p for p in children(self.proc.pid) if "streamlit" in _cmdline(p))
             self.replica_urls = tuple(
@@ -516,6 +518,12 @@ class Launched:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+
+
+def drain(stream) -> None:
+    """Read what the cluster script still prints, in a thread (a full pipe would block
+    the replicas' and haproxy's writes)."""
+    threading.Thread(target=stream.read, daemon=True).start()
 
 
 def _cmdline(pid: int) -> str:

@@ -67,6 +67,7 @@ class Cluster:
             elif line.startswith(("ready:", "only ")):
                 assert line.startswith("ready:"), line
                 break
+        bench_load.drain(self.proc.stdout)
         assert len(self.pids) == replicas
         self.replica_urls = [f"http://127.0.0.1:{self.port + i}/" for i in range(1, replicas + 1)]
 
