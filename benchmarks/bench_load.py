@@ -22,6 +22,8 @@ or finished with an error status), dropped or refused connections; where the ses
 landed (HAProxy's cookie); the server processes' RSS before, at the peak and after every
 student left.
 
+``--waves K`` runs the class K times in a row (memory over time).
+
 ``--launch N`` starts the servers itself on free loopback ports and stops them at the end:
 N=1 is ``streamlit run app.py`` alone (the README's way), N>=2 is
 ``deploy/local-cluster.sh N`` (replicas behind Debian's haproxy). Otherwise ``--url``
@@ -564,6 +566,9 @@ def main() -> None:
         help="seconds after the students left before the RSS is read (Streamlit keeps a "
         "disconnected session for server.disconnectedSessionTTL, 120 s by default)",
     )
+    ap.add_argument(
+        "--waves", type=int, default=1, help="classes one after the other (memory over time)"
+    )
     ap.add_argument("--no-warm", action="store_true", help="skip the warm-up visit")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true", help="also print the figures as JSON")
@@ -578,20 +583,23 @@ def main() -> None:
         if not args.no_warm:
             for replica in launched.replica_urls if launched else (url,):
                 warm(replica)
-        result = asyncio.run(
-            run_load(
-                url,
-                students=args.students,
-                duration=args.duration,
-                think=args.think,
-                ramp=args.ramp,
-                links=tuple(args.link) if args.link else DEFAULT_LINKS,
-                timeout=args.script_timeout,
-                pids=pids,
-                settle=args.settle,
-                seed=args.seed,
+        results = [
+            asyncio.run(
+                run_load(
+                    url,
+                    students=args.students,
+                    duration=args.duration,
+                    think=args.think,
+                    ramp=args.ramp,
+                    links=tuple(args.link) if args.link else DEFAULT_LINKS,
+                    timeout=args.script_timeout,
+                    pids=pids,
+                    settle=args.settle,
+                    seed=args.seed + wave,
+                )
             )
-        )
+            for wave in range(args.waves)
+        ]
     finally:
         if launched:
             launched.stop()
@@ -600,13 +608,17 @@ def main() -> None:
         if launched
         else url
     )
-    title = (
-        f"{args.students} students, a change every ~{args.think:g} s for {args.duration:g} s, "
-        f"{where}"
-    )
-    print(report(result, title))
-    if args.json:
-        print(json.dumps(result))
+    for wave, result in enumerate(results, 1):
+        title = (
+            f"{args.students} students, a change every ~{args.think:g} s for "
+            f"{args.duration:g} s, {where}"
+        )
+        if args.waves > 1:
+            title += f" (class {wave} of {args.waves})"
+
+        print(report(result, title))
+        if args.json:
+            print(json.dumps(result))
 
 
 if __name__ == "__main__":
