@@ -76,8 +76,9 @@ import numpy as np
 import streamlit as st
 from optviz.drawing import figures as F
 from optviz_app import plot, teaching
-from optviz_app.compute import build_surface
-from optviz_app.page import LR_GRID, cached_map, cached_run, labels_for
+from optviz_app.surface_builder import build_surface
+from optviz_app.page import labels_for
+from optviz_app.session import LR_GRID, cached_map, cached_run
 from optviz_app.state import PageState
 st.set_page_config(layout="wide")
 state = PageState()
@@ -531,8 +532,9 @@ def server_breakdown(repeats) -> str:
     import numpy as np
 
     from optviz.drawing import figures as F
-    from optviz_app.compute import build_surface, compute_run
+    from optviz_app.compute import compute_run
     from optviz_app.state import PageState
+    from optviz_app.surface_builder import build_surface
 
     state = PageState()
     surface, _ = build_surface(state.surface, state.surface_params)

@@ -1,9 +1,9 @@
-"""Pure computations behind the page: surfaces, runs, summaries (Streamlit only to cache
-typed-formula surfaces, :func:`formula_surface`).
+"""Computations behind the page: optimizers, runs, summaries (no Streamlit here; a
+typed formula's surface comes cached from :mod:`optviz_app.surface_builder`).
 
 Every function takes plain hashable values (surface key, parameter tuples, a
-:class:`RunSpec`, a start tuple, a step count), so the page can wrap them in
-``st.cache_data`` and a change of one run recomputes only that run.
+:class:`RunSpec`, a start tuple, a step count), so :mod:`optviz_app.session` can wrap
+them in ``st.cache_data`` and a change of one run recomputes only that run.
 """
 
 from __future__ import annotations
@@ -12,69 +12,15 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import streamlit as st
 
 from optviz import OPTIMIZERS, Trajectory, run, schedules
 from optviz.descent import min_sq_distance
 from optviz.minima import reference_minima
-from surfaces import SURFACE_PARAMS, SURFACES, FormulaError, Surface, from_expression
 
-from .state import (
-    DEFAULT_BOUNDS,
-    DEFAULT_FORMULA,
-    FORMULA,
-    Notice,
-    RunSpec,
-    _formula_notice,
-)
+from .state import RunSpec
+from .surface_builder import build_surface
 
 MAX_ABS = 1e6
-
-
-@st.cache_data(max_entries=32, show_spinner=False)
-def formula_surface(text: str, bounds) -> Surface:
-    """``from_expression(text, bounds)``, cached on the text and the window (a Surface
-    pickles as its SymPy expressions); raises ``FormulaError`` like it (not cached)."""
-    return from_expression(text, tuple(tuple(float(v) for v in b) for b in bounds))
-
-
-def make_surface(key: str, params: tuple = ()) -> Surface:
-    """The surface for ``key`` and ``(name, value)`` pairs; raises ValueError (a
-    ``FormulaError`` for a refused formula) if it cannot be built.
-
-    Factories of :data:`surfaces.SURFACE_PARAMS` get the pairs as keywords; ``"formula"``
-    takes ``("expression", text)`` and optionally ``("bounds", ((x0, x1), (y0, y1)))``
-    and is built by :func:`formula_surface` (cached).
-    """
-    p = dict(params)
-    if key == FORMULA:
-        return formula_surface(p.get("expression", ""), p.get("bounds", DEFAULT_BOUNDS))
-    if key in SURFACE_PARAMS and p:
-        factory, _ = SURFACE_PARAMS[key]
-        return factory(**p)
-    if key not in SURFACES:
-        raise ValueError(f"unknown surface {key!r}")
-    return SURFACES[key]
-
-
-def build_surface(key: str, params: tuple[tuple[str, float], ...] = ()):
-    """``(Surface, notices)``: :func:`make_surface`, falling back instead of raising.
-
-    A factory ValueError falls back to the registry default with a notice; a refused
-    formula (or none given) to the default formula with a ``formula.<code>`` notice.
-    """
-    if key == FORMULA:
-        p = {"expression": DEFAULT_FORMULA, **dict(params)}
-        try:
-            return make_surface(key, tuple(p.items())), []
-        except FormulaError as error:
-            fallback = formula_surface(DEFAULT_FORMULA, DEFAULT_BOUNDS)
-            return fallback, [_formula_notice(error)]
-    surface = SURFACES[key]
-    try:
-        return make_surface(key, params), []
-    except ValueError as error:
-        return surface, [Notice("notice.surface_error", (("error", str(error)),))]
 
 
 def build_lr(spec: RunSpec):

@@ -3,11 +3,12 @@
 The state keeps the last *good* formula and window (``PageState.formula``/``bounds``);
 the widgets ``f"{gen}:formula"`` and ``f"{gen}:b:xmin"`` … hold what is typed. A change
 is tried in :func:`on_formula_change` (a callback, before the script runs): the formula is
-built (``compute.build_surface``, cached); if it is refused the state is left alone —
+built (``surface_builder.build_surface``, cached); if it is refused the state is left alone —
 surface, runs, start and steps stay — and the refusal is kept in
 ``st.session_state["formula_problem"]`` (with the generation it belongs to) to be shown
 under the field, translated by ``FormulaError.code`` (``formula.<code>`` in i18n). A good
-formula replaces the state's through ``page._restructure`` (widgets re-created).
+formula replaces the state's through :func:`optviz_app.session.restructure` (widgets
+re-created).
 """
 
 from __future__ import annotations
@@ -18,9 +19,11 @@ import streamlit as st
 
 from surfaces import SURFACES, FormulaError
 
-from .compute import build_surface, formula_surface
 from .i18n import escape_markdown, t
-from .state import FORMULA, Notice, PageState, _formula_notice, _notice, check_bounds
+from .notices import Notice, formula_notice, notice
+from .session import BOUND_NAMES, key, restructure
+from .state import PageState, check_bounds
+from .surface_builder import FORMULA, build_surface, formula_surface
 
 EXAMPLES = (
     "x^2 + 3*y^2 - x*y",
@@ -34,7 +37,6 @@ EXAMPLES = (
 )
 """Examples offered under the field (each is accepted; tests check it)."""
 
-BOUND_NAMES = ("xmin", "xmax", "ymin", "ymax")
 PROBLEM = "formula_problem"
 
 
@@ -53,19 +55,6 @@ def markdown_text(text: str) -> str:
     return text
 
 
-def _k(gen: int, name: str) -> str:
-    return f"{gen}:{name}"
-
-
-def seed(state: PageState, gen: int) -> None:
-    """Write the state's formula and window into the widget keys of generation ``gen``."""
-    ss = st.session_state
-    ss[_k(gen, "formula")] = state.formula
-    (x0, x1), (y0, y1) = state.bounds
-    for name, value in zip(BOUND_NAMES, (x0, x1, y0, y1), strict=True):
-        ss[_k(gen, f"b:{name}")] = float(value)
-
-
 def problem_message(notice: Notice, lang: str) -> str:
     """A refusal in the page's language: what is wrong, the piece and where it is."""
     args = notice.kwargs()
@@ -81,25 +70,23 @@ def try_formula(text, bounds) -> tuple[object | None, Notice | None]:
     """``(surface, None)`` if ``text`` on ``bounds`` builds, else ``(None, notice)``."""
     box = check_bounds(bounds)
     if box is None:
-        return None, _notice("formula.bounds", detail=str(bounds)[:60])
+        return None, notice("formula.bounds", detail=str(bounds)[:60])
     if not isinstance(text, str):
-        return None, _notice("formula.not_text", detail=str(text)[:40])
+        return None, notice("formula.not_text", detail=str(text)[:40])
     try:
         return formula_surface(text, box), None
     except FormulaError as error:
-        return None, _formula_notice(error)
+        return None, formula_notice(error)
 
 
 def on_formula_change() -> None:
     """The formula or a bound was edited: use it if it builds, else keep the state."""
-    from . import page  # the page imports this module
-
     ss = st.session_state
     gen = ss["gen"]
     state: PageState = ss["state"]
-    text = ss.get(_k(gen, "formula"), state.formula)
+    text = ss.get(key(gen, "formula"), state.formula)
     text = text.strip() if isinstance(text, str) else text
-    x0, x1, y0, y1 = (ss.get(_k(gen, f"b:{n}")) for n in BOUND_NAMES)
+    x0, x1, y0, y1 = (ss.get(key(gen, f"b:{n}")) for n in BOUND_NAMES)
     bounds = ((x0, x1), (y0, y1))
     surface, problem = try_formula(text, bounds)
     if problem is not None:
@@ -119,17 +106,17 @@ def on_formula_change() -> None:
                 start = None
         return replace(s, surface=FORMULA, formula=text, bounds=box, start=start)
 
-    page._restructure(edit)
+    restructure(edit)
 
 
 def on_example() -> None:
     """An example was picked: put it into the field and try it."""
     ss = st.session_state
     gen = ss["gen"]
-    example = ss.get(_k(gen, "formula_example"))
+    example = ss.get(key(gen, "formula_example"))
     if not example:
         return
-    ss[_k(gen, "formula")] = example
+    ss[key(gen, "formula")] = example
     on_formula_change()
 
 
@@ -141,7 +128,7 @@ def controls(sb, state: PageState, gen: int) -> None:
     lang = state.lang
     sb.text_input(
         t("formula.label", lang),
-        key=_k(gen, "formula"),
+        key=key(gen, "formula"),
         on_change=on_formula_change,
         max_chars=None,
         help=t("formula.help", lang),
@@ -157,7 +144,7 @@ def controls(sb, state: PageState, gen: int) -> None:
         EXAMPLES,
         index=None,
         placeholder=t("formula.example_pick", lang),
-        key=_k(gen, "formula_example"),
+        key=key(gen, "formula_example"),
         on_change=on_example,
     )
     sb.caption(t("formula.window", lang))
@@ -167,7 +154,7 @@ def controls(sb, state: PageState, gen: int) -> None:
             t(f"formula.{name}", lang),
             format="%g",
             step=0.5,
-            key=_k(gen, f"b:{name}"),
+            key=key(gen, f"b:{name}"),
             on_change=on_formula_change,
         )
     surface, _ = build_surface(*state.surface_args())

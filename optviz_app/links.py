@@ -35,8 +35,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 
 from optviz.presets import PRESETS_BY_KEY, Preset
+from surfaces import SURFACE_PARAMS
 
-from .state import DEFAULT_SURFACE, SCHEDULES, Notice, PageState, View, signature_defaults
+from .notices import Notice, notice
+from .state import DEFAULT_SURFACE, SCHEDULES, PageState, View, signature_defaults
 
 HIDEABLE = (
     "lang",
@@ -94,10 +96,6 @@ class Teach:
 class Link:
     page: PageState = field(default_factory=PageState)
     teach: Teach = field(default_factory=Teach)
-
-
-def _notice(key: str, **kwargs) -> Notice:
-    return Notice(key, tuple(kwargs.items()))
 
 
 # ---------------------------------------------------------------------------------------
@@ -250,7 +248,7 @@ def decode(query: Mapping, default_lang: str = "en") -> tuple[Link, list[Notice]
     try:
         q = _flat(query)
     except (TypeError, ValueError):
-        return Link(), [_notice("notice.bad_state")]
+        return Link(), [notice("notice.bad_state")]
 
     raw: dict = {}
     raw_runs: dict[int, dict] = {}
@@ -323,7 +321,7 @@ def decode(query: Mapping, default_lang: str = "en") -> tuple[Link, list[Notice]
         if preset_key in PRESETS_BY_KEY:
             teach_preset = preset_key
         else:
-            notices.append(_notice("notice.unknown_preset", value=preset_key[:40]))
+            notices.append(notice("notice.unknown_preset", value=preset_key[:40]))
     shape = any(k in raw for k in SHAPE_KEYS) or bool(surface_params)
     if teach_preset and not shape:
         d = preset_state(PRESETS_BY_KEY[teach_preset]).to_dict()
@@ -353,9 +351,9 @@ def decode(query: Mapping, default_lang: str = "en") -> tuple[Link, list[Notice]
         if isinstance(value, int) and value >= 0:
             step = min(value, state.steps)
             if step != value:
-                notices.append(_notice("notice.step_clamped", value=value, to=step))
+                notices.append(notice("notice.step_clamped", value=value, to=step))
         else:
-            notices.append(_notice("notice.bad_step", value=q["step"][:20]))
+            notices.append(notice("notice.bad_step", value=q["step"][:20]))
     elif teach_preset and not shape:
         focus = PRESETS_BY_KEY[teach_preset].focus_step
         step = min(focus, state.steps)
@@ -367,7 +365,7 @@ def decode(query: Mapping, default_lang: str = "en") -> tuple[Link, list[Notice]
         if text in ("1", "true", "yes", "on", ""):
             present = True
         elif text not in ("0", "false", "no", "off"):
-            notices.append(_notice("notice.bad_present", value=q["present"][:20]))
+            notices.append(notice("notice.bad_present", value=q["present"][:20]))
     hide: list[str] = []
     if q.get("hide"):
         for name in q["hide"].split(","):
@@ -375,17 +373,15 @@ def decode(query: Mapping, default_lang: str = "en") -> tuple[Link, list[Notice]
             if name in HIDEABLE:
                 hide.append(name)
             elif name:
-                notices.append(_notice("notice.unknown_hide", value=name[:30]))
+                notices.append(notice("notice.unknown_hide", value=name[:30]))
     hide_sorted = tuple(h for h in HIDEABLE if h in hide)
     if unknown:
-        notices.append(_notice("notice.unknown_params", names=", ".join(unknown[:8])))
+        notices.append(notice("notice.unknown_params", names=", ".join(unknown[:8])))
     return Link(state, Teach(teach_preset, step, present, hide_sorted)), notices
 
 
 def _unknown_surface_params(d: dict, params: dict, unknown: list[str]) -> None:
     """Surface parameters the chosen surface does not have are unknown (and dropped)."""
-    from surfaces import SURFACE_PARAMS
-
     surface = d.get("surface", DEFAULT_SURFACE)
     names = {p.name for p in SURFACE_PARAMS.get(surface, (None, ()))[1]}
     for name in list(params):

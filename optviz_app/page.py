@@ -1,23 +1,22 @@
-"""The Streamlit page: widgets <-> :class:`PageState`, cached runs, charts, results.
+"""The Streamlit page: the sidebar, the charts, the results; it wires in the sections.
 
-Flow of one script run:
+Flow of one script run (the session's keys and the state <-> widgets mapping are in
+:mod:`optviz_app.session`):
 
-1. ``st.session_state["state"]`` holds the last :class:`PageState`; ``"gen"`` a counter.
-   Widget keys are ``f"{gen}:{name}"``; a structural change (add/remove/duplicate a run,
-   another surface, a preset or a link) stores a new state and bumps
-   ``gen``, so every widget is re-created from the state (:func:`load_state`).
-2. The sidebar draws the widgets (initial values from the state) and
-   :func:`state_from_widgets` turns their values into a dict that
-   :meth:`PageState.from_dict` validates — one path for widgets, links and presets.
-3. Runs are computed one by one through ``st.cache_data`` on plain arguments.
-4. The map, loss curves, results table and (optionally) the 3-D view are drawn.
+1. On a session's first run the state comes from the link (:func:`teaching.first_load`).
+   :func:`session.sync_state` reads the widgets into a validated :class:`PageState`.
+2. Runs are computed one by one through ``st.cache_data`` on plain arguments
+   (:func:`session.cached_run`).
+3. The map, loss curves, results table, panels and (optionally) the 3-D view are drawn;
+   the sidebar draws the widgets (their values seeded from the state).
+4. Structural edits (add/remove/duplicate a run, another optimizer or surface) are
+   callbacks that load a new state (:func:`session.restructure`).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import NamedTuple
 
 import numpy as np
 import streamlit as st
@@ -30,8 +29,6 @@ from . import formula_ui, plot, presenter, studies_ui, teaching
 from .compute import (
     RunResult,
     Summary,
-    build_surface,
-    compute_run,
     first_undefined_step,
     summarize,
 )
@@ -45,15 +42,28 @@ from .i18n import (
     small_note,
     t,
 )
-from .state import (
-    FORMULA,
-    MAX_RUNS,
-    SCHEDULES,
-    Notice,
-    PageState,
-    RunSpec,
-    signature_defaults,
+from .notices import Notice
+from .session import (
+    LR_GRID,
+    RUN_BOXES,
+    VIEW_SWITCHES,
+    BoxShown,
+    cached_map,
+    cached_run,
+    carried_open,
+    core_hyper,
+    in_more,
+    key,
+    last_boxes,
+    load_state,
+    nearest_grid,
+    restructure,
+    seed_run,
+    sync_state,
+    teach,
 )
+from .state import MAX_RUNS, SCHEDULES, PageState, RunSpec, signature_defaults
+from .surface_builder import FORMULA, build_surface
 
 SWATCHES = tuple(f':color[●]{{foreground="{c}"}}' for c in F.PALETTE)
 """The runs' colours (:data:`optviz.drawing.figures.PALETTE`) as Markdown for widget labels:
@@ -75,288 +85,21 @@ COMPACT_CSS = (
 phone's top bar); wide tables scroll; a run's "More settings" as narrow as the sidebar,
 so it hides little of the map while open."""
 
-VIEW_SWITCHES = {
-    "show_loss": ":material/show_chart:",
-    "show_3d": ":material/view_in_ar:",
-    "show_field": ":material/north_east:",
-    "animate": ":material/play_circle:",
-}
-"""The view's on/off options and their icons: one row of pills in the sidebar (one element,
-not four). A pill's label starts with a Material icon: a label starting with any other
-non-ASCII word ("−∇f", Japanese) makes Streamlit load its emoji catalog to look for an
-emoji there (~0.25 s on a cold server)."""
-
-LR_GRID = tuple(
-    float(f"{m}e{e}") for e in range(-6, 2) for m in (1, 2, 5) if float(f"{m}e{e}") <= 10
-)
-"""Learning-rate slider stops (1-2-5 per decade, 1e-6 … 10); the number field is exact."""
-
-
-# ---------------------------------------------------------------------------------------
-# cached computations (plain hashable arguments, bounded)
-
-
-@st.cache_data(max_entries=96, show_spinner=False)
-def cached_run(surface_key, surface_params, spec, start, steps) -> RunResult:
-    return compute_run(surface_key, surface_params, spec, start, steps)
-
-
-@st.cache_data(max_entries=24, show_spinner=False)
-def cached_map(surface_key, surface_params, field: bool) -> F.MapData:
-    surface, _ = build_surface(surface_key, surface_params)
-    return F.map_data(surface, field=field)
-
-
-# ---------------------------------------------------------------------------------------
-# state <-> widgets
-
-
-def key(gen: int, name: str) -> str:
-    return f"{gen}:{name}"
-
-
-def load_state(state: PageState) -> None:
-    """Make ``state`` the page's state and re-create every widget from it."""
-    ss = st.session_state
-    ss["state"] = state
-    ss["gen"] = ss.get("gen", 0) + 1
-    drop_old_generations(ss["gen"])
-    _seed_widgets(state, ss["gen"])
-
-
-def old_generation_keys(keys, gen: int) -> list[str]:
-    """The keys of widget generations before ``gen`` (``"<g>:<name>"`` with g < gen)."""
-    out = []
-    for k in keys:
-        head, sep, _ = str(k).partition(":")
-        if sep and head.isdigit() and int(head) < gen:
-            out.append(k)
-    return out
-
-
-def drop_old_generations(gen: int) -> None:
-    """Forget the keys of earlier widget generations: their widgets are gone for good, and
-    Streamlit keeps a key that was seeded but never drawn (a formula's bounds, the fair
-    comparison's settings) for the whole session, where every number field or select box
-    it creates scans them all: a long lecture's reruns would slow down step by step."""
-    ss = st.session_state
-    for k in old_generation_keys(list(ss), gen):
-        del ss[k]
-
-
-def _seed_widgets(state: PageState, gen: int) -> None:
-    """Write ``state`` into the (new) widget keys of generation ``gen``."""
-    ss = st.session_state
-    ss[key(gen, "lang")] = state.lang
-    ss[key(gen, "surface")] = state.surface
-    surface, _ = build_surface(*state.surface_args())
-    formula_ui.seed(state, gen)
-    for p in SURFACE_PARAMS.get(state.surface, (None, ()))[1]:
-        value = dict(state.surface_params).get(p.name, p.default)
-        ss[key(gen, f"sp:{p.name}")] = int(value) if p.kind == "int" else float(value)
-    x, y = state.start if state.start is not None else surface.start
-    ss[key(gen, "x")], ss[key(gen, "y")] = float(x), float(y)
-    ss[key(gen, "steps")] = int(state.steps)
-    view = state.view.to_dict()
-    for name, value in view.items():
-        if name not in VIEW_SWITCHES:
-            ss[key(gen, f"view:{name}")] = value
-    ss[key(gen, "view:shown")] = [name for name in VIEW_SWITCHES if view[name]]
-    # run widgets are seeded when their box is drawn (run_controls): boxes are lazy
-
-
-def run_values(spec: RunSpec) -> dict:
-    """A run's widget values by name (``"lr"``, ``"betas:0"``, ``"s:t_max"``, ...)."""
-    values = {
-        "optimizer": spec.optimizer,
-        "lr": float(spec.lr),
-        "lr_s": nearest_grid(spec.lr),
-        "schedule": spec.schedule,
-        "noise": float(spec.noise),
-        "seed": int(spec.seed),
-    }
-    for name, value in spec.hyper_values().items():
-        if isinstance(value, tuple):
-            values.update({f"{name}:{j}": float(v) for j, v in enumerate(value)})
-        else:
-            values[name] = value
-    values.update({f"s:{name}": value for name, value in spec.schedule_values().items()})
-    return values
-
-
-def in_more(name: str, core: str | None) -> bool:
-    """Whether widget ``name`` of a run (a :func:`run_values` name) is under "More
-    settings": every keyword but lr and the ``core`` one, the schedule, noise and seed."""
-    keyword = name.partition(":")[0]
-    return keyword not in ("optimizer", "lr", "lr_s", core)
-
-
-def _seed_run(spec: RunSpec, gen: int, i: int, only_more: bool = False) -> None:
-    """Write run ``i``'s values into its widget keys (before its box draws them);
-    ``only_more``: only those under "More settings" (before its popover draws them)."""
-    ss = st.session_state
-    core = core_hyper(spec.optimizer)
-    for name, value in run_values(spec).items():
-        if not only_more or in_more(name, core):
-            ss[key(gen, f"r{i}:{name}")] = value
-
-
-class BoxShown(NamedTuple):
-    """What one run box showed on the last script run."""
-
-    error: bool
-    drawn: bool  # open, so its widget keys hold live values
-    more: bool = False  # drawn with its "More settings" open: their keys hold live values too
-
-
-RUN_BOXES = "run_boxes"
-"""Session key: ``(gen, {i: BoxShown})`` for the last script run's run boxes. Only a
-drawn box's widget keys hold live values; a closed box's widgets are gone (Streamlit drops
-them, and an older seeded value could resurface), so its run is read from the state."""
-
-
-def last_boxes(gen: int) -> dict[int, BoxShown]:
-    box_gen, boxes = st.session_state.get(RUN_BOXES, (None, {}))
-    return boxes if box_gen == gen else {}
-
-
-def drawn_runs(gen: int) -> frozenset:
-    return frozenset(i for i, box in last_boxes(gen).items() if box.drawn)
-
-
-def more_runs(gen: int) -> frozenset:
-    return frozenset(i for i, box in last_boxes(gen).items() if box.more)
-
-
-def carried_open(key_: str) -> bool:
-    """Whether the lazy expander or popover ``key_`` was left open. Streamlit keys them by
-    their label too, and an open one's label is short (it leaves out what its controls
-    show), so its open state is written again for the widget under the new label."""
-    ss = st.session_state
-    is_open = bool(ss.get(key_))
-    if is_open:
-        ss[key_] = True
-    return is_open
-
-
-def nearest_grid(lr) -> float:
-    """The slider stop closest to ``lr`` on a log scale (for junk: the default 1e-3)."""
-    try:
-        v = float(lr)
-    except (TypeError, ValueError):
-        return 1e-3
-    if not (math.isfinite(v) and v > 0):
-        return LR_GRID[0]
-    return min(LR_GRID, key=lambda g: abs(math.log10(g) - math.log10(v)))
-
-
-def view_from_widgets(state: PageState, get) -> dict:
-    """The view options the widgets show (the pills' list for :data:`VIEW_SWITCHES`);
-    ``get(name, default)`` reads a widget of this generation."""
-    view = state.view.to_dict()
-    shown = get("view:shown", None)
-    for name, value in view.items():
-        if name in VIEW_SWITCHES:
-            view[name] = name in shown if isinstance(shown, list | tuple) else value
-        else:
-            view[name] = get(f"view:{name}", value)
-    return view
-
-
-def state_from_widgets(state: PageState, gen: int) -> dict:
-    """The raw dict (for :meth:`PageState.from_dict`) that the widgets now show."""
-    ss = st.session_state
-
-    def get(name, default):
-        return ss.get(key(gen, name), default)
-
-    live, more_live = drawn_runs(gen), more_runs(gen)
-
-    surface = get("surface", state.surface)
-    d: dict = {
-        "surface": surface,
-        "lang": get("lang", state.lang),
-        "steps": get("steps", state.steps),
-        "start": [get("x", state.start_point()[0]), get("y", state.start_point()[1])],
-        "view": view_from_widgets(state, get),
-        "formula": state.formula,  # the last good one (formula_ui.on_formula_change)
-        "bounds": state.bounds,
-    }
-    if surface in SURFACE_PARAMS:
-        d["surface_params"] = {
-            p.name: get(f"sp:{p.name}", p.default) for p in SURFACE_PARAMS[surface][1]
-        }
-    runs = []
-    for i, spec in enumerate(state.runs):
-        if i not in live:  # its box was closed: nothing to read
-            runs.append(spec.to_dict())
-            continue
-        optimizer = get(f"r{i}:optimizer", spec.optimizer)
-        r: dict = {"optimizer": optimizer, "lr": get(f"r{i}:lr", spec.lr)}
-        core, more = core_hyper(spec.optimizer), i in more_live
-
-        def run_get(name, default, i=i, core=core, more=more):
-            """Run i's widget ``name``; a "More settings" one only while it was drawn."""
-            drawn = more or not in_more(name, core)
-            return get(f"r{i}:{name}", default) if drawn else default
-
-        if optimizer == spec.optimizer:
-            for name, value in spec.hyper_values().items():
-                if isinstance(value, tuple):
-                    r[name] = [run_get(f"{name}:{j}", v) for j, v in enumerate(value)]
-                else:
-                    r[name] = run_get(name, value)
-        schedule = run_get("schedule", spec.schedule)
-        if schedule != "constant":
-            r["schedule"] = schedule
-            params = spec.schedule_values() if schedule == spec.schedule else {}
-            for name, default, _ in SCHEDULES.get(schedule, ()):
-                r[f"schedule.{name}"] = run_get(f"s:{name}", params.get(name, default))
-        noise = run_get("noise", spec.noise)
-        if noise:
-            r["noise"] = noise
-            r["seed"] = run_get("seed", spec.seed)
-        runs.append(r)
-    d["runs"] = runs
-    return d
-
-
-def sync_state() -> tuple[PageState, list[Notice]]:
-    """Read the widgets into a validated state (stored) and its notices."""
-    ss = st.session_state
-    raw = state_from_widgets(ss["state"], ss["gen"])
-    state, notices = PageState.from_dict(raw)
-    ss["state"] = state
-    return state, notices
-
-
 # ---------------------------------------------------------------------------------------
 # callbacks (run before the script, may write widget keys)
 
 
-def _restructure(edit, open_boxes=()) -> None:
-    """Apply ``edit(state) -> state`` to the current widget values and reload; the run
-    boxes ``open_boxes`` (indices in the new state) open, the others start closed."""
-    state, _ = sync_state()
-    new = edit(state)
-    load_state(new)
-    gen = st.session_state["gen"]
-    for i in open_boxes:
-        if 0 <= i < len(new.runs):
-            st.session_state[key(gen, f"r{i}:box")] = True
-
-
 def on_add() -> None:
     n = len(st.session_state["state"].runs)
-    _restructure(lambda s: s.add_run(), open_boxes=(n,))  # the new run, ready to edit
+    restructure(lambda s: s.add_run(), open_boxes=(n,))  # the new run, ready to edit
 
 
 def on_remove(i: int) -> None:
-    _restructure(lambda s: s.remove_run(i))
+    restructure(lambda s: s.remove_run(i))
 
 
 def on_duplicate(i: int) -> None:
-    _restructure(lambda s: s.duplicate_run(i), open_boxes=(i, i + 1))  # original and copy
+    restructure(lambda s: s.duplicate_run(i), open_boxes=(i, i + 1))  # original and copy
 
 
 SWITCHED = "switched_optimizer"
@@ -381,7 +124,7 @@ def on_optimizer_change(i: int) -> None:
         ss[SWITCHED] = (i, spec)
         return s.with_run(i, spec)
 
-    _restructure(edit, open_boxes=(i,))  # the box stays open on the new controls
+    restructure(edit, open_boxes=(i,))  # the box stays open on the new controls
 
 
 def switched_note(lang: str) -> None:
@@ -435,7 +178,7 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
     # rerun, a Markdown heading does not (~20 React components per heading and rerun)
     sb.markdown(f"# {t('title', lang)}")
     shown = presenter.shown  # a link's hide=; hidden values come from the state
-    teaching.preset_picker(sb, state, presenter.current(), lang)
+    teaching.preset_picker(sb, state, teach(), lang)
     if shown("lang"):
         sb.radio(
             t("lang", lang),
@@ -506,19 +249,6 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
             key=key(gen, "view:tol"),
             help=t("tol_help", lang),
         )
-
-
-CORE_HYPERS = ("momentum", "betas", "alpha", "rho")
-"""Keywords that define a method as the course teaches it (momentum μ, Adam's β₁ β₂,
-RMSprop's α, AdaDelta's ρ): shown next to the learning rate when one comes first in the
-factory's signature; every other keyword is under "More settings"."""
-
-
-def core_hyper(optimizer: str) -> str | None:
-    """The keyword shown next to lr for ``optimizer`` (see :data:`CORE_HYPERS`), or None."""
-    defaults = signature_defaults(optimizer)
-    first = next((n for n, v in defaults.items() if n != "lr" and not isinstance(v, bool)), None)
-    return first if first in CORE_HYPERS else None
 
 
 def changed_settings(spec: RunSpec, core: str | None) -> int:
@@ -637,7 +367,7 @@ def run_controls(
     if not box.open:
         return BoxShown(error, drawn=False)  # lazy: a closed box sends no widgets
     if not (last and last.drawn):
-        _seed_run(spec, gen, i)
+        seed_run(spec, gen, i)
     with box:
         if errors.get(i):
             st.error(t("run_error", lang, error=errors[i]))
@@ -684,7 +414,7 @@ def run_controls(
         more_open = bool(more.open)
         if more_open:
             if not (last and last.more):
-                _seed_run(spec, gen, i, only_more=True)
+                seed_run(spec, gen, i, only_more=True)
             with more:
                 more_controls(spec, core, defaults, i, gen, lang)
         row = st.container(horizontal=True)  # content-wide buttons; they wrap, never clip
@@ -831,7 +561,7 @@ def main() -> None:
     st.html(COMPACT_CSS)
     ss = st.session_state
     if "state" not in ss:
-        teaching.first_load(load_state)  # a shared link (the URL) or the defaults
+        teaching.first_load()  # a shared link (the URL) or the defaults
     state, notices = sync_state()
     tch = teaching.sync_teach(state)  # preset, step, presenter mode, hide=
     query = teaching.page_query(state, tch)  # the link; the map writes it into the URL

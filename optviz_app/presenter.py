@@ -15,6 +15,7 @@ import streamlit as st
 from optviz.drawing import figures as F
 
 from .links import Teach
+from .session import teach
 
 PRESENT_CSS = """<style>
 .stMain .block-container {padding-top: 3.5rem;}
@@ -27,13 +28,9 @@ PRESENT_CSS = """<style>
 </style>"""
 
 
-def current() -> Teach:
-    return st.session_state.get("teach", Teach())
-
-
 def shown(name: str) -> bool:
     """Whether the control group ``name`` is visible (not in the link's ``hide=``)."""
-    return current().shown(name)
+    return teach().shown(name)
 
 
 def page_config(teach: Teach) -> None:

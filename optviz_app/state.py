@@ -7,7 +7,9 @@ values (str, float, int, bool, tuples), so they can key caches, travel in URLs
 missing, of the wrong type or out of range falls back to its default (or is clamped) and
 a :class:`Notice` says so; the other fields are kept.
 
-No Streamlit here; ``optviz_app.page`` maps widgets to and from this model.
+No Streamlit here (a typed formula's default start comes from the cached builder of
+:mod:`optviz_app.surface_builder`); :mod:`optviz_app.session` maps widgets to and from
+this model.
 """
 
 from __future__ import annotations
@@ -20,14 +22,14 @@ from typing import Any
 from optviz import OPTIMIZERS
 from optviz.schedules import SCHEDULE_PARAMS
 from surfaces import SURFACE_PARAMS, SURFACES
+from surfaces.expression import FormulaError, parse_formula
+
+from .notices import Notice, formula_notice, notice
+from .surface_builder import DEFAULT_BOUNDS, DEFAULT_FORMULA, FORMULA, build_surface
 
 MAX_STEPS = 5000
 MAX_RUNS = 8
 DEFAULT_SURFACE = "rosenbrock"
-FORMULA = "formula"
-"""The surface key of a typed formula (``PageState.formula`` on ``PageState.bounds``)."""
-DEFAULT_FORMULA = "x^2 + 3*y^2 - x*y"
-DEFAULT_BOUNDS = ((-3.0, 3.0), (-3.0, 3.0))
 MAX_BOUND = 1e6
 FAIR_MODES = ("off", "same", "best")
 """``View.fair``: each run's own lr / one shared lr (``View.fair_lr``) / each run's best
@@ -38,21 +40,6 @@ LANGS = ("en", "ja")
 
 SCHEDULES = SCHEDULE_PARAMS
 """Schedule kind -> its parameters ``(name, default, kind)`` (``optviz.schedules``)."""
-
-
-@dataclass(frozen=True)
-class Notice:
-    """A message for the page: an i18n key and its format arguments (plain values)."""
-
-    key: str
-    args: tuple[tuple[str, Any], ...] = ()
-
-    def kwargs(self) -> dict:
-        return dict(self.args)
-
-
-def _notice(key: str, **kwargs) -> Notice:
-    return Notice(key, tuple(kwargs.items()))
 
 
 # ---------------------------------------------------------------------------------------
@@ -174,14 +161,14 @@ class RunSpec:
         """Validate ``d``; ``(None, notices)`` if even the optimizer is unusable."""
         notices: list[Notice] = []
         if not isinstance(d, dict):
-            return None, [_notice("notice.bad_run", value=str(d)[:40])]
+            return None, [notice("notice.bad_run", value=str(d)[:40])]
         optimizer = d.get("optimizer")
         if optimizer not in OPTIMIZERS:
-            return None, [_notice("notice.unknown_optimizer", value=str(optimizer)[:40])]
+            return None, [notice("notice.unknown_optimizer", value=str(optimizer)[:40])]
         defaults = signature_defaults(optimizer)
         lr = d.get("lr", defaults["lr"])
         if not _finite(lr) or lr < 0:
-            notices.append(_notice("notice.bad_lr", value=str(lr), default=defaults["lr"]))
+            notices.append(notice("notice.bad_lr", value=str(lr), default=defaults["lr"]))
             lr = defaults["lr"]
         hyper = {}
         for name, default in defaults.items():
@@ -189,11 +176,11 @@ class RunSpec:
                 continue
             value, ok = coerce_hyper(name, d[name], default)
             if not ok:
-                notices.append(_notice("notice.bad_hyper", name=name, value=str(d[name])[:40]))
+                notices.append(notice("notice.bad_hyper", name=name, value=str(d[name])[:40]))
             hyper[name] = value
         schedule = d.get("schedule", "constant")
         if schedule not in SCHEDULES:
-            notices.append(_notice("notice.bad_schedule", value=str(schedule)[:40]))
+            notices.append(notice("notice.bad_schedule", value=str(schedule)[:40]))
             schedule = "constant"
         sparams = {}
         for name, default, kind in SCHEDULES[schedule]:
@@ -201,12 +188,12 @@ class RunSpec:
             if key in d:
                 value = d[key]
                 if not _finite(value) or (kind == "int" and (value < 1 or int(value) != value)):
-                    notices.append(_notice("notice.bad_hyper", name=name, value=str(value)[:40]))
+                    notices.append(notice("notice.bad_hyper", name=name, value=str(value)[:40]))
                     value = default
                 sparams[name] = int(value) if kind == "int" else float(value)
         noise = d.get("noise", 0.0)
         if not _finite(noise) or noise < 0:
-            notices.append(_notice("notice.bad_noise", value=str(noise)))
+            notices.append(notice("notice.bad_noise", value=str(noise)))
             noise = 0.0
         seed = d.get("seed", 0)
         if not _finite(seed) or int(seed) != seed:
@@ -315,13 +302,11 @@ class PageState:
         if self.start is not None:
             return self.start
         if self.surface == FORMULA:  # the typed formula's own start (cached build)
-            from .compute import build_surface
-
             return tuple(float(v) for v in build_surface(*self.surface_args())[0].start)
         return tuple(float(v) for v in SURFACES[self.surface].start)
 
     def surface_args(self) -> tuple[str, tuple]:
-        """``(surface_key, surface_params)`` for the builders (``compute.build_surface``,
+        """``(surface_key, surface_params)`` for the builders (``surface_builder.build_surface``,
         the study sections); a typed formula is ``("formula", (("bounds", ...),
         ("expression", text)))``."""
         if self.surface == FORMULA:
@@ -353,18 +338,18 @@ class PageState:
         """Validate every field of ``d``; bad ones fall back (or clamp) with a notice."""
         notices: list[Notice] = []
         if not isinstance(d, dict):
-            return cls(), [_notice("notice.bad_state")]
+            return cls(), [notice("notice.bad_state")]
         base = cls()
         surface = d.get("surface", base.surface)
         if surface not in SURFACES and surface != FORMULA:
-            notices.append(_notice("notice.unknown_surface", value=str(surface)[:40]))
+            notices.append(notice("notice.unknown_surface", value=str(surface)[:40]))
             surface = base.surface
         params, n = clean_surface_params(surface, d.get("surface_params", {}))
         notices += n
         runs: list[RunSpec] = []
         raw_runs = d.get("runs", [r.to_dict() for r in base.runs])
         if not isinstance(raw_runs, list | tuple):
-            notices.append(_notice("notice.bad_runs"))
+            notices.append(notice("notice.bad_runs"))
             raw_runs = [r.to_dict() for r in base.runs]
         for raw in list(raw_runs)[:MAX_RUNS]:
             spec, n = RunSpec.from_dict(raw)
@@ -372,7 +357,7 @@ class PageState:
             if spec is not None:
                 runs.append(spec)
         if len(raw_runs) > MAX_RUNS:
-            notices.append(_notice("notice.too_many_runs", limit=MAX_RUNS))
+            notices.append(notice("notice.too_many_runs", limit=MAX_RUNS))
         steps, n = clean_steps(d.get("steps", base.steps))
         notices += n
         start = None
@@ -387,7 +372,7 @@ class PageState:
         notices += n
         lang = d.get("lang", base.lang)
         if lang not in LANGS:
-            notices.append(_notice("notice.bad_lang", value=str(lang)[:10]))
+            notices.append(notice("notice.bad_lang", value=str(lang)[:10]))
             lang = base.lang
         formula, bounds, n = clean_formula(d.get("formula"), d.get("bounds"))
         notices += n
@@ -398,14 +383,14 @@ class PageState:
 def clean_steps(value) -> tuple[int, list[Notice]]:
     """A whole number of steps in [1, MAX_STEPS]; out of range is clamped, junk -> 300."""
     if not _finite(value):
-        return 300, [_notice("notice.bad_steps", value=str(value))]
+        return 300, [notice("notice.bad_steps", value=str(value))]
     v = float(value)
     if v < 1:
-        return 1, [_notice("notice.steps_clamped", value=f"{v:g}", to=1)]
+        return 1, [notice("notice.steps_clamped", value=f"{v:g}", to=1)]
     if v > MAX_STEPS:
-        return MAX_STEPS, [_notice("notice.steps_clamped", value=f"{v:g}", to=MAX_STEPS)]
+        return MAX_STEPS, [notice("notice.steps_clamped", value=f"{v:g}", to=MAX_STEPS)]
     if int(v) != v:
-        return round(v), [_notice("notice.steps_clamped", value=f"{v:g}", to=round(v))]
+        return round(v), [notice("notice.steps_clamped", value=f"{v:g}", to=round(v))]
     return int(v), []
 
 
@@ -414,15 +399,15 @@ def clean_start(value, bounds, default) -> tuple[tuple[float, float], list[Notic
     try:
         x, y = (float(v) for v in value)
     except (TypeError, ValueError):
-        return tuple(map(float, default)), [_notice("notice.bad_start", value=str(value)[:40])]
+        return tuple(map(float, default)), [notice("notice.bad_start", value=str(value)[:40])]
     if not (math.isfinite(x) and math.isfinite(y)):
         d = tuple(map(float, default))
-        return d, [_notice("notice.bad_start", value=f"({x:g}, {y:g})")]
+        return d, [notice("notice.bad_start", value=f"({x:g}, {y:g})")]
     (x0, x1), (y0, y1) = bounds
     cx, cy = min(max(x, x0), x1), min(max(y, y0), y1)
     if (cx, cy) != (x, y):
         return (cx, cy), [
-            _notice("notice.start_clamped", value=f"({x:g}, {y:g})", to=f"({cx:g}, {cy:g})")
+            notice("notice.start_clamped", value=f"({x:g}, {y:g})", to=f"({cx:g}, {cy:g})")
         ]
     return (x, y), []
 
@@ -443,16 +428,14 @@ def clean_surface_params(surface: str, raw) -> tuple[tuple[tuple[str, float], ..
             continue
         v = raw[p.name]
         if not _finite(v):
-            notices.append(_notice("notice.bad_surface_param", name=p.name, value=str(v)[:40]))
+            notices.append(notice("notice.bad_surface_param", name=p.name, value=str(v)[:40]))
             continue
         v = float(v)
         c = min(max(v, p.low), p.high)
         if p.kind == "int":
             c = round(c)
         if c != v:
-            notices.append(
-                _notice("notice.param_clamped", name=p.name, value=f"{v:g}", to=f"{c:g}")
-            )
+            notices.append(notice("notice.param_clamped", name=p.name, value=f"{v:g}", to=f"{c:g}"))
         if c != p.default:
             out.append((p.name, int(c) if p.kind == "int" else float(c)))
     return tuple(sorted(out)), notices
@@ -470,24 +453,24 @@ def clean_view(raw) -> tuple[View, list[Notice]]:
             value, ok = coerce_hyper(name, raw[name], getattr(base, name))
             kw[name] = value
             if not ok:
-                notices.append(_notice("notice.bad_hyper", name=name, value=str(raw[name])[:20]))
+                notices.append(notice("notice.bad_hyper", name=name, value=str(raw[name])[:20]))
     if "fair" in raw:
         if raw["fair"] in FAIR_MODES:
             kw["fair"] = raw["fair"]
         else:
-            notices.append(_notice("notice.bad_hyper", name="fair", value=str(raw["fair"])[:20]))
+            notices.append(notice("notice.bad_hyper", name="fair", value=str(raw["fair"])[:20]))
     if "fair_lr" in raw:
         lr = raw["fair_lr"]
         if _finite(lr) and lr > 0:
             kw["fair_lr"] = float(lr)
         else:
-            notices.append(_notice("notice.bad_hyper", name="fair_lr", value=str(lr)[:20]))
+            notices.append(notice("notice.bad_hyper", name="fair_lr", value=str(lr)[:20]))
     if "tol" in raw:
         tol = raw["tol"]
         if _finite(tol) and tol > 0:
             kw["tol"] = float(tol)
         else:
-            notices.append(_notice("notice.bad_hyper", name="tol", value=str(tol)[:20]))
+            notices.append(notice("notice.bad_hyper", name="tol", value=str(tol)[:20]))
     return replace(base, **kw), notices
 
 
@@ -499,24 +482,22 @@ def clean_formula(raw_formula, raw_bounds) -> tuple[str, tuple, list[Notice]]:
     :data:`DEFAULT_FORMULA` with a ``formula.<code>`` notice. Bounds must be
     ``[[xmin, xmax], [ymin, ymax]]`` of finite numbers within ±:data:`MAX_BOUND`, min < max.
     """
-    from surfaces.expression import FormulaError, parse_formula
-
     notices: list[Notice] = []
     formula = DEFAULT_FORMULA
     if raw_formula is not None:
         if not isinstance(raw_formula, str):
-            notices.append(_notice("formula.not_text", detail=str(raw_formula)[:40]))
+            notices.append(notice("formula.not_text", detail=str(raw_formula)[:40]))
         else:
             try:
                 parse_formula(raw_formula)
                 formula = raw_formula.strip()
             except FormulaError as error:
-                notices.append(_formula_notice(error))
+                notices.append(formula_notice(error))
     bounds = DEFAULT_BOUNDS
     if raw_bounds is not None:
         checked = check_bounds(raw_bounds)
         if checked is None:
-            notices.append(_notice("formula.bounds", detail=str(raw_bounds)[:60]))
+            notices.append(notice("formula.bounds", detail=str(raw_bounds)[:60]))
         else:
             bounds = checked
     return formula, bounds, notices
@@ -535,13 +516,3 @@ def check_bounds(raw) -> tuple[tuple[float, float], tuple[float, float]] | None:
     if not (x1 - x0 > 1e-9 and y1 - y0 > 1e-9):
         return None
     return ((x0, x1), (y0, y1))
-
-
-def _formula_notice(error) -> Notice:
-    """The notice of a refused formula: key ``formula.<code>``, the piece and its column."""
-    column = getattr(error, "column", None)
-    return _notice(
-        f"formula.{getattr(error, 'code', 'syntax')}",
-        detail=str(getattr(error, "detail", ""))[:40],
-        column=column if column is not None else "—",
-    )

@@ -70,9 +70,9 @@ from optviz.explore import (
 )
 
 from . import plot
-from .compute import make_surface as build_surface
 from .i18n import t
 from .state import FAIR_CHOICES
+from .surface_builder import make_surface as build_surface
 
 __all__ = [
     "FairChoice",
@@ -173,8 +173,13 @@ def _sweep_cached(surface_key, surface_params, optimizer_key, kwargs, x, y, star
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _fair_cached(surface_key, surface_params, runs, start, steps):
-    """``runs``: ``((optimizer_key, kwargs_pairs), ...)``."""
+def fair_cached(surface_key, surface_params, runs, start, steps):
+    """Each run's best lr (None where none works) from a sweep of :data:`FAIR_LRS`
+    learning rates over the same step budget (``optviz.explore.fair_lrs``), cached: the
+    fair-comparison section and the main view's "best lr" mode share it.
+
+    ``runs``: ``((optimizer_key, kwargs_pairs), ...)``.
+    """
     surface = build_surface(surface_key, surface_params)
     return fair_lrs(
         surface,
@@ -559,7 +564,7 @@ def fair_section(
     pairs = tuple((opt, tuple(kw)) for _, opt, kw in runs)
     try:
         with st.spinner(_t("computing", lang)):
-            best = _fair_cached(
+            best = fair_cached(
                 surface_key, tuple(surface_params), pairs, tuple(float(v) for v in start), steps
             )
     except (ValueError, KeyError, TypeError) as error:

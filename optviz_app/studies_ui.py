@@ -3,7 +3,7 @@ comparison.
 
 * :func:`shown_runs` — the runs the main view draws: each run's own lr, or (fair
   comparison, ``View.fair``) one shared lr or each optimizer's best lr from a sweep over
-  the same step budget (``studies._fair_cached``, the very cache the section fills).
+  the same step budget (``studies.fair_cached``, the very cache the section fills).
 * :func:`fit_view` — the data-fitting view beside the map (``linear_regression`` only;
   cheap: it reuses the main view's trajectories and frame steps).
 * :func:`sections` — the basin map, the sweep and the fair comparison, each in an
@@ -12,9 +12,9 @@ comparison.
 
 Picks come back through callbacks (run before the script): a basin cell writes the
 page's start widgets ``f"{gen}:x"``/``f"{gen}:y"`` (as a click on the map does); a sweep
-cell or "use best" edits the run through ``page._restructure`` with ``RunSpec.make`` and
-``merge_hyperparams``; the fair-comparison controls write ``f"{gen}:view:fair"`` and
-``f"{gen}:view:fair_lr"``, which ``page.state_from_widgets`` reads into ``View``.
+cell or "use best" edits the run through ``session.restructure`` with ``RunSpec.make``
+and ``merge_hyperparams``; the fair-comparison controls write ``f"{gen}:view:fair"`` and
+``f"{gen}:view:fair_lr"``, which ``session.state_from_widgets`` reads into ``View``.
 """
 
 from __future__ import annotations
@@ -27,13 +27,10 @@ from optviz.drawing import figures as F
 
 from . import studies
 from .i18n import optimizer_name, small_note, t
+from .session import key, restructure
 from .state import FAIR_CHOICES, PageState, RunSpec
 
 FIT_SURFACE = "linear_regression"
-
-
-def _k(gen: int, name: str) -> str:
-    return f"{gen}:{name}"
 
 
 def run_label(i: int, spec: RunSpec) -> str:
@@ -60,13 +57,13 @@ def shown_runs(state: PageState, start, lang: str):
     if mode == "same":
         lr = state.view.fair_lr
         note = " · " + t("fair.lr_shared", lang)
-        caption = studies._t("caption_same", lang, lr=lr)
+        caption = t("studies.caption_same", lang, lr=lr)
         return tuple(replace(s, lr=lr) for s in runs), (note,) * len(runs), caption
     skey, sparams = state.surface_args()
     pairs = tuple((s.optimizer, kwargs_pairs(s)) for s in runs)
     try:
-        with st.spinner(studies._t("computing", lang)):
-            best = studies._fair_cached(skey, sparams, pairs, tuple(start), state.steps)
+        with st.spinner(t("studies.computing", lang)):
+            best = studies.fair_cached(skey, sparams, pairs, tuple(start), state.steps)
     except (ValueError, KeyError, TypeError):
         return runs, ("",) * len(runs), None
     specs, notes, parts = [], [], []
@@ -74,14 +71,14 @@ def shown_runs(state: PageState, start, lang: str):
         if lr is None:
             specs.append(spec)
             notes.append("")
-            parts.append(studies._t("caption_none", lang, label=run_label(i, spec), lr=spec.lr))
+            parts.append(t("studies.caption_none", lang, label=run_label(i, spec), lr=spec.lr))
         else:
             specs.append(replace(spec, lr=float(f"{lr:.3g}")))  # the lr shown is the lr used
             notes.append(" · " + t("fair.lr_sweep", lang))
             parts.append(f"{run_label(i, spec)} {lr:.3g}")
     grid = studies.lr_grid(studies.FAIR_LRS)
-    caption = studies._t(
-        "caption_best",
+    caption = t(
+        "studies.caption_best",
         lang,
         n=studies.FAIR_LRS,
         lo=float(grid[0]),
@@ -126,13 +123,11 @@ def on_basin_pick(x: float, y: float) -> None:
     """A basin-map cell: that start into the page's start fields (like a map click)."""
     ss = st.session_state
     gen = ss["gen"]
-    ss[_k(gen, "x")], ss[_k(gen, "y")] = round(float(x), 4), round(float(y), 4)
+    ss[key(gen, "x")], ss[key(gen, "y")] = round(float(x), 4), round(float(y), 4)
 
 
 def on_sweep_pick(values: dict) -> None:
     """A sweep cell or "use best": those values into the swept run (and the steps)."""
-    from . import page  # the page imports this module
-
     ss = st.session_state
     i = int(ss.get("sweep_run", 0) or 0)
 
@@ -158,19 +153,19 @@ def on_sweep_pick(values: dict) -> None:
         s = s.with_run(i, new)
         return replace(s, steps=int(steps)) if steps else s
 
-    page._restructure(edit, open_boxes=(i,))  # show the loaded values
+    restructure(edit, open_boxes=(i,))  # show the loaded values
 
 
 def on_fair_change() -> None:
     """The fair-comparison controls -> ``View.fair``/``fair_lr`` (read by the page)."""
     ss = st.session_state
     gen = ss["gen"]
-    on = bool(ss.get(_k(gen, "fair_on"), False))
-    mode = ss.get(_k(gen, "fair_mode"), "same")
-    ss[_k(gen, "view:fair")] = mode if on and mode in FAIR_CHOICES else "off"
-    lr = ss.get(_k(gen, "fair_lr"))
+    on = bool(ss.get(key(gen, "fair_on"), False))
+    mode = ss.get(key(gen, "fair_mode"), "same")
+    ss[key(gen, "view:fair")] = mode if on and mode in FAIR_CHOICES else "off"
+    lr = ss.get(key(gen, "fair_lr"))
     if isinstance(lr, int | float) and lr > 0:
-        ss[_k(gen, "view:fair_lr")] = float(lr)
+        ss[key(gen, "view:fair_lr")] = float(lr)
 
 
 # ---------------------------------------------------------------------------------------
@@ -205,7 +200,7 @@ def sections(state: PageState, shown, start, lang: str) -> None:
     if box.open:
         with box:
             if not state.runs:
-                st.info(studies._t("no_runs", lang))
+                st.info(t("studies.no_runs", lang))
             else:
                 if st.session_state.get("sweep_run", 0) >= len(state.runs):
                     st.session_state["sweep_run"] = 0
@@ -238,12 +233,12 @@ def sections(state: PageState, shown, start, lang: str) -> None:
 def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:
     ss = st.session_state
     view = state.view
-    if _k(gen, "fair_on") not in ss:
-        ss[_k(gen, "fair_on")] = view.fair != "off"
-    if _k(gen, "fair_mode") not in ss:
-        ss[_k(gen, "fair_mode")] = view.fair if view.fair != "off" else "same"
-    if _k(gen, "fair_lr") not in ss:
-        ss[_k(gen, "fair_lr")] = float(view.fair_lr)
+    if key(gen, "fair_on") not in ss:
+        ss[key(gen, "fair_on")] = view.fair != "off"
+    if key(gen, "fair_mode") not in ss:
+        ss[key(gen, "fair_mode")] = view.fair if view.fair != "off" else "same"
+    if key(gen, "fair_lr") not in ss:
+        ss[key(gen, "fair_lr")] = float(view.fair_lr)
     runs = tuple((run_label(i, s), s.optimizer, kwargs_pairs(s)) for i, s in enumerate(state.runs))
     studies.fair_section(
         skey,
@@ -252,12 +247,12 @@ def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:
         tuple(start),
         state.steps,
         lang,
-        key=_k(gen, "fair"),
+        key=key(gen, "fair"),
         on_change=on_fair_change,
     )
     st.toggle(
         t("fair.apply", lang),
-        key=_k(gen, "fair_on"),
+        key=key(gen, "fair_on"),
         on_change=on_fair_change,
         help=t("fair.apply_help", lang),
     )

@@ -1,12 +1,12 @@
-"""Teaching and sharing on the page: the link in the URL, lecture presets, the
-step inspector, the update rules and the exports.
+"""Teaching and sharing on the page: the link in the URL, lecture presets, the step
+inspector, the update rules and the exports.
 
-The page state stays in :mod:`optviz_app.page` (``st.session_state["state"]``); the
+The page state is in ``st.session_state["state"]`` (:mod:`optviz_app.session`); the
 teaching extras (:class:`optviz_app.links.Teach`: preset, inspected step, presenter mode,
-hidden controls) live in ``st.session_state["teach"]``. Their widgets are keyed like the
-page's, ``f"{gen}:t:{name}"``, and seeded lazily from ``teach`` whenever a new generation
-of widgets appears (a preset, a link, an added run), so :func:`page.load_state` needs no
-knowledge of them.
+hidden controls) in ``st.session_state["teach"]`` (:func:`session.teach`). Their widgets
+are keyed like the page's, ``f"{gen}:t:{name}"``, and seeded lazily from ``teach``
+whenever a new generation of widgets appears (a preset, a link, an added run), so
+:func:`session.load_state` needs no knowledge of them.
 
 Flow in :func:`page.main`: :func:`first_load` (URL -> state, once per session) ->
 ``sync_state`` -> :func:`sync_teach` -> :func:`page_query` (state -> the link's query, which
@@ -34,19 +34,22 @@ from optviz.inspector import gradient_scale, inspect_step, step_arrows
 from optviz.presets import PRESETS, PRESETS_BY_KEY
 
 from . import plot
-from .compute import build_lr, build_optimizer, build_surface
+from .compute import build_lr, build_optimizer
 from .i18n import STRINGS, optimizer_name, run_name, t
 from .links import Link, Teach, canonical_teach, decode, encode, normalize_lang, preset_link
-from .state import Notice, PageState
+from .notices import Notice
+from .session import TEACH, cached_run, current_key, load_state, teach
+from .state import PageState
+from .surface_builder import build_surface
 
-TEACH = "teach"
 NOTICES = "link_notices"
 IGNORED_PARAMS = ("embed", "embed_options")
 """Streamlit's own query parameters: neither part of the state nor "unknown"."""
 
 
 def _key(name: str) -> str:
-    return f"{st.session_state['gen']}:t:{name}"
+    """The widget key of teaching widget ``name`` in this generation."""
+    return current_key(f"t:{name}")
 
 
 def _seed(name: str, value) -> str:
@@ -55,10 +58,6 @@ def _seed(name: str, value) -> str:
     if k not in st.session_state:
         st.session_state[k] = value
     return k
-
-
-def teach() -> Teach:
-    return st.session_state.get(TEACH, Teach())
 
 
 # ---------------------------------------------------------------------------------------
@@ -82,7 +81,7 @@ def _query() -> dict[str, str]:
     return {k: v for k, v in q.items() if k not in IGNORED_PARAMS}
 
 
-def first_load(load_state) -> None:
+def first_load() -> None:
     """Once per session: the page state from the URL (or defaults; Japanese when the
     browser asks for it), notices for anything ignored."""
     link, notices = decode(_query(), default_lang=browser_lang() or "en")
@@ -108,8 +107,6 @@ def on_map_address() -> None:
     query = plot.reported_address("map")
     if query is None:
         return
-    from .page import load_state
-
     params = dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
     params = {k: v for k, v in params.items() if k not in IGNORED_PARAMS}
     link, notices = decode(params, default_lang=st.session_state["state"].lang)
@@ -177,8 +174,6 @@ def preset_title(key: str, lang: str) -> str:
 
 
 def _apply_preset(key_: str) -> None:
-    from .page import load_state
-
     ss = st.session_state
     lang = ss["state"].lang
     link = preset_link(PRESETS_BY_KEY[key_], lang, teach())
@@ -262,8 +257,6 @@ def top_controls(state: PageState, tch: Teach, query: dict[str, str], lang: str)
 
 def on_show_hidden() -> None:
     """Show every control again (re-created from the state, so none loses its value)."""
-    from .page import load_state
-
     ss = st.session_state
     ss[TEACH] = replace(teach(), hide=())
     load_state(ss["state"])
@@ -398,8 +391,6 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def _report(skey, sparams, spec, start, steps, k):
-    from .page import cached_run
-
     r = cached_run(skey, sparams, spec, start, steps)
     surface = build_surface(skey, sparams)[0] if spec.noise else None
     return inspect_step(r.trajectory, build_optimizer(spec), k, surface=surface, noise=spec.noise)

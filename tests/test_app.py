@@ -20,7 +20,8 @@ from streamlit.testing.v1 import AppTest
 
 from optviz import OPTIMIZERS
 from optviz_app.i18n import STRINGS, optimizer_name, small_note, t
-from optviz_app.page import SWATCHES, old_generation_keys, run_title
+from optviz_app.page import SWATCHES, run_title
+from optviz_app.session import old_generation_keys
 from optviz_app.state import DEFAULT_RUNS, PageState, RunSpec, signature_defaults
 from surfaces import SURFACES
 

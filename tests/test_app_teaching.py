@@ -339,7 +339,7 @@ def test_both_languages_complete_and_every_key_exists():
     for path in (ROOT / "optviz_app").glob("*.py"):
         used |= _t_keys(path)
         text = path.read_text()
-        used |= set(re.findall(r'_notice\(\s*"([\w.]+)"', text))
+        used |= set(re.findall(r'\bnotice\(\s*"([\w.]+)"', text))
     assert used, "no t() calls found"
     missing = sorted(key for key in used if key not in STRINGS)
     assert not missing, missing
