@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the tests need, then lint and run the whole suite (browser tests too).
+# Install everything the tests need, then lint (ruff, import-linter) and run the whole suite
+# (browser tests too).
 #   bash scripts/test.sh [pytest args]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,4 +35,5 @@ fi
 
 python3 -m ruff check .
 python3 -m ruff format --check .
+lint-imports  # the layers and the absence of cycles (contracts in pyproject.toml)
 python3 -m pytest "$@"
