@@ -573,7 +573,8 @@ def main() -> None:
     surface, surface_notices = build_surface(skey, sparams)
     notices = notices + surface_notices
     title = surface.title_ja if lang == "ja" else surface.title_en
-    st.caption(t("subtitle", lang))
+    if not tch.present:  # presenter mode keeps the first screen for the lesson
+        st.caption(t("subtitle", lang))
     teaching.top_controls(state, tch, query, lang)
     start = state.start_point()
     shown, lr_notes, fair_caption = studies_ui.shown_runs(state, start, lang)
@@ -601,7 +602,8 @@ def main() -> None:
     with st.container(key="notices"):
         show_notices(notices, lang)
         switched_note(lang)
-        teaching.preset_caption(tch, lang)
+        if not tch.present:  # presenting, the explanation stands beside the map
+            teaching.preset_caption(tch, lang)
         run_notices(state, results, paths, fair_caption, lang)
 
     labels = labels_for(lang)
@@ -609,9 +611,13 @@ def main() -> None:
     step_k = teaching.step_of(tch, state.steps)
     left, right = st.columns([3, 2], gap="medium")
     with left:
-        st.markdown(f"#### {formula_ui.markdown_text(title)}")  # a typed formula has * _
-        if surface.formula_tex:
-            st.caption(f"${surface.formula_tex}$")
+        heading = f"#### {formula_ui.markdown_text(title)}"  # a typed formula has * _
+        if tch.present and surface.formula_tex:  # one row: the map starts higher
+            st.markdown(f"{heading} &nbsp; ${surface.formula_tex}$")
+        else:
+            st.markdown(heading)
+            if surface.formula_tex:
+                st.caption(f"${surface.formula_tex}$")
         data = cached_map(skey, sparams, state.view.show_field)
         fig = F.contour_spec(
             data,
@@ -637,6 +643,8 @@ def main() -> None:
         teaching.step_slider(state, tch, lang)
         teaching.arrows_caption(step_k, lang)
     with right:
+        if tch.present:
+            teaching.preset_caption(tch, lang)
         studies_ui.fit_view(state, surface, results, lang)  # linear_regression only
         if state.view.show_loss and paths:
             st.markdown(f"#### {t('loss_title', lang)}")

@@ -442,7 +442,8 @@ function play(holder, from) {
 }
 
 // A figure with a fixed size (the map: its width fits an equal-scale plot beside the
-// colour bar) never gets taller than the window (a 720p projector in presenter mode) nor
+// colour bar, its play controls under it) never reaches below the first screen (from its
+// top in the page to the window's bottom: a 720p projector in presenter mode) nor gets
 // wider than its column (a phone): it shrinks, and Plotly's scaleanchor keeps the scale
 // equal. Re-fitted whenever the column's width changes (window, sidebar).
 const MIN_FIT_HEIGHT = 360;
@@ -450,7 +451,8 @@ const MIN_FIT_HEIGHT = 360;
 function fittedSize(holder) {
   const full = holder.__optvizFull;
   let { width, height } = full;
-  const tall = Math.max(MIN_FIT_HEIGHT, window.innerHeight - 20);
+  const top = holder.getBoundingClientRect().top + window.scrollY;
+  const tall = Math.max(MIN_FIT_HEIGHT, window.innerHeight - top - 12);
   if (height > tall) {
     width = Math.round((width * tall) / height);
     height = tall;

@@ -217,7 +217,8 @@ def preset_picker(sb, state: PageState, tch: Teach, lang: str) -> None:
 
 
 def preset_caption(tch: Teach, lang: str) -> None:
-    """The preset's title and explanation above the map (large in presenter mode)."""
+    """The preset's title and explanation: above the map, or beside it (in the right
+    column, large) in presenter mode."""
     if not tch.preset:
         return
     p = PRESETS_BY_KEY[tch.preset]

@@ -436,3 +436,28 @@ def test_each_run_has_one_colour_everywhere(browser, served_app):
     assert [c.upper() for c in lines[:runs]] == [c.upper() for c in PALETTE[:runs]]
     assert not errors
     page.close()
+
+
+@pytest.mark.parametrize("viewport", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_presenter_mode_puts_the_lesson_on_the_first_screen(browser, served_app, viewport, lang):
+    """Presenter mode with a preset on a 720p and a 1080p projector: without scrolling,
+    the whole map, its play button and its step label are on the screen, and the preset's
+    explanation stands beside the map (not above it)."""
+    page, errors = open_page(
+        browser, f"{served_app}?present=1&lang={lang}&preset=saddle_escape", viewport=viewport
+    )
+    assert page.evaluate("window.scrollY") == 0
+    chart = page.locator(MAP).first
+    plot_area = chart.locator(".nsewdrag").first.bounding_box()
+    play = page.locator(".optviz-anim button").first.bounding_box()
+    label = page.locator(".optviz-anim-label").first.bounding_box()
+    explain = page.locator(".optviz-explain").first.bounding_box()
+    height = viewport[1]
+    assert plot_area["y"] + plot_area["height"] <= height
+    assert play["y"] + play["height"] <= height and label["y"] + label["height"] <= height
+    assert explain["x"] > plot_area["x"] + plot_area["width"]  # beside the map
+    assert page.get_by_text("Pick a surface and some optimizers").count() == 0  # no subtitle
+    assert not errors
+    no_exception(page)
+    page.close()
