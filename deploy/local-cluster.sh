@@ -25,8 +25,14 @@ python=${PYTHON:-python3}
 pids=()
 stop_all() {
   trap - EXIT INT TERM
-  ((${#pids[@]})) && kill "${pids[@]}" 2>/dev/null || true
-  wait || true
+  if ((${#pids[@]})); then
+    kill "${pids[@]}" 2>/dev/null || true
+    # a process that does not stop within 10 s (e.g. its output pipe is gone) is killed
+    (sleep 10 && kill -KILL "${pids[@]}" 2>/dev/null) &
+    killer=$!
+    wait "${pids[@]}" 2>/dev/null || true
+    kill "$killer" 2>/dev/null || true
+  fi
   [ -n "${state:-}" ] && rm -rf "$state"
 }
 trap stop_all EXIT

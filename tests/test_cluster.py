@@ -110,9 +110,11 @@ def alive(pid: int) -> bool:
 @pytest.fixture(scope="module")
 def cluster(haproxy):
     c = Cluster(2)
-    c.warm()
-    yield c
-    c.stop()
+    try:
+        c.warm()
+        yield c
+    finally:
+        c.stop()
     assert not any(alive(p) for p in c.pids.values())  # SIGTERM stopped every replica
 
 
@@ -173,8 +175,8 @@ def test_page_survives_its_replica_with_the_last_edits(haproxy, browser):
     opened (the new session is sent the link the page was OPENED with; the page restores
     the link the tab showed)."""
     c = Cluster(2)
-    c.warm()
     try:
+        c.warm()
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         page = context.new_page()
         errors: list[str] = []
