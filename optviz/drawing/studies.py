@@ -812,8 +812,8 @@ def fit_spec(
     height: int = 440,
 ) -> Figure:
     """Data points, the least-squares line and each run's line ``y = w·x + b`` per step,
-    as plain dicts (:class:`~optviz.drawing.figures.Figure`, no plotly validation: the page
-    draws it on every rerun of the line-fit surface; :func:`fit_figure` validates it).
+    as plain dicts (:class:`~optviz.drawing.figures.Figure`, no plotly validation, so it is
+    cheap to build again after every change; :func:`fit_figure` validates it).
 
     Args:
         x, y: ``(n,)`` data.
