@@ -187,6 +187,23 @@ def parameter_count(sizes: Sequence[int]) -> int:
     return sum(fan_in * fan_out + fan_out for fan_in, fan_out in itertools.pairwise(sizes))
 
 
+def training_work(
+    sizes: Sequence[int], n: int, epochs: int, runs: int = 1, *, batch_size: int | None = None
+) -> int:
+    """A measure of the cost of training ``runs`` networks for ``epochs`` epochs on ``n``
+    samples, in multiply-adds.
+
+    About 3 per weight per sample per epoch (forward, and backward through weights and
+    activations); one more with mini-batches (the loss and accuracy are measured on the
+    whole training set after each epoch); and about 100 per weight per optimizer step,
+    what the update and the per-batch overhead cost in time, which dominates small batches.
+    """
+    weights = parameter_count(sizes)
+    passes = 3 if batch_size is None else 4
+    steps = 1 if batch_size is None else -(-n // batch_size)
+    return runs * epochs * weights * (n * passes + 100 * steps)
+
+
 def init_weights(sizes: Sequence[int], rng: np.random.Generator) -> np.ndarray:
     """torch's ``nn.Linear`` default: each W and b uniform in ``(−1/√fan_in, 1/√fan_in)``.
 

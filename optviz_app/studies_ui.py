@@ -25,7 +25,7 @@ import streamlit as st
 
 from optviz.drawing import figures as F
 
-from . import studies
+from . import network_ui, studies
 from .i18n import optimizer_name, small_note, t
 from .session import key, restructure
 from .state import FAIR_CHOICES, PageState, RunSpec
@@ -173,7 +173,8 @@ def on_fair_change() -> None:
 
 
 def sections(state: PageState, shown, start, lang: str) -> None:
-    """Basin map, sweep and fair comparison, each computed only while its expander is open.
+    """Basin map, sweep, fair comparison and the network, each computed only while its
+    expander is open.
 
     ``shown``: the specs the main view runs (:func:`shown_runs`).
     """
@@ -228,6 +229,8 @@ def sections(state: PageState, shown, start, lang: str) -> None:
     if box.open:
         with box:
             _fair(state, gen, skey, sparams, start, lang)
+
+    network_ui.section(state, lang)
 
 
 def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:

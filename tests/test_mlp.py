@@ -22,8 +22,10 @@ from optviz.mlp import (
     read_idx,
     train,
     train_many,
+    training_work,
     unpack,
 )
+from optviz.presets import PRESETS_BY_KEY
 
 COURSE = ["sgd", "momentum", "adagrad", "rmsprop", "adadelta", "adam"]
 
@@ -234,9 +236,13 @@ def test_first_epochs_match_torch_optim(torch_float64, key, torch_name, settings
 
 @pytest.fixture(scope="module")
 def course():
-    """The course's experiment on the digits: 100 full-batch epochs at lr 0.01 (float32)."""
-    optimizers = [OPTIMIZERS[key](lr=0.01) for key in COURSE] + [OPTIMIZERS["adadelta"]()]
-    histories = train_many(optimizers, 100, dtype=np.float32)
+    """The course's experiment, as the lecture preset ``course_network`` sets it up (every
+    optimizer at lr 0.01), 100 full-batch epochs on the digits in float32; and AdaDelta at
+    its own default lr 1.0 beside it."""
+    runs = PRESETS_BY_KEY["course_network"].runs
+    assert [r.optimizer for r in runs] == COURSE
+    optimizers = [OPTIMIZERS[r.optimizer](**dict(r.kwargs)) for r in runs]
+    histories = train_many([*optimizers, OPTIMIZERS["adadelta"]()], 100, dtype=np.float32)
     return {
         **dict(zip(COURSE, histories[:-1], strict=True)),
         "adadelta lr 1": histories[-1],
@@ -250,8 +256,9 @@ def test_course_ordering_at_epoch_100(course):
     assert fast < 0.5 * final["momentum"]
     assert final["momentum"] < slow - 0.2
     assert abs(final["sgd"] - final["adadelta"]) < 0.1  # SGD ≈ AdaDelta at lr 0.01
-    # AdaDelta at its own lr 1.0 is no longer slow: it ends far below Momentum
+    # AdaDelta at its own lr 1.0 is no longer slow: it keeps up with AdaGrad
     assert course["adadelta lr 1"].loss[100] < 0.5 * final["momentum"]
+    assert 0.5 < course["adadelta lr 1"].loss[100] / final["adagrad"] < 2
 
 
 def test_adam_reaches_95_percent_training_accuracy_by_epoch_100(course):
@@ -349,3 +356,11 @@ def test_bad_input_gives_a_clear_message(kwargs, message):
 def test_train_wants_an_optimizer():
     with pytest.raises(TypeError, match="Optimizer"):
         train("adam", 2, data=small_data(10))
+
+
+def test_training_work_counts_passes_and_steps():
+    sizes = (64, 100, 100, 10)
+    full = training_work(sizes, 1797, 100, 6)
+    assert full == 6 * 100 * parameter_count(sizes) * (1797 * 3 + 100)
+    assert training_work(sizes, 1797, 100, 6, batch_size=16) > 2 * full  # 113 steps an epoch
+    assert training_work(sizes, 1797, 200, 6) == 2 * full

@@ -1,0 +1,88 @@
+"""The figure of the network study: training loss and accuracy against the epoch.
+
+Pure: arrays in, a ``plotly`` figure out; no Streamlit. Strings are the ``fig.net_*`` keys
+of :mod:`optviz.strings` (English and Japanese).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from optviz import strings
+
+
+def _text(key: str, lang: str) -> str:
+    return strings.text("fig." + key, lang)
+
+
+def training_figure(
+    losses: Sequence[np.ndarray],
+    accuracies: Sequence[np.ndarray],
+    names: Sequence[str],
+    colors: Sequence[str],
+    lang: str = "en",
+    *,
+    height: int = 560,
+) -> go.Figure:
+    """Loss (log axis, top) and accuracy in % (bottom) against the epoch, one colour per run.
+
+    ``losses[i]`` and ``accuracies[i]``: (epochs + 1,) for run ``i`` (epoch 0 is the start).
+    A loss that overflowed (inf or NaN) leaves a gap: the line ends where training diverged.
+    """
+    loss_title, accuracy_title = _text("net_loss", lang), _text("net_accuracy", lang)
+    epoch = _text("net_epoch", lang)
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        vertical_spacing=0.08,
+        subplot_titles=(loss_title, accuracy_title),
+    )
+    for loss, accuracy, name, color in zip(losses, accuracies, names, colors, strict=True):
+        loss = np.asarray(loss, dtype=np.float64)
+        x = np.arange(loss.shape[0])
+        shown = np.where(np.isfinite(loss) & (loss > 0), loss, np.nan)
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=shown,
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                line=dict(color=color, width=2),
+                hovertemplate=f"{name}<br>{epoch} %{{x}}<br>%{{y:.4g}}<extra></extra>",
+            ),
+            row=1,
+            col=1,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=100 * np.asarray(accuracy, dtype=np.float64),
+                mode="lines",
+                name=name,
+                legendgroup=name,
+                showlegend=False,
+                line=dict(color=color, width=2),
+                hovertemplate=f"{name}<br>{epoch} %{{x}}<br>%{{y:.1f}} %<extra></extra>",
+            ),
+            row=2,
+            col=1,
+        )
+    fig.update_yaxes(type="log", exponentformat="power", gridcolor="#e5e5e5", row=1, col=1)
+    fig.update_yaxes(range=[0, 101], ticksuffix=" %", gridcolor="#e5e5e5", row=2, col=1)
+    fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False)
+    fig.update_xaxes(title_text=epoch, row=2, col=1)
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=40, b=10),
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0),
+        uirevision="network",
+    )
+    return fig

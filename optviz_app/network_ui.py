@@ -1,0 +1,195 @@
+"""The study section "On a real network": the page's runs train a multilayer perceptron.
+
+Each run of the page (its optimizer, learning rate, schedule and other settings) trains the
+same 64 → 100 → 100 → 10 network (:mod:`optviz.mlp`) on the 8×8 digits from the same
+initial weights; the section draws the training loss and accuracy against the epoch, one
+colour per run as everywhere on the page, and a table of the final values.
+
+Nothing is computed until the expander is opened. The training is cached
+(``st.cache_data``, :data:`CACHE_ENTRIES` entries) on plain arguments — the run specs, the
+epochs, the batch size and the seed — so reopening the section or any other change of the
+page costs nothing. The work is bounded: at most :data:`WORK_BUDGET` multiply-adds, about
+the course's experiment (six runs × 100 full-batch epochs), by training fewer epochs than
+asked (the section says so). A progress bar follows the epochs while a result is computed.
+Session-state keys: ``net_epochs``, ``net_batch``, ``net_seed`` (widgets) and
+``open_network`` (the expander).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import streamlit as st
+from threadpoolctl import threadpool_limits
+
+from optviz import mlp
+from optviz.drawing import figures as F
+from optviz.drawing.network import training_figure
+
+from .compute import build_optimizer
+from .i18n import run_name, small_note, t
+from .state import PageState, RunSpec
+
+HIDDEN = (100, 100)
+WORK_BUDGET = 60_000_000_000
+"""Multiply-adds per training (:func:`optviz.mlp.training_work`): six runs × 100 full-batch
+epochs on the digits fit (about 3 s on two idle cores)."""
+CACHE_ENTRIES = 8
+DEFAULT_EPOCHS = 100
+MAX_EPOCHS = 1000
+BATCH_SIZES = (0, 256, 64, 16)
+"""The batch-size choices; 0 is the full batch."""
+BLAS_THREADS = 1
+"""BLAS threads while training. The products are small (100 × 100 weights); with the cores
+busy (other sessions, other programs) several BLAS threads spin against each other and were
+measured up to ten times slower than one; on two idle cores two threads could at most
+halve the time."""
+DTYPE = np.float32
+"""The matrix products run in float32 (the weights and the optimizers' state stay float64)."""
+
+
+def capped_epochs(asked: int, runs: int, batch_size: int | None, n: int, sizes) -> int:
+    """``asked`` reduced so that the training stays within :data:`WORK_BUDGET` (at least 1)."""
+    per_epoch = mlp.training_work(sizes, n, 1, max(1, runs), batch_size=batch_size)
+    return max(1, min(int(asked), WORK_BUDGET // per_epoch))
+
+
+def _progress_updater(bar, lang: str) -> Callable[[int, int], None]:
+    """A callback that moves ``bar`` to ``done / total``.
+
+    ``st.cache_data`` records the elements a cached function draws, to replay them on a
+    cache hit; the bar belongs to the section, not to the result. The callback therefore
+    updates it in the context captured here, outside the cached function, where nothing is
+    recorded.
+    """
+    outside = contextvars.copy_context()
+
+    def update(done: int, total: int) -> None:
+        text = t("net.training", lang, done=done, total=total)
+        outside.run(bar.progress, done / total, text=text)
+
+    return update
+
+
+@st.cache_data(max_entries=CACHE_ENTRIES, show_spinner=False)
+def trained(
+    specs: tuple[RunSpec, ...],
+    epochs: int,
+    batch_size: int | None,
+    seed: int,
+    _progress: Callable[[int, int], None] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(loss, accuracy)``, each ``(runs, epochs + 1)``: the runs trained together.
+
+    ``_progress(done, epochs)`` after each epoch (not part of the cache key). The matrix
+    products use one BLAS thread (:data:`BLAS_THREADS`).
+    """
+    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
+        histories = mlp.train_many(
+            [build_optimizer(spec) for spec in specs],
+            epochs,
+            hidden=HIDDEN,
+            seed=seed,
+            batch_size=batch_size,
+            dtype=DTYPE,
+            progress=_progress,
+        )
+    return (
+        np.stack([h.loss for h in histories]),
+        np.stack([h.accuracy for h in histories]),
+    )
+
+
+def usable_runs(runs: Sequence[RunSpec]) -> tuple[list[int], list[tuple[int, str]]]:
+    """Indices of the runs whose optimizer can be built, and ``(index, error)`` for the rest."""
+    good, bad = [], []
+    for i, spec in enumerate(runs):
+        try:
+            build_optimizer(spec)
+        except (ValueError, TypeError, KeyError) as error:
+            bad.append((i, str(error)))
+        else:
+            good.append(i)
+    return good, bad
+
+
+def results_table(names: Sequence[str], loss: np.ndarray, accuracy: np.ndarray, lang: str) -> str:
+    """A Markdown table: each run's loss and accuracy after the last epoch."""
+    epochs = loss.shape[1] - 1
+    head = (
+        f"| {t('net.col_run', lang)} | {t('net.col_loss', lang, epochs=epochs)} "
+        f"| {t('net.col_accuracy', lang)} |\n|---|---:|---:|"
+    )
+    rows = [
+        f"| {name} | {final:.4g} | {100 * correct:.1f} % |"
+        for name, final, correct in zip(names, loss[:, -1], accuracy[:, -1], strict=True)
+    ]
+    return "\n".join([head, *rows])
+
+
+def _controls(n: int, lang: str) -> tuple[int, int | None, int]:
+    """Epochs, batch size (None: full batch) and seed from the section's widgets."""
+    ss = st.session_state
+    ss.setdefault("net_epochs", DEFAULT_EPOCHS)
+    ss.setdefault("net_batch", 0)
+    ss.setdefault("net_seed", 0)
+    row = st.container(horizontal=True, gap="medium")
+    epochs = row.number_input(
+        t("net.epochs", lang), min_value=1, max_value=MAX_EPOCHS, step=10, key="net_epochs"
+    )
+    batch = row.selectbox(
+        t("net.batch", lang),
+        BATCH_SIZES,
+        format_func=lambda b: t("net.full_batch", lang, n=f"{n:,}") if b == 0 else str(b),
+        key="net_batch",
+    )
+    seed = row.number_input(
+        t("net.seed", lang),
+        min_value=0,
+        max_value=2**31 - 1,
+        key="net_seed",
+        help=t("net.seed_help", lang),
+    )
+    return int(epochs), (int(batch) or None), int(seed)
+
+
+def section(state: PageState, lang: str) -> None:
+    """The expander "On a real network"; trains and draws only while it is open."""
+    box = st.expander(
+        t("net.title", lang), icon=":material/hub:", key="open_network", on_change="rerun"
+    )
+    if not box.open:
+        return
+    with box:
+        data = mlp.load_digits()
+        st.markdown(small_note(t("net.help", lang)))
+        if not state.runs:
+            st.info(t("studies.no_runs", lang))
+            return
+        asked, batch_size, seed = _controls(data.size, lang)
+        good, bad = usable_runs(state.runs)
+        for i, error in bad:
+            st.warning(t("studies.run_error", lang, label=run_name(i, state.runs[i]), error=error))
+        if not good:
+            return
+        if any(state.runs[i].noise for i in good):
+            st.caption(t("net.noise", lang))
+        specs = tuple(state.runs[i] for i in good)
+        sizes = mlp.layer_sizes(data, HIDDEN)
+        epochs = capped_epochs(asked, len(specs), batch_size, data.size, sizes)
+        if epochs < asked:
+            st.caption(t("net.capped", lang, epochs=epochs, asked=asked))
+        bar = st.empty()
+        progress = _progress_updater(bar, lang)
+        loss, accuracy = trained(specs, epochs, batch_size, seed, _progress=progress)
+        bar.empty()
+        names = [run_name(i, state.runs[i]) for i in good]
+        colors = [F.color(i) for i in good]
+        st.plotly_chart(
+            training_figure(list(loss), list(accuracy), names, colors, lang),
+            key="net_chart",
+            config={"displayModeBar": False},  # it would cover the legend on a phone
+        )
+        st.markdown(results_table(names, loss, accuracy, lang))

@@ -1,0 +1,156 @@
+"""The section "On a real network" under ``streamlit.testing``: the page's runs train the
+multilayer perceptron of optviz.mlp, the course's preset, the cache, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from apptest_helpers import chart_specs
+from streamlit.testing.v1 import AppTest
+
+from optviz import OPTIMIZERS, mlp
+from optviz.drawing import figures as F
+from optviz_app import network_ui
+from optviz_app.i18n import t
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def page(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def network_figure(at: AppTest) -> dict:
+    """The section's figure: the chart with an ``epoch`` axis."""
+    for spec in chart_specs(at):
+        titles = [a.get("text") for a in spec["layout"].get("annotations", [])]
+        if t("fig.net_loss", "en") in titles or t("fig.net_loss", "ja") in titles:
+            return spec
+    raise AssertionError("no network figure")
+
+
+def curves(spec: dict) -> dict[str, tuple[list, str]]:
+    """Run name -> (loss values, colour) from the figure's loss panel."""
+    return {
+        tr["name"]: (tr["y"], tr["line"]["color"])
+        for tr in spec["data"]
+        if tr.get("yaxis", "y") == "y" and tr.get("showlegend", True) is not False
+    }
+
+
+def decoded(values) -> np.ndarray:
+    """Plotly's typed-array encoding (``bdata``) or a plain list, as an array."""
+    if isinstance(values, dict):
+        import base64
+
+        raw = base64.b64decode(values["bdata"])
+        return np.frombuffer(raw, dtype=np.dtype(values["dtype"]))
+    return np.array(values, dtype=np.float64)
+
+
+def open_network(at: AppTest, **widgets) -> AppTest:
+    at.session_state["open_network"] = True
+    for name, value in widgets.items():
+        at.session_state[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_closed_section_computes_nothing():
+    network_ui.trained.clear()
+    at = page()
+    assert any(e.label == t("net.title", "en") for e in at.expander)
+    assert not [s for s in chart_specs(at) if "annotations" in s["layout"]]
+
+
+def test_page_runs_train_the_network_one_colour_per_run():
+    network_ui.trained.clear()
+    at = page()
+    runs = at.session_state["state"].runs
+    open_network(at, net_epochs=6)
+    spec = network_figure(at)
+    lines = curves(spec)
+    assert len(lines) == len(runs)
+    for i, spec_i in enumerate(runs):
+        name = next(n for n in lines if n.startswith(f"{i + 1} · "))
+        loss, color = lines[name]
+        assert color == F.color(i)
+        # the same numbers as training directly with the run's optimizer
+        expected = mlp.train(
+            OPTIMIZERS[spec_i.optimizer](lr=spec_i.lr, **dict(spec_i.hyper)),
+            6,
+            dtype=np.float32,
+        ).loss
+        np.testing.assert_allclose(decoded(loss), expected, rtol=1e-12)
+    table = next(m.value for m in at.markdown if t("net.col_loss", "en", epochs=6) in m.value)
+    assert table.count("\n") == len(runs) + 1
+    assert t("net.help", "en")[:40] in "\n".join(m.value for m in at.markdown)
+
+
+def test_reopening_is_served_from_the_cache(monkeypatch):
+    network_ui.trained.clear()
+    at = open_network(page(), net_epochs=3)
+    first = network_figure(at)
+    calls = []
+    monkeypatch.setattr(mlp, "train_many", lambda *a, **kw: calls.append(1) or [])
+    at.session_state["open_network"] = False
+    at.run()
+    at = open_network(at)
+    assert not calls  # not trained again
+    assert network_figure(at)["data"] == first["data"]
+
+
+def test_course_preset_reproduces_the_ordering_in_japanese():
+    network_ui.trained.clear()
+    at = page({"preset": "course_network", "lang": "ja"})
+    open_network(at)
+    spec = network_figure(at)
+    finals = {
+        name.split(" · ")[1].split(" ")[0]: decoded(v[0])[-1] for name, v in curves(spec).items()
+    }
+    assert set(finals) == {"SGD", "Momentum", "AdaGrad", "RMSprop", "AdaDelta", "Adam"}
+    assert max(finals["AdaGrad"], finals["RMSprop"], finals["Adam"]) < 0.5 * finals["Momentum"]
+    assert finals["Momentum"] < min(finals["SGD"], finals["AdaDelta"]) - 0.2
+    text = "\n".join(m.value for m in at.markdown)
+    assert "MNIST ではありません" in text and "エポック後の損失" in text
+    assert json.dumps(spec["layout"], ensure_ascii=False).count("エポック") >= 1
+
+
+def test_work_is_capped_and_said(monkeypatch):
+    network_ui.trained.clear()
+    monkeypatch.setattr(network_ui, "WORK_BUDGET", 3_000_000_000)
+    at = open_network(page(), net_epochs=1000, net_batch=16)
+    caption = "\n".join(c.value for c in at.caption)
+    assert "epochs are trained (not 1000)" in caption
+    runs = len(at.session_state["state"].runs)
+    epochs = len(decoded(next(iter(curves(network_figure(at)).values()))[0])) - 1
+    sizes = mlp.layer_sizes(mlp.load_digits(), network_ui.HIDDEN)
+    work = mlp.training_work(sizes, 1797, epochs, runs, batch_size=16)
+    assert 1 <= epochs < 1000 and work <= network_ui.WORK_BUDGET
+    assert mlp.training_work(sizes, 1797, epochs + 1, runs, batch_size=16) > 3_000_000_000
+
+
+def test_a_run_that_cannot_be_built_is_set_aside_with_its_error():
+    from optviz_app.state import RunSpec
+
+    good = RunSpec.make("adam", 0.01)
+    bad = RunSpec("adam", -1.0)
+    kept, refused = network_ui.usable_runs((good, bad, good))
+    assert kept == [0, 2]
+    assert refused[0][0] == 1 and "-1.0" in refused[0][1]
+
+
+def test_results_table_states_the_final_values():
+    loss = np.array([[2.3, 1.0, 0.5], [2.3, 2.2, 2.1]])
+    accuracy = np.array([[0.1, 0.6, 0.95], [0.1, 0.12, 0.2]])
+    table = network_ui.results_table(["1 · Adam", "2 · SGD"], loss, accuracy, "en")
+    assert "Loss after 2 epochs" in table
+    assert "| 1 · Adam | 0.5 | 95.0 % |" in table and "| 2 · SGD | 2.1 | 20.0 % |" in table

@@ -1,0 +1,40 @@
+"""Real-browser test of the section "On a real network": the course's preset trains the
+six networks and the section draws their loss and accuracy, one colour per run."""
+
+from __future__ import annotations
+
+import pytest
+
+from optviz.drawing import figures as F
+
+pytestmark = pytest.mark.browser
+
+PLOT = ".js-plotly-plot"
+
+
+def test_course_preset_trains_and_draws_the_six(browser, served_app, artifacts):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{served_app}?preset=course_network")
+    page.wait_for_selector(PLOT, timeout=60_000)
+    page.wait_for_timeout(800)
+    box = page.locator('[data-testid="stExpander"]', has_text="On a real network").first
+    box.locator("summary").first.click()
+    chart = box.locator(PLOT).first
+    chart.wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)
+    box.scroll_into_view_if_needed()
+    assert box.get_by_text("not MNIST").count() >= 1
+    traces = chart.evaluate(
+        "el => el._fullData.map(t => ({name: t.name, color: t.line.color, n: t.y.length,"
+        " last: t.y[t.y.length - 1], legend: t.showlegend !== false}))"
+    )
+    legend = [tr for tr in traces if tr["legend"]]
+    assert len(legend) == 6 and all(tr["n"] == 101 for tr in legend)
+    assert [tr["color"] for tr in legend] == [F.color(i) for i in range(6)]
+    accuracy = {tr["name"].split(" · ")[1].split(" ")[0]: tr["last"] for tr in traces[1::2]}
+    assert accuracy["Adam"] >= 95 and accuracy["SGD"] < 50
+    # the legend is drawn above the plots and names every run
+    assert chart.locator(".legendtext").count() == 6
+    assert page.locator('[data-testid="stException"]').count() == 0
+    box.screenshot(path=str(artifacts / "browser_network.png"))
+    page.close()
