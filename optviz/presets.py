@@ -291,8 +291,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         key="course_network",
-        title_en="The six optimizers on a real network",
-        title_ja="実際のネットワークで 6 つの最適化手法を比べる",
+        title_en="Six optimizers on a network",
+        title_ja="6 手法をネットワークで比較",
         text_en=(
             "The course's experiment: SGD, Momentum, AdaGrad, RMSprop, AdaDelta and Adam, all "
             'at learning rate 0.01 and otherwise at their defaults. Open "On a real network" '
