@@ -89,7 +89,8 @@ def test_page_runs_train_the_network_one_colour_per_run():
             6,
             dtype=np.float32,
         ).loss
-        np.testing.assert_allclose(decoded(loss), expected, rtol=1e-12)
+        # float32 products: BLAS may round differently with another thread count
+        np.testing.assert_allclose(decoded(loss), expected, rtol=1e-5)
     table = next(m.value for m in at.markdown if t("net.col_loss", "en", epochs=6) in m.value)
     assert table.count("\n") == len(runs) + 1
     assert t("net.help", "en")[:40] in "\n".join(m.value for m in at.markdown)
