@@ -34,8 +34,9 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from .catalog import OPTIMIZERS, sweep_entries, sweep_ranges, sweepable_names
 from .descent import as_steps, run, run_checkpoints
-from .optimizers import OPTIMIZERS, Optimizer
+from .optimizers import Optimizer
 
 NO_MINIMUM = -1
 """``BasinMap.minimum_index`` code: the final point is near none of the surface's minima."""
@@ -244,25 +245,16 @@ class ParamRange(NamedTuple):
 
 SWEEP_PARAMS: Mapping[str, ParamRange] = MappingProxyType(
     {
-        "lr": ParamRange(1e-5, 10.0, True),
-        "momentum": ParamRange(0.0, 0.99, False),
-        "dampening": ParamRange(0.0, 0.9, False),
-        "beta1": ParamRange(0.0, 0.99, False),
-        "beta2": ParamRange(0.9, 0.9999, False),
-        "eps": ParamRange(1e-10, 1.0, True),
-        "alpha": ParamRange(0.5, 0.999, False),
-        "rho": ParamRange(0.5, 0.999, False),
-        "weight_decay": ParamRange(0.0, 0.5, False),
-        "lr_decay": ParamRange(0.0, 0.5, False),
-        "initial_accumulator_value": ParamRange(0.0, 1.0, False),
-        "momentum_decay": ParamRange(0.0, 0.05, False),
+        **{name: ParamRange(*spec) for name, spec in sweep_ranges().items()},
         "steps": ParamRange(10, 1000, True),
     }
 )
-"""Sweepable hyperparameter -> suggested range. ``beta1``/``beta2`` are the two entries of
-``betas``; ``steps`` is the step budget (accepted by every optimizer)."""
+"""Sweepable hyperparameter -> suggested range, from the keyword records of
+:mod:`optviz.catalog`. An entry of a pair has its own name (``beta1``/``beta2`` for
+``betas``); ``steps`` is the step budget (accepted by every optimizer)."""
 
-_BETAS = ("beta1", "beta2")
+_ENTRIES = sweep_entries()
+"""Sweep name of a pair's entry -> ``(keyword, index)`` (``beta1`` -> ``("betas", 0)``)."""
 
 
 def _signature(key: str) -> Mapping[str, inspect.Parameter]:
@@ -273,9 +265,8 @@ def _signature(key: str) -> Mapping[str, inspect.Parameter]:
 
 def sweepable(optimizer_key: str) -> tuple[str, ...]:
     """The names of :data:`SWEEP_PARAMS` that optimizer ``optimizer_key`` accepts."""
-    accepted = set(_signature(optimizer_key)) | {"steps"}
-    if "betas" in accepted:
-        accepted |= set(_BETAS)
+    _signature(optimizer_key)
+    accepted = sweepable_names(optimizer_key) | {"steps"}
     return tuple(name for name in SWEEP_PARAMS if name in accepted)
 
 
@@ -294,10 +285,6 @@ def sweep_values(name: str, n: int = 40, low=None, high=None) -> np.ndarray:
     return values
 
 
-def _default_betas(key: str) -> tuple[Any, Any]:
-    return tuple(_signature(key)["betas"].default)
-
-
 def _check_names(key: str, names: Iterable[str]) -> None:
     allowed = sweepable(key)
     for name in names:
@@ -306,13 +293,17 @@ def _check_names(key: str, names: Iterable[str]) -> None:
 
 
 def _kwargs(key: str, base: Mapping, columns: Mapping[str, Any]) -> dict:
-    """``base`` keyword arguments with the swept ``columns`` put in (beta1/beta2 -> betas)."""
+    """``base`` keyword arguments with the swept ``columns`` put in (an entry of a pair
+    into its pair: beta1/beta2 -> betas)."""
     kwargs = dict(base)
-    betas = [columns.get(name) for name in _BETAS]
-    if any(b is not None for b in betas):
-        old = kwargs.get("betas", _default_betas(key))
-        kwargs["betas"] = tuple(o if b is None else b for o, b in zip(old, betas, strict=True))
-    kwargs.update({k: v for k, v in columns.items() if k not in _BETAS})
+    for name, value in columns.items():
+        if name in _ENTRIES:
+            pair, index = _ENTRIES[name]
+            old = list(kwargs.get(pair, _signature(key)[pair].default))
+            old[index] = value
+            kwargs[pair] = tuple(old)
+        else:
+            kwargs[name] = value
     return kwargs
 
 

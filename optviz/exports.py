@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .catalog import SPEC, SPECS
 from .descent import Trajectory
 from .equations import NAMES
 from .optimizers import Optimizer
@@ -190,62 +191,11 @@ _CATALOG_TORCH = {
 """``SURFACES`` key -> f(x, y) as a torch expression (x, y tensors of any shape)."""
 
 _TORCH_CLASSES = {
-    "sgd": ("torch.optim.SGD", ("lr", "momentum", "dampening", "weight_decay", "nesterov")),
-    "momentum": ("torch.optim.SGD", ("lr", "momentum", "dampening", "weight_decay", "nesterov")),
-    "nesterov": ("torch.optim.SGD", ("lr", "momentum", "dampening", "weight_decay", "nesterov")),
-    "adagrad": (
-        "torch.optim.Adagrad",
-        ("lr", "lr_decay", "weight_decay", "initial_accumulator_value", "eps"),
-    ),
-    "rmsprop": (
-        "torch.optim.RMSprop",
-        ("lr", "alpha", "eps", "weight_decay", "momentum", "centered"),
-    ),
-    "adadelta": ("torch.optim.Adadelta", ("lr", "rho", "eps", "weight_decay")),
-    "adam": (
-        "torch.optim.Adam",
-        ("lr", "betas", "eps", "weight_decay", "amsgrad", "decoupled_weight_decay"),
-    ),
-    "adamw": ("torch.optim.AdamW", ("lr", "betas", "eps", "weight_decay", "amsgrad")),
-    "nadam": (
-        "torch.optim.NAdam",
-        ("lr", "betas", "eps", "weight_decay", "momentum_decay", "decoupled_weight_decay"),
-    ),
-    "radam": (
-        "torch.optim.RAdam",
-        ("lr", "betas", "eps", "weight_decay", "decoupled_weight_decay"),
-    ),
-    "adamax": ("torch.optim.Adamax", ("lr", "betas", "eps", "weight_decay")),
-    "lion": ("Lion", ("lr", "betas", "weight_decay")),
+    spec.key: (spec.torch.path, tuple(kw.name for kw in spec.keywords if kw.name != "maximize"))
+    for spec in SPECS
 }
-"""Registry key -> (torch class, keyword names passed besides ``maximize``/``foreach``)."""
-
-_LION_CLASS = """
-class Lion(torch.optim.Optimizer):
-    \"\"\"Lion (Chen et al. 2023), the update of the lion-pytorch package.\"\"\"
-
-    def __init__(self, params, lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, maximize=False,
-                 foreach=False):
-        defaults = dict(lr=lr, betas=betas, weight_decay=weight_decay, maximize=maximize)
-        super().__init__(params, defaults)
-
-    @torch.no_grad()
-    def step(self):
-        for group in self.param_groups:
-            lr, wd, (beta1, beta2) = group["lr"], group["weight_decay"], group["betas"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                grad = -p.grad if group["maximize"] else p.grad
-                state = self.state[p]
-                if not state:
-                    state["exp_avg"] = torch.zeros_like(p)
-                exp_avg = state["exp_avg"]
-                p.mul_(1 - lr * wd)
-                update = exp_avg.clone().mul_(beta1).add(grad, alpha=1 - beta1).sign_()
-                p.add_(update, alpha=-lr)
-                exp_avg.mul_(beta2).add_(grad, alpha=1 - beta2)
-"""
+"""Registry key -> (torch class, keyword names passed besides ``maximize``/``foreach``),
+from the records of :mod:`optviz.catalog`."""
 
 
 def _py(value) -> str:
@@ -390,20 +340,24 @@ def surface_torch(surface) -> list[str]:
 
 _DESCEND = """
 def descend(make_optimizer, make_scheduler=None, noise=0.0, seed=None):
-    \"\"\"STEPS steps from START; gradient noise drawn like optviz (numpy default_rng).\"\"\"
-    params = torch.tensor(START, requires_grad=True)
-    opt = make_optimizer([params])
+    \"\"\"STEPS steps from START; gradient noise drawn like optviz (numpy default_rng).
+
+    Each start is its own parameter, a 2-vector, as each path is in optviz.\"\"\"
+    starts = [torch.tensor(row, requires_grad=True) for row in START]
+    opt = make_optimizer(starts)
     scheduler = make_scheduler(opt) if make_scheduler else None
     rng = np.random.default_rng(seed)
     for _ in range(STEPS):
         opt.zero_grad()
-        f(params).sum().backward()  # each row of params is an independent start
+        f(torch.stack(starts)).sum().backward()
         if noise:
-            params.grad += torch.from_numpy(noise * rng.standard_normal(tuple(params.shape)))
+            draws = torch.from_numpy(noise * rng.standard_normal((len(starts), 2)))
+            for p, draw in zip(starts, draws):
+                p.grad += draw
         opt.step()
         if scheduler is not None:
             scheduler.step()
-    return params.detach()
+    return torch.stack(starts).detach()
 """
 
 
@@ -437,8 +391,9 @@ def pytorch_script(surface, start, steps: int, runs: Sequence[ExportRun]) -> str
         *surface_torch(surface),
         "",
     ]
-    if any(run.optimizer.name == "lion" for run in runs):
-        lines += [_LION_CLASS.rstrip(), ""]
+    for source in dict.fromkeys(SPEC[run.optimizer.name].torch.source for run in runs):
+        if source:  # a class torch does not ship (Lion)
+            lines += [source.rstrip(), ""]
     lines += ["", f"START = {start_text}", f"STEPS = {int(steps)}", "", _DESCEND.rstrip(), "", ""]
     for index, run in enumerate(runs):
         make, sched = _optimizer_text(run.optimizer)

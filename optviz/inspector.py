@@ -27,34 +27,19 @@ import numpy as np
 import sympy as sp
 
 from . import equations as eq
+from .catalog import SPECS
+from .symbols import SYMBOL_NOTES, SYMBOL_TEXT
 
 STATE_LABELS: dict[str, str] = {
-    "momentum_buffer": "b (momentum_buffer)",
-    "sum": "s (sum)",
-    "square_avg": "v (square_avg)",
-    "grad_avg": "ḡ (grad_avg)",
-    "acc_delta": "u (acc_delta)",
-    "exp_avg": "m (exp_avg)",
-    "exp_avg_sq": "v (exp_avg_sq)",
-    "max_exp_avg_sq": "v_max (max_exp_avg_sq)",
-    "exp_inf": "u (exp_inf)",
-    "mu_product": "Π (mu_product)",
+    name: f"{SYMBOL_TEXT.get(symbol) or spec.symbols[symbol][1]} ({name})"
+    for spec in SPECS
+    for name, symbol in spec.state.items()
 }
 """State field (torch's buffer name) -> readable name with the equations' symbol."""
 
 DERIVED_LABELS: dict[sp.Symbol, str] = {
-    eq.G: "g (after maximize / weight decay)",
-    eq.MHAT: "m̂ (bias-corrected m)",
-    eq.VHAT: "v̂ (bias-corrected v)",
-    eq.A: "a (denominator)",
-    eq.ETA_T: "η̃ (decayed lr)",
-    eq.DELTA: "Δ (AdaDelta step)",
-    eq.C: "c (interpolated momentum)",
-    eq.MU_T: "μ_t",
-    eq.MU_NEXT: "μ_{t+1}",
-    eq.RHO_INF: "ρ_∞",
-    eq.RHO_T: "ρ_t",
-    eq.R: "r (rectification)",
+    **SYMBOL_NOTES,
+    **{symbol: text for spec in SPECS for symbol, (_, text) in spec.symbols.items()},
 }
 """Intermediate symbols -> readable names (state symbols use :data:`STATE_LABELS`)."""
 

@@ -702,34 +702,10 @@ def lion(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, *, maximize: bool = False
     return Optimizer(init, update, "lion", hyper)
 
 
-OPTIMIZERS = {
-    "sgd": sgd,
-    "momentum": momentum,
-    "nesterov": nesterov,
-    "adagrad": adagrad,
-    "rmsprop": rmsprop,
-    "adadelta": adadelta,
-    "adam": adam,
-    "adamw": adamw,
-    "nadam": nadam,
-    "radam": radam,
-    "adamax": adamax,
-    "lion": lion,
-}
-"""Registry key -> factory. Keyword names and defaults are those of ``torch.optim``."""
+def __getattr__(name: str):
+    """``OPTIMIZERS`` and ``DISPLAY_NAMES`` are views of the records in :mod:`optviz.catalog`."""
+    if name in ("OPTIMIZERS", "DISPLAY_NAMES"):
+        from . import catalog
 
-DISPLAY_NAMES = {
-    "sgd": "SGD",
-    "momentum": "Momentum",
-    "nesterov": "Nesterov",
-    "adagrad": "AdaGrad",
-    "rmsprop": "RMSprop",
-    "adadelta": "AdaDelta",
-    "adam": "Adam",
-    "adamw": "AdamW",
-    "nadam": "NAdam",
-    "radam": "RAdam",
-    "adamax": "Adamax",
-    "lion": "Lion",
-}
-"""Registry key -> display name (the same in both languages)."""
+        return getattr(catalog, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from optviz import strings
-from optviz.optimizers import DISPLAY_NAMES
+from optviz.catalog import DISPLAY_NAMES, keyword_labels
 
 STRINGS: dict[str, dict[str, str]] = {
     key: {lang: table[key] for lang, table in strings.TABLES.items()}
@@ -18,22 +18,7 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 HYPER_LABELS: dict[str, dict[str, str]] = {
-    "momentum": {"en": "momentum μ", "ja": "モメンタム μ"},
-    "dampening": {"en": "dampening", "ja": "減衰 (dampening)"},
-    "weight_decay": {"en": "weight decay λ", "ja": "荷重減衰 λ"},
-    "nesterov": {"en": "Nesterov", "ja": "ネステロフ"},
-    "maximize": {"en": "maximize", "ja": "最大化"},
-    "lr_decay": {"en": "lr decay", "ja": "学習率の減衰"},
-    "initial_accumulator_value": {"en": "initial accumulator", "ja": "累積の初期値"},
-    "eps": {"en": "ε", "ja": "ε"},
-    "alpha": {"en": "smoothing α", "ja": "平滑化 α"},
-    "centered": {"en": "centered", "ja": "中心化"},
-    "rho": {"en": "ρ", "ja": "ρ"},
-    "betas:0": {"en": "β₁", "ja": "β₁"},
-    "betas:1": {"en": "β₂", "ja": "β₂"},
-    "amsgrad": {"en": "AMSGrad", "ja": "AMSGrad"},
-    "decoupled_weight_decay": {"en": "decoupled decay", "ja": "分離型の荷重減衰"},
-    "momentum_decay": {"en": "momentum decay ψ", "ja": "モメンタム減衰 ψ"},
+    **keyword_labels(),  # the optimizers' keywords, from their records
     "s:step_size": {"en": "step size (steps)", "ja": "間隔（ステップ）"},
     "s:gamma": {"en": "factor γ", "ja": "係数 γ"},
     "s:T_max": {"en": "T_max (steps)", "ja": "T_max（ステップ）"},

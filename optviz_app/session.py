@@ -26,13 +26,14 @@ from typing import NamedTuple
 
 import streamlit as st
 
+from optviz.catalog import SPEC, taught_keywords
 from optviz.drawing import figures as F
 from surfaces import SURFACE_PARAMS
 
 from .compute import RunResult, compute_run
 from .links import Teach
 from .notices import Notice
-from .state import SCHEDULES, PageState, RunSpec, signature_defaults
+from .state import SCHEDULES, PageState, RunSpec
 from .surface_builder import build_surface
 
 TEACH = "teach"
@@ -166,8 +167,10 @@ def run_values(spec: RunSpec) -> dict:
         "seed": int(spec.seed),
     }
     for name, value in spec.hyper_values().items():
-        if isinstance(value, tuple):
-            values.update({f"{name}:{j}": float(v) for j, v in enumerate(value)})
+        if isinstance(value, tuple):  # None: an entry left automatic (Adafactor's ε₁)
+            values.update(
+                {f"{name}:{j}": None if v is None else float(v) for j, v in enumerate(value)}
+            )
         else:
             values[name] = value
     values.update({f"s:{name}": value for name, value in spec.schedule_values().items()})
@@ -320,17 +323,15 @@ def sync_state() -> tuple[PageState, list[Notice]]:
     return state, notices
 
 
-CORE_HYPERS = ("momentum", "betas", "alpha", "rho")
+CORE_HYPERS = taught_keywords()
 """Keywords that define a method as the course teaches it (momentum μ, Adam's β₁ β₂,
-RMSprop's α, AdaDelta's ρ): shown next to the learning rate when one comes first in the
-factory's signature; every other keyword is under "More settings"."""
+RMSprop's α, AdaDelta's ρ; ``OptimizerSpec.taught``): shown next to the learning rate;
+every other keyword is under "More settings"."""
 
 
 def core_hyper(optimizer: str) -> str | None:
-    """The keyword shown next to lr for ``optimizer`` (see :data:`CORE_HYPERS`), or None."""
-    defaults = signature_defaults(optimizer)
-    first = next((n for n, v in defaults.items() if n != "lr" and not isinstance(v, bool)), None)
-    return first if first in CORE_HYPERS else None
+    """The keyword shown next to lr for ``optimizer`` (its record's ``taught``), or None."""
+    return SPEC[optimizer].taught
 
 
 # ---------------------------------------------------------------------------------------

@@ -64,10 +64,23 @@ def _finite(value) -> bool:
     )
 
 
+_AUTOMATIC = (None, "", "None", "none", "null", "auto")
+"""How an entry left automatic reads (widgets: None; URLs and JSON: text)."""
+
+
+def _entry(value, default) -> float | None:
+    """One entry of a pair as a float; None where the default is None (torch then picks
+    the value, e.g. Adafactor's ε₁) and the value says so. ValueError otherwise."""
+    if default is None and (value is None or (isinstance(value, str) and value in _AUTOMATIC)):
+        return None
+    return float(value)
+
+
 def coerce_hyper(name: str, value, default) -> tuple[Any, bool]:
     """``value`` coerced to the type of ``default``; ``(value, ok)`` (default if not ok).
 
-    bool -> bool; a pair (betas) -> tuple of two finite floats; a number -> finite float.
+    bool -> bool; a pair (betas) -> tuple of two finite floats (an entry whose default is
+    None may stay None); a number -> finite float.
     """
     if isinstance(default, bool):
         if isinstance(value, bool):
@@ -77,10 +90,10 @@ def coerce_hyper(name: str, value, default) -> tuple[Any, bool]:
         return default, False
     if isinstance(default, tuple):
         try:
-            pair = tuple(float(v) for v in value)
+            pair = tuple(_entry(v, d) for v, d in zip(value, default, strict=True))
         except (TypeError, ValueError):
             return default, False
-        if len(pair) != len(default) or not all(math.isfinite(v) for v in pair):
+        if not all(v is None or math.isfinite(v) for v in pair):
             return default, False
         return pair, True
     try:

@@ -41,8 +41,8 @@ from plotly.colors import sequential
 from plotly.subplots import make_subplots
 
 from .. import strings
+from ..catalog import OPTIMIZERS, sweep_labels
 from ..explore import DIVERGED, NO_MINIMUM, SWEEP_PARAMS, BasinMap, Sweep
-from ..optimizers import OPTIMIZERS
 from .figures import Figure
 
 LEVELS = 256
@@ -78,21 +78,11 @@ MINIMA_COLORS = (
 """Okabe–Ito colours (colour-blind safe), then a few more; cycled beyond ten minima."""
 
 PARAM_NAMES: Mapping[str, Mapping[str, str]] = {
-    "lr": {"en": "learning rate lr", "ja": "学習率 lr"},
-    "momentum": {"en": "momentum μ", "ja": "モメンタム μ"},
-    "dampening": {"en": "dampening", "ja": "ダンピング"},
-    "beta1": {"en": "β₁", "ja": "β₁"},
-    "beta2": {"en": "β₂", "ja": "β₂"},
-    "eps": {"en": "ε (eps)", "ja": "ε (eps)"},
-    "alpha": {"en": "α (smoothing)", "ja": "α（平滑化）"},
-    "rho": {"en": "ρ (rho)", "ja": "ρ (rho)"},
-    "weight_decay": {"en": "weight decay", "ja": "荷重減衰"},
-    "lr_decay": {"en": "lr decay", "ja": "学習率の減衰"},
-    "initial_accumulator_value": {"en": "initial accumulator", "ja": "累積の初期値"},
-    "momentum_decay": {"en": "momentum decay ψ", "ja": "モメンタム減衰 ψ"},
+    **sweep_labels(),
     "steps": {"en": "steps", "ja": "ステップ数"},
 }
-"""Display names of the sweepable hyperparameters (:data:`optviz.explore.SWEEP_PARAMS`)."""
+"""Display names of the sweepable hyperparameters (:data:`optviz.explore.SWEEP_PARAMS`):
+the labels of the keyword records in :mod:`optviz.catalog`, and the step budget."""
 
 
 def text(key: str, lang: str) -> str:
