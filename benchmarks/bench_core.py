@@ -94,6 +94,20 @@ def minimal_steps(key, starts, steps):
         elif key == "lion":
             p = p - lr * np.sign(0.9 * a + (1 - 0.9) * g)
             a = 0.99 * a + (1 - 0.99) * g
+        elif key == "rprop":  # a: the kept gradient, b: the step sizes
+            b = np.full_like(p, lr) if k == 0 else b
+            q = np.sign(g * a)
+            b = np.clip(b * np.where(q > 0, 1.2, np.where(q < 0, 0.5, 1.0)), 1e-6, 50.0)
+            a = np.where(q < 0, 0.0, g)
+            p = p - np.sign(a) * b
+        elif key == "adafactor":  # a: the second moment; each start is its own vector
+            rms_p = np.sqrt(np.sum(p * p, axis=-1, keepdims=True)) / 2**0.5
+            alpha = np.fmax(1e-3, rms_p) * min(lr, 1 / t**0.5)
+            w = float(t) ** -0.8
+            a = a + w * (g * g - a) if w < 0.5 else g * g - (g * g - a) * (1 - w)
+            u = g / np.sqrt(np.maximum(a, np.finfo(float).eps ** 2))
+            rms_u = np.sqrt(np.sum(u * u, axis=-1, keepdims=True)) / 2**0.5
+            p = p - alpha / np.fmax(1.0, rms_u) * u
         yield g, p, a, b
 
 
@@ -138,7 +152,7 @@ def torch_loop(key, starts, steps):
 
     names = {"momentum": "SGD", "nesterov": "SGD", "sgd": "SGD", "adagrad": "Adagrad"}
     names |= {"rmsprop": "RMSprop", "adadelta": "Adadelta", "adam": "Adam", "adamw": "AdamW"}
-    names |= {"nadam": "NAdam", "radam": "RAdam", "adamax": "Adamax"}
+    names |= {"nadam": "NAdam", "radam": "RAdam", "adamax": "Adamax", "rprop": "Rprop"}
     if key not in names:
         return None
     extra = {"momentum": {"momentum": 0.9}, "nesterov": {"momentum": 0.9, "nesterov": True}}

@@ -58,6 +58,7 @@ from .symbols import (
     RHO,
     RHO_INF,
     RHO_T,
+    RMS,
     TAU,
     THETA,
     VHAT,
@@ -826,6 +827,213 @@ LION = OptimizerSpec(
     rule=_lion_rule,
 )
 
+# Rprop: symbols and keywords of its own
+GPREV, DSTEP, Q = sp.symbols("g_prev delta_s q")
+ETA_MINUS, ETA_PLUS, DMIN, DMAX = sp.symbols("eta_minus eta_plus delta_min delta_max")
+
+
+def _rprop_rule(hp: dict) -> list:
+    steps = [(G, -G)] if hp["maximize"] else []
+    steps.append((Q, sp.sign(G * GPREV)))
+    factor = sp.Piecewise((ETA_PLUS, Q > 0), (ETA_MINUS, Q < 0), (1, True))
+    steps.append((DSTEP, sp.Min(sp.Max(DSTEP * factor, DMIN), DMAX)))
+    steps.append((G, sp.Piecewise((0, Q < 0), (G, True))))
+    steps.append((THETA, THETA - sp.sign(G) * DSTEP))
+    return [*steps, (GPREV, G)]
+
+
+RPROP = OptimizerSpec(
+    key="rprop",
+    factory=O.rprop,
+    names=_names("Rprop"),
+    torch=TorchClass("torch.optim.Rprop"),
+    keywords=(
+        LR,
+        _pair(
+            "etas",
+            "etas (η⁻, η⁺)",
+            "etas (η⁻, η⁺)",
+            Keyword(
+                "eta_minus",
+                {"en": "decrease η⁻", "ja": "減少の倍率 η⁻"},
+                Interval(0.0, 1.0, False, False),
+                0.1,
+                0.9,
+                sweepable=True,
+                symbol=ETA_MINUS,
+            ),
+            Keyword(
+                "eta_plus",
+                {"en": "increase η⁺", "ja": "増加の倍率 η⁺"},
+                Interval(1.0, math.inf, False, True),
+                1.05,
+                2.0,
+                sweepable=True,
+                symbol=ETA_PLUS,
+            ),
+        ),
+        _pair(
+            "step_sizes",
+            "step_sizes (δ_min, δ_max)",
+            "step_sizes (δ_min, δ_max)",
+            Keyword("step_min", {"en": "min step δ_min", "ja": "更新量の下限 δ_min"}, symbol=DMIN),
+            Keyword("step_max", {"en": "max step δ_max", "ja": "更新量の上限 δ_max"}, symbol=DMAX),
+        ),
+        MAXIMIZE,
+    ),
+    taught="etas",
+    description={
+        "en": (
+            "Uses only the sign of each gradient coordinate: its step grows by η⁺ while the "
+            "sign holds and shrinks by η⁻ when it flips."
+        ),
+        "ja": (
+            "勾配の各座標の符号だけを使います。符号が変わらなければ更新量を η⁺ 倍に、"
+            "反転すれば η⁻ 倍にします。"
+        ),
+    },
+    note={
+        "en": (
+            "PyTorch implements iRprop⁻: after a sign flip the coordinate does not move and "
+            "its gradient is stored as 0. Each step size δ starts at lr and stays within "
+            "[δ_min, δ_max]; lr is read only on the first step, so a learning-rate schedule "
+            "changes nothing later. Meant for full-batch gradients, as here."
+        ),
+        "ja": (
+            "PyTorch は iRprop⁻ を実装しています：符号が反転した座標はそのステップでは動かず、"
+            "勾配は 0 として記録されます。各座標の更新量 δ は学習率から始まり [δ_min, δ_max] "
+            "に収まります。学習率を読むのは最初のステップだけなので、学習率スケジュールは"
+            "その後の更新を変えません。ここと同じく全データの勾配を前提にした手法です。"
+        ),
+    },
+    family="rprop",
+    state=MappingProxyType({"prev": GPREV, "step_size": DSTEP}),
+    rule=_rprop_rule,
+    step_factor=lambda hp: DSTEP,
+    symbols=MappingProxyType(
+        {
+            GPREV: (r"g_{\mathrm{prev}}", "g_prev"),
+            DSTEP: (r"\delta", "δ"),
+            Q: ("q", "q = sign(g·g_prev)"),
+            ETA_MINUS: (r"\eta^-", "η⁻"),
+            ETA_PLUS: (r"\eta^+", "η⁺"),
+            DMIN: (r"\delta_{\min}", "δ_min"),
+            DMAX: (r"\delta_{\max}", "δ_max"),
+        }
+    ),
+)
+
+# Adafactor: symbols and keywords of its own
+RHO_REL, ALPHA_T, BETA2_HAT, UPD = sp.symbols("rho_rel alpha_t beta2_hat U")
+EPS1, EPS2, CLIP = sp.symbols("epsilon1 epsilon2 d")
+
+
+def _adafactor_rule(hp: dict) -> list:
+    steps = [(G, -G)] if hp["maximize"] else []
+    steps.append((RHO_REL, sp.Min(ETA, 1 / sp.sqrt(T))))
+    steps.append((ALPHA_T, sp.Max(EPS2, RMS(THETA)) * RHO_REL))
+    if on(hp["weight_decay"]):
+        steps.append((THETA, THETA * (1 - ETA * LAM)))
+    steps.append((BETA2_HAT, 1 - T**TAU))
+    steps.append((V, ema(BETA2_HAT, V, G**2)))
+    steps.append((UPD, G / sp.sqrt(sp.Max(V, EPS1**2))))
+    return [*steps, (THETA, THETA - ALPHA_T * UPD / sp.Max(1, RMS(UPD) / CLIP))]
+
+
+ADAFACTOR = OptimizerSpec(
+    key="adafactor",
+    factory=O.adafactor,
+    names=_names("Adafactor"),
+    torch=TorchClass("torch.optim.Adafactor"),
+    keywords=(
+        LR,
+        Keyword(
+            "beta2_decay",
+            {"en": "β₂ decay τ", "ja": "β₂ の減衰 τ"},
+            Interval(-math.inf, 0.0),
+            -1.0,
+            -0.1,
+            sweepable=True,
+            symbol=TAU,
+        ),
+        _pair(
+            "eps",
+            "eps (ε₁, ε₂)",
+            "eps (ε₁, ε₂)",
+            Keyword(
+                "eps1",
+                {"en": "ε₁ (empty: machine ε)", "ja": "ε₁（空欄なら計算機イプシロン）"},
+                NON_NEGATIVE,
+                symbol=EPS1,
+            ),
+            Keyword(
+                "eps2",
+                {"en": "ε₂", "ja": "ε₂"},
+                NON_NEGATIVE,
+                1e-5,
+                0.1,
+                log=True,
+                sweepable=True,
+                symbol=EPS2,
+            ),
+        ),
+        Keyword(
+            "d",
+            {"en": "clipping threshold d", "ja": "クリッピングのしきい値 d"},
+            Interval(1.0, math.inf),
+            1.0,
+            10.0,
+            log=True,
+            sweepable=True,
+            symbol=CLIP,
+        ),
+        WEIGHT_DECAY,
+        MAXIMIZE,
+    ),
+    taught=None,
+    description={
+        "en": (
+            "Divides by the root of a moving average of g² that forgets less as t grows, "
+            "and steps in proportion to the size of θ (its RMS), with the update's RMS "
+            "clipped at d."
+        ),
+        "ja": (
+            "g² の移動平均（t が進むほど過去を長く覚えます）の平方根で割り、θ の大きさ（RMS）"
+            "に比例した更新量で進みます。更新の RMS は d で頭打ちにします。"
+        ),
+    },
+    note={
+        "en": (
+            "PyTorch: lr only caps the relative step, ρ_t = min(lr, 1/√t) (the paper uses "
+            "0.01, the default lr), and scales the decoupled weight decay. ε₁ bounds the "
+            "denominator (default: float64's machine epsilon), ε₂ the scale of θ. Each start "
+            "is its own 2-vector, so v is a plain vector; the paper's row and column factors "
+            "are for matrices."
+        ),
+        "ja": (
+            "PyTorch では学習率は相対ステップ ρ_t = min(lr, 1/√t) の上限（論文の値は既定の "
+            "0.01）と、分離型の荷重減衰の係数にだけ使われます。ε₁ は分母の下限（既定は "
+            "float64 の計算機イプシロン）、ε₂ は θ の大きさの下限です。各初期点が 2 成分の"
+            "ベクトルなので v もベクトルのままです。論文の行と列への分解は行列のためのものです。"
+        ),
+    },
+    family="adafactor",
+    state=MappingProxyType({"variance": V}),
+    rule=_adafactor_rule,
+    step_factor=lambda hp: ALPHA_T / (sp.Max(1, RMS(UPD) / CLIP) * sp.sqrt(sp.Max(V, EPS1**2))),
+    symbols=MappingProxyType(
+        {
+            RHO_REL: (r"\rho_t", "ρ_t = min(η, 1/√t)"),
+            ALPHA_T: (r"\alpha_t", "α_t = max(ε₂, RMS(θ))·ρ_t"),
+            BETA2_HAT: (r"\hat\beta_{2,t}", "β̂₂ = 1 − t^τ"),
+            UPD: ("U", "U = g/√max(v, ε₁²)"),
+            EPS1: (r"\varepsilon_1", "ε₁"),
+            EPS2: (r"\varepsilon_2", "ε₂"),
+            CLIP: ("d", "d"),
+        }
+    ),
+)
+
 SPECS: tuple[OptimizerSpec, ...] = (
     SGD,
     MOMENTUM_SGD,
@@ -839,6 +1047,8 @@ SPECS: tuple[OptimizerSpec, ...] = (
     RADAM,
     ADAMAX,
     LION,
+    RPROP,
+    ADAFACTOR,
 )
 """Every optimizer, in the order the page lists them."""
 

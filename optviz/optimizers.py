@@ -702,6 +702,152 @@ def lion(lr=1e-4, betas=(0.9, 0.99), weight_decay=0.0, *, maximize: bool = False
     return Optimizer(init, update, "lion", hyper)
 
 
+# ---------------------------------------------------------------------------------------
+# Rprop
+
+
+class RpropState(NamedTuple):
+    """``prev`` the gradient kept from the last step (0 after a sign flip) and
+    ``step_size`` δ, each coordinate's own step length (starts at lr)."""
+
+    count: int
+    prev: np.ndarray
+    step_size: np.ndarray
+
+
+def _check_etas(etas):
+    try:
+        eta_minus, eta_plus = etas
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid eta values: {etas} (a pair (η⁻, η⁺))") from None
+    eta_minus, eta_plus = _scalar_or_array(eta_minus), _scalar_or_array(eta_plus)
+    minus, plus = np.asarray(eta_minus), np.asarray(eta_plus)
+    if not _all((minus > 0.0) & (minus < 1.0) & (plus > 1.0)):
+        raise ValueError(f"Invalid eta values: {eta_minus}, {eta_plus}")
+    return eta_minus, eta_plus
+
+
+def rprop(lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), *, maximize: bool = False) -> Optimizer:
+    """``torch.optim.Rprop`` (iRprop⁻: no step back after a sign flip).
+
+    Update: ``q = sign(g·g_prev)``; ``δ ← clamp(δ·η⁺, δ_min, δ_max)`` where q > 0,
+    ``clamp(δ·η⁻, ...)`` where q < 0, δ where q = 0; ``g ← 0`` where q < 0;
+    ``θ ← θ − sign(g)·δ``; ``g_prev ← g``. δ starts at lr (the lr of the first step: a
+    schedule has no effect later), ``g_prev`` at 0.
+    """
+    lr_at = _lr_function(lr)
+    eta_minus, eta_plus = _check_etas(etas)
+    step_min, step_max = (_scalar_or_array(v) for v in step_sizes)
+    maximize = bool(maximize)
+
+    def init(params):
+        return RpropState(0, _zeros_like(params), _zeros_like(params) + lr_at(0))
+
+    def update(g, state, params):
+        if maximize:
+            g = -g
+        q = np.sign(g * state.prev)
+        factor = np.where(q > 0, eta_plus, np.where(q < 0, eta_minus, np.where(q == 0, 1.0, q)))
+        step_size = np.minimum(np.maximum(state.step_size * factor, step_min), step_max)
+        g = np.where(q < 0, 0.0, g)
+        step = -(np.sign(g) * step_size)
+        return step, RpropState(state.count + 1, g, step_size)
+
+    hyper = dict(
+        lr=lr, etas=(eta_minus, eta_plus), step_sizes=(step_min, step_max), maximize=maximize
+    )
+    return Optimizer(init, update, "rprop", hyper)
+
+
+# ---------------------------------------------------------------------------------------
+# Adafactor
+
+
+class AdafactorState(NamedTuple):
+    """``variance`` v, the running average of g² (each start is a vector: not factored)."""
+
+    count: int
+    variance: np.ndarray
+
+
+def _rms(x):
+    """Root mean square over the last axis (one start's coordinates), kept as a column."""
+    return np.sqrt(np.sum(x * x, axis=-1, keepdims=True)) / np.shape(x)[-1] ** 0.5
+
+
+def _lerp_any(start, end, weight):
+    """torch's ``start.lerp_(end, weight)`` for any weight (a branch at |w| = 0.5)."""
+    small = start + weight * (end - start)
+    large = end - (end - start) * (1 - weight)
+    return np.where(np.abs(weight) < 0.5, small, large)
+
+
+def adafactor(
+    lr=1e-2,
+    beta2_decay=-0.8,
+    eps=(None, 1e-3),
+    d=1.0,
+    weight_decay=0.0,
+    *,
+    maximize: bool = False,
+) -> Optimizer:
+    """``torch.optim.Adafactor`` on each start as its own 2-vector parameter.
+
+    Update: ``ρ_t = min(lr, 1/√t)``; ``α_t = max(ε₂, RMS(θ))·ρ_t``; ``θ ← θ(1 − lr·wd)``;
+    ``v ← v + t^τ(g² − v)`` (τ = ``beta2_decay``, so β̂₂ = 1 − t^τ); ``U = g/√max(v, ε₁²)``;
+    ``θ ← θ − α_t·U / max(1, RMS(U)/d)``. RMS is over one start's two coordinates; ε₁
+    ``None`` is float64's machine epsilon. A vector's second moment is not factored
+    (torch factors only parameters with two or more dimensions).
+    """
+    lr_at = _lr_function(lr)
+    beta2_decay = _scalar_or_array(beta2_decay)
+    if not _all(np.asarray(beta2_decay) <= 0.0):
+        raise ValueError(f"beta2_decay should be <= 0 but is: {beta2_decay}")
+    try:
+        eps1, eps2 = eps
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid eps: {eps} (a pair (ε₁ or None, ε₂))") from None
+    eps1 = np.finfo(np.float64).eps if eps1 is None else _scalar_or_array(eps1)
+    eps2 = _scalar_or_array(eps2)
+    if not _all(np.asarray(eps1) >= 0.0):
+        raise ValueError(f"epsilon1 should be >= 0 but is: {eps1}")
+    if not _all(np.asarray(eps2) >= 0.0):
+        raise ValueError(f"epsilon2 should be >= 0 but is: {eps2}")
+    d = _scalar_or_array(d)
+    if not _all(np.asarray(d) >= 1.0):
+        raise ValueError(f"Clipping threshold d should be >= 1 but is: {d}")
+    weight_decay = _check_nonneg("weight_decay", weight_decay)
+    maximize = bool(maximize)
+
+    def init(params):
+        return AdafactorState(0, _zeros_like(params))
+
+    def update(g, state, params):
+        t = state.count + 1
+        lr_now = lr_at(state.count)
+        if maximize:
+            g = -g
+        one_minus_beta2 = np.power(float(t), beta2_decay)
+        rho = np.minimum(lr_now, 1 / float(t) ** 0.5)
+        alpha = np.fmax(eps2, _rms(params)) * rho
+        decayed = _decay_params(params, lr_now, weight_decay)
+        variance = _lerp_any(state.variance, g * g, one_minus_beta2)
+        u = 1 / np.sqrt(np.maximum(variance, eps1 * eps1)) * g
+        denom = np.fmax(1.0, _rms(u) / d)
+        new_params = decayed + (-alpha / denom) * u
+        return new_params - params, AdafactorState(t, variance)
+
+    hyper = dict(
+        lr=lr,
+        beta2_decay=beta2_decay,
+        eps=(eps1, eps2),
+        d=d,
+        weight_decay=weight_decay,
+        maximize=maximize,
+    )
+    return Optimizer(init, update, "adafactor", hyper)
+
+
 def __getattr__(name: str):
     """``OPTIMIZERS`` and ``DISPLAY_NAMES`` are views of the records in :mod:`optviz.catalog`."""
     if name in ("OPTIMIZERS", "DISPLAY_NAMES"):

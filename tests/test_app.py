@@ -248,6 +248,24 @@ def test_run_box_shows_the_core_keyword_and_the_rest_under_more(at, optimizer, s
     assert [w.key.split(":r0:")[1] for w in more.selectbox] == ["schedule"]
 
 
+def test_rprop_and_adafactor_run_from_the_run_box(at):
+    """Rprop shows its η⁻, η⁺ next to lr; Adafactor's ε₁ field starts empty (torch picks
+    machine epsilon) and stays so while ε₂ is edited; both draw finite paths."""
+    open_run(at, 0).selectbox(key=k(at, "r0:optimizer")).set_value("rprop").run()
+    open_run(at, 0)
+    labels = [w.label for w in at.sidebar.number_input]
+    assert "decrease η⁻" in labels and "increase η⁺" in labels
+    open_run(at, 0).selectbox(key=k(at, "r0:optimizer")).set_value("adafactor").run()
+    open_run(at, 0)
+    assert at.number_input(key=k(at, "r0:eps:0")).value is None
+    at.number_input(key=k(at, "r0:eps:1")).set_value(0.01)
+    open_run(at, 0)
+    assert not at.exception
+    spec = state(at).runs[0]
+    assert spec.optimizer == "adafactor" and spec.hyper_values()["eps"] == (None, 0.01)
+    assert at.number_input(key=k(at, "r0:eps:0")).value is None
+
+
 def test_more_settings_says_how_many_are_set(at):
     open_run(at, 0)
     assert more_popover(at, 0).proto.popover.label == "More settings"

@@ -42,6 +42,11 @@ VARIANTS = [
     ("adamax", {"lr": 0.1, "weight_decay": 0.2, "maximize": True}),
     ("lion", {"lr": 0.1}),
     ("lion", {"lr": 0.1, "weight_decay": 0.5, "betas": (0.8, 0.95)}),
+    ("rprop", {"lr": 0.1}),
+    ("rprop", {"lr": 0.1, "etas": (0.3, 1.7), "step_sizes": (0.05, 0.15), "maximize": True}),
+    ("adafactor", {"lr": 0.1}),
+    ("adafactor", {"lr": 0.5, "weight_decay": 0.2, "d": 1.5, "maximize": True}),
+    ("adafactor", {"lr": 0.1, "beta2_decay": -0.5, "eps": (1e-2, 1e-1)}),
 ]
 
 

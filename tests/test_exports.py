@@ -277,6 +277,8 @@ CASES = {
             ("nesterov", {"lr": linear_warmup(0.02, warmup_steps=10)}, 0.0),
             ("adagrad", {"lr": step_lr(0.5, step_size=15, gamma=0.5), "lr_decay": 0.01}, 0.0),
             ("momentum", {"lr": 0.01}, 0.3),
+            ("rprop", {"lr": 0.01, "etas": (0.4, 1.3)}, 0.0),
+            ("adafactor", {"lr": 0.05, "weight_decay": 0.01}, 0.0),
         ],
     ),
     "regression": (
@@ -285,6 +287,7 @@ CASES = {
             ("adamw", {"lr": 0.05, "amsgrad": True}, 0.0),
             ("nadam", {"lr": 0.05, "decoupled_weight_decay": True, "weight_decay": 0.1}, 0.0),
             ("adadelta", {"lr": 1.0}, 0.0),
+            ("adafactor", {"lr": 0.1, "d": 2.0}, 0.2),
         ],
     ),
     "multimodal": (

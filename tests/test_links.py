@@ -343,3 +343,16 @@ def test_parse_value_and_language_preference():
     link, _ = decode({}, default_lang="ja")
     assert link.page.lang == "ja"
     assert decode({"lang": "en"}, default_lang="ja")[0].page.lang == "en"
+
+
+def test_an_automatic_entry_of_a_pair_round_trips():
+    """Adafactor's ε₁ defaults to None (torch picks machine epsilon): a link keeps it
+    automatic while ε₂ changes, and a number typed for it is kept as a number."""
+    for eps in [(None, 0.01), (1e-20, 0.01)]:
+        spec = RunSpec.make("adafactor", 0.05, eps=eps)
+        state = PageState(runs=(spec,))
+        link, notices = decode(encode(Link(state, Teach())))
+        assert not notices
+        assert link.page.runs[0].hyper_values()["eps"] == eps
+    spec, notices = RunSpec.from_dict({"optimizer": "adafactor", "eps": ["x", 0.01]})
+    assert notices and spec.hyper_values()["eps"] == (None, 1e-3)

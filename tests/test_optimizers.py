@@ -156,6 +156,8 @@ TORCH_DEFAULTS = {
     "radam": {"lr": 1e-3, "betas": (0.9, 0.999), "decoupled_weight_decay": False},
     "adamax": {"lr": 2e-3, "betas": (0.9, 0.999), "eps": 1e-8},
     "lion": {"lr": 1e-4, "betas": (0.9, 0.99), "weight_decay": 0},
+    "rprop": {"lr": 1e-2, "etas": (0.5, 1.2), "step_sizes": (1e-6, 50)},
+    "adafactor": {"lr": 1e-2, "beta2_decay": -0.8, "eps": (None, 1e-3), "d": 1.0},
 }
 
 
