@@ -149,11 +149,9 @@ def update_latex(key: str, hyperparams: dict | None = None) -> str:
 def adaptive_lr_expr(key: str, hyperparams: dict | None = None) -> sp.Expr | None:
     """The per-coordinate step factor P with ``Δθ = −P · direction``, where one exists.
 
-    SGD family: η (direction g, b or g + μb); Adagrad: η/(√s + ε) (η̃ with lr_decay);
-    RMSprop: η/a; Adadelta: η√(u + ε)/√(v + ε) with u before the step; Adam/AdamW:
-    η/(√v̂ + ε) (direction m̂); Adamax: η/u (direction m̂); NAdam: η/a. None for RAdam
-    (piecewise) and Lion (a sign step of size η). Each record says its own
-    (``OptimizerSpec.step_factor``). Evaluate with :func:`adaptive_lr`.
+    Each record gives its own (``OptimizerSpec.step_factor``): η for SGD (direction g, b
+    or g + μb), η/(√v̂ + ε) for Adam (direction m̂), ...; None where the step has no such
+    factor (a piecewise or sign step). Evaluate with :func:`adaptive_lr`.
     """
     hp = resolve_hyperparams(key, hyperparams)
     with sp.evaluate(False):

@@ -14,7 +14,7 @@ Two per-coordinate learning rates are reported:
   (momentum carrying the point on); independent of the optimizer.
 * ``adaptive_lr``: the optimizer's own factor in front of its direction (η for SGD,
   η/(√v̂ + ε) for Adam, η/a for RMSprop, …; see :func:`optviz.equations.adaptive_lr_expr`),
-  or None where there is no such factor (RAdam, Lion).
+  or None where its record gives none (a piecewise or sign step).
 """
 
 from __future__ import annotations
