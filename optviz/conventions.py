@@ -5,7 +5,7 @@ in each: ``CONVENTIONS[convention][key]`` is the factory, and every factory retu
 :class:`optviz.optimizers.Optimizer` that :func:`optviz.run` takes, its ``convention``
 field set to the registry's name.
 
-* ``"pytorch"``: :data:`optviz.optimizers.OPTIMIZERS` (``torch.optim``, Lion from
+* ``"pytorch"``: :data:`optviz.catalog.OPTIMIZERS` (``torch.optim``, Lion from
   lion-pytorch).
 * ``"keras"``: :data:`optviz.keras_optimizers.KERAS` (``keras.optimizers`` of Keras 3).
 * ``"textbook"``: :data:`optviz.textbook_optimizers.TEXTBOOK` (the book's
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
+from .catalog import OPTIMIZERS
 from .keras_optimizers import KERAS
-from .optimizers import OPTIMIZERS
 from .textbook_optimizers import TEXTBOOK
 
 CONVENTIONS = MappingProxyType({"pytorch": OPTIMIZERS, "keras": KERAS, "textbook": TEXTBOOK})

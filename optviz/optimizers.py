@@ -846,12 +846,3 @@ def adafactor(
         maximize=maximize,
     )
     return Optimizer(init, update, "adafactor", hyper)
-
-
-def __getattr__(name: str):
-    """``OPTIMIZERS`` and ``DISPLAY_NAMES`` are views of the records in :mod:`optviz.catalog`."""
-    if name in ("OPTIMIZERS", "DISPLAY_NAMES"):
-        from . import catalog
-
-        return getattr(catalog, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
