@@ -636,6 +636,7 @@ def main() -> None:
             on_click=on_map_click,
             on_step=teaching.on_map_step,
             config={"scrollZoom": False},
+            lang=lang,
             address=teaching.query_string(query),
             on_address=teaching.on_map_address,
         )
@@ -652,6 +653,7 @@ def main() -> None:
                 F.loss_spec(paths, surface.f_min, style=style, labels=labels_for(lang)),
                 key="loss",
                 config={"responsive": True},
+                lang=lang,
             )
     # The sidebar comes after the charts (its widgets' values were read above, in
     # sync_state), so the charts' messages leave first; sending it first measured the same.
@@ -679,5 +681,6 @@ def main() -> None:
             ),
             key="surface3d",
             config={"responsive": True},
+            lang=lang,
         )
     studies_ui.sections(state, shown, start, lang)  # computed only when opened

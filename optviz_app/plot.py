@@ -51,6 +51,8 @@ import streamlit as st
 import streamlit.components.v1 as components_v1
 import streamlit.components.v2 as components_v2
 
+from optviz.drawing.figures import plotly_locale
+
 if TYPE_CHECKING:  # the warm-up imports this module before numpy and the figures
     import plotly.graph_objects as go
 
@@ -590,6 +592,7 @@ def chart(
     *,
     key: str,
     config: dict | None = None,
+    lang: str = "en",
     on_click: Callable[[], None] | None = None,
     on_step: Callable[[], None] | None = None,
     address: str | None = None,
@@ -605,6 +608,9 @@ def chart(
     showed a link, the link the tab showed (the session was sent the one the page was
     opened with); it reads it with :func:`reported_address`.
 
+    ``lang``: the language of Plotly's own words (its toolbar), see
+    :func:`optviz.drawing.figures.plotly_locale`.
+
     ``on_click`` (a callback, run before the script) makes points clickable; it reads the
     point with :func:`clicked_point`. ``on_step`` (a callback) is told where the user
     stopped the animation (Pause, its end, one frame back/forward, the range input); it
@@ -617,7 +623,7 @@ def chart(
         "src": plotly_src(),
         # a string, like every value here: a dict would make Streamlit test it for a
         # dataframe, importing pandas (~0.5 s on a cold server, before the first chart)
-        "config": json.dumps({"displaylogo": False, **(config or {})}),
+        "config": json.dumps({"displaylogo": False, **plotly_locale(lang), **(config or {})}),
         "height": int(height or 450),
         "clickable": on_click is not None,
         "report_step": on_step is not None,

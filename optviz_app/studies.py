@@ -46,6 +46,7 @@ import numpy as np
 import streamlit as st
 
 from optviz import OPTIMIZERS
+from optviz.drawing.figures import plotly_locale
 from optviz.drawing.studies import (
     basin_figure,
     basin_pick,
@@ -322,7 +323,7 @@ def _basin_body(surface_key, surface_params, runs, steps, lang, key, on_pick) ->
         key=f"{key}_chart",
         on_select=functools.partial(_on_select, key, pick, on_pick),
         selection_mode="points",
-        config={"displaylogo": False},
+        config={"displaylogo": False, **plotly_locale(lang)},
     )
     picked = st.session_state.get(f"{key}_picked")
     if picked is not None:
@@ -478,7 +479,7 @@ def _sweep_body(surface_key, surface_params, run, start, steps, lang, key, on_pi
             _on_select, key, functools.partial(sweep_pick, result), on_pick
         ),
         selection_mode="points",
-        config={"displaylogo": False},
+        config={"displaylogo": False, **plotly_locale(lang)},
     )
     cell = result.best_cell()
     if cell is None:
@@ -654,4 +655,4 @@ def fit_section(
     fig = fit_spec(
         params["x"], params["y"], paths, names, cols, params["solution"], frame_steps, lang
     )
-    plot.chart(fig, key=f"{key}_chart", config={"responsive": True})
+    plot.chart(fig, key=f"{key}_chart", config={"responsive": True}, lang=lang)
