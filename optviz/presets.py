@@ -13,12 +13,14 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True)
 class PresetRun:
-    """One run of a preset: ``OPTIMIZERS[optimizer](**dict(kwargs))`` with gradient noise."""
+    """One run of a preset: ``CONVENTIONS[convention][optimizer](**dict(kwargs))`` (the
+    factory's own keyword names) with gradient noise."""
 
     optimizer: str
     kwargs: tuple[tuple[str, object], ...] = ()
     noise: float = 0.0
     seed: int = 0
+    convention: str = "pytorch"
 
 
 @dataclass(frozen=True)

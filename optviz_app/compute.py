@@ -13,11 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from optviz import OPTIMIZERS, Trajectory, run, schedules
+from optviz import CONVENTIONS, Trajectory, run, schedules
 from optviz.descent import min_sq_distance
 from optviz.minima import reference_minima
 
-from .state import RunSpec
+from .state import RunSpec, factory_kwargs
 from .surface_builder import build_surface
 
 MAX_ABS = 1e6
@@ -31,8 +31,10 @@ def build_lr(spec: RunSpec):
 
 
 def build_optimizer(spec: RunSpec):
-    """``OPTIMIZERS[spec.optimizer](lr=..., **hyper)``; ValueError names the bad value."""
-    return OPTIMIZERS[spec.optimizer](lr=build_lr(spec), **dict(spec.hyper))
+    """``CONVENTIONS[spec.convention][spec.optimizer](<lr keyword>=..., **hyper)``; a
+    ValueError names the bad value."""
+    kwargs = factory_kwargs(spec.optimizer, spec.convention, build_lr(spec), dict(spec.hyper))
+    return CONVENTIONS[spec.convention][spec.optimizer](**kwargs)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,9 @@ URL format (every name stable; values are plain numbers, names or comma lists)::
     r1.betas=0.9,0.99            every non-default torch keyword (pairs comma-separated,
     r1.amsgrad=1                 booleans 1/0),
     r1.schedule=cosine&r1.schedule.T_max=300     a learning-rate schedule,
-    r1.noise=0.1&r1.seed=3       gradient noise and its seed;  r2=..., up to r8
+    r1.noise=0.1&r1.seed=3       gradient noise and its seed,
+    r1.conv=keras                its convention (keras | textbook; absent: pytorch), whose
+                                 keyword names the run's other keywords use;  r2=..., up to r8
     runs=0                       no runs at all (absent with no rN: the default runs)
     loss=0&3d=1&field=1&animate=0&tol=0.001      view options (only non-defaults)
     step=12                      the inspected / animation step (absent: the last)
@@ -38,7 +40,14 @@ from optviz.presets import PRESETS_BY_KEY, Preset
 from surfaces import SURFACE_PARAMS
 
 from .notices import Notice, notice
-from .state import DEFAULT_SURFACE, SCHEDULES, PageState, View, signature_defaults
+from .state import (
+    DEFAULT_SURFACE,
+    LR_KEYWORDS,
+    SCHEDULES,
+    PageState,
+    View,
+    signature_defaults,
+)
 
 HIDEABLE = (
     "lang",
@@ -69,6 +78,10 @@ SHAPE_KEYS = ("surface", "x", "y", "steps", "runs", "formula", "bounds")
 preset's own state."""
 
 TEACH_KEYS = ("preset", "step", "present", "hide")
+
+RUN_URL_NAMES = {"convention": "conv"}
+"""A run's dict field -> its name in a link (``r1.conv=keras``), where it differs."""
+_RUN_FIELD_BY_URL = {url: name for name, url in RUN_URL_NAMES.items()}
 
 _RUN = re.compile(r"r([1-9][0-9]{0,2})(?:\.(.+))?$")
 _INT = re.compile(r"[+-]?[0-9]+$")
@@ -148,7 +161,11 @@ def preset_state(preset: Preset, lang: str = "en") -> PageState:
     """The page state of a lecture preset (its surface, start, steps and runs)."""
     runs = []
     for r in preset.runs:
-        d = {"optimizer": r.optimizer, **dict(r.kwargs)}
+        d = {"optimizer": r.optimizer}
+        for name, value in r.kwargs:  # Keras's learning_rate is the run's lr
+            d["lr" if name in LR_KEYWORDS else name] = value
+        if r.convention != "pytorch":
+            d["convention"] = r.convention
         if r.noise:
             d["noise"], d["seed"] = r.noise, r.seed
         runs.append(d)
@@ -193,7 +210,7 @@ def encode(link: Link) -> dict[str, str]:
         r = spec.to_dict()
         q[f"r{i}"] = r.pop("optimizer")
         for name, value in r.items():
-            q[f"r{i}.{name}"] = fmt_value(value)
+            q[f"r{i}.{RUN_URL_NAMES.get(name, name)}"] = fmt_value(value)
     default_view = View().to_dict()
     for name, value in d.get("view", {}).items():
         if value != default_view.get(name):
@@ -234,8 +251,11 @@ def _flat(query: Mapping) -> dict[str, str]:
     return out
 
 
-def _run_fields(optimizer: str) -> set[str]:
-    names = set(signature_defaults(optimizer)) | {"schedule", "noise", "seed"}
+def _run_fields(optimizer: str, convention: str) -> set[str]:
+    """The fields a run of ``optimizer`` in ``convention`` may have (KeyError if either is
+    unknown)."""
+    names = set(signature_defaults(optimizer, convention)) | {"schedule", "noise", "seed"}
+    names.add("convention")
     names |= {f"schedule.{n}" for params in SCHEDULES.values() for n, _, _ in params}
     return names
 
@@ -264,7 +284,8 @@ def decode(query: Mapping, default_lang: str = "en") -> tuple[Link, list[Notice]
             if sub is None:
                 raw_runs.setdefault(i, {})["optimizer"] = text
             else:
-                value = text if sub == "schedule" else parse_value(text)
+                sub = _RUN_FIELD_BY_URL.get(sub, sub)
+                value = text if sub in ("schedule", "convention") else parse_value(text)
                 raw_runs.setdefault(i, {})[sub] = value
                 orphans.setdefault(i, []).append(name)
         elif name == "lang":
@@ -301,10 +322,13 @@ def decode(query: Mapping, default_lang: str = "en") -> tuple[Link, list[Notice]
         if "optimizer" not in d:
             unknown += orphans.get(i, [])
             continue
+        convention = d.get("convention", "pytorch")
         try:
-            allowed = _run_fields(d["optimizer"])
+            allowed = _run_fields(d["optimizer"], convention)
         except (KeyError, TypeError, ValueError):
-            allowed = None  # unknown optimizer: RunSpec.from_dict reports it
+            allowed = None  # unknown optimizer or convention: RunSpec.from_dict reports it
+        if allowed is not None and convention != "pytorch":
+            allowed = None  # RunSpec.from_dict names a keyword the convention lacks
         if allowed is not None:
             for sub in list(d):
                 if sub != "optimizer" and sub not in allowed:

@@ -19,7 +19,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from optviz import OPTIMIZERS
+from optviz import CONVENTIONS
 from optviz.schedules import SCHEDULE_PARAMS
 from surfaces import SURFACE_PARAMS, SURFACES
 from surfaces.expression import FormulaError, parse_formula
@@ -46,14 +46,75 @@ SCHEDULES = SCHEDULE_PARAMS
 # optimizer signatures
 
 
-def signature_defaults(optimizer: str) -> dict[str, Any]:
-    """Keyword -> default of ``OPTIMIZERS[optimizer]`` (``lr`` included)."""
-    sig = inspect.signature(OPTIMIZERS[optimizer])
-    return {
-        name: p.default
-        for name, p in sig.parameters.items()
-        if p.default is not inspect.Parameter.empty
-    }
+DEFAULT_CONVENTION = "pytorch"
+"""The convention a run follows unless it says otherwise (``optviz.CONVENTIONS`` key)."""
+
+LR_KEYWORDS = ("lr", "learning_rate")
+"""The learning-rate keyword of a factory (PyTorch and the book: ``lr``; Keras:
+``learning_rate``). A run keeps it as ``RunSpec.lr``, so the page and its links call it
+``lr`` in every convention."""
+
+CLOSEST = {
+    "pytorch": {},
+    "keras": {
+        "momentum": ("sgd", (("momentum", 0.9),)),
+        "nesterov": ("sgd", (("momentum", 0.9), ("nesterov", True))),
+        "radam": ("adam", ()),
+    },
+    "textbook": {
+        "adadelta": ("rmsprop", ()),
+        "adamw": ("adam", ()),
+        "nadam": ("adam", ()),
+        "radam": ("adam", ()),
+        "adamax": ("adam", ()),
+        "lion": ("adam", ()),
+    },
+}
+"""Convention -> {an optimizer it lacks -> (its closest key, keywords that make it so)}:
+where a run switching to that convention goes (Keras writes momentum as SGD's
+``momentum``; the book has no AdaDelta and one Adam)."""
+
+
+def signature_defaults(optimizer: str, convention: str = DEFAULT_CONVENTION) -> dict[str, Any]:
+    """Keyword -> default of ``CONVENTIONS[convention][optimizer]``, the learning rate as
+    ``"lr"`` whatever the factory calls it. A ``None`` default (Keras's ``weight_decay``:
+    no decay) is 0.0, which decays nothing (:func:`factory_kwargs` passes None back)."""
+    sig = inspect.signature(CONVENTIONS[convention][optimizer])
+    out = {}
+    for name, p in sig.parameters.items():
+        if p.default is inspect.Parameter.empty:
+            continue
+        out["lr" if name in LR_KEYWORDS else name] = 0.0 if p.default is None else p.default
+    return out
+
+
+def factory_kwargs(optimizer: str, convention: str, lr, hyper: dict) -> dict[str, Any]:
+    """The keyword arguments of ``CONVENTIONS[convention][optimizer]`` for learning rate
+    ``lr`` (a number or a schedule) and the page's other keywords ``hyper``: the learning
+    rate under the factory's own name, and 0.0 as None where the factory's default is None."""
+    params = inspect.signature(CONVENTIONS[convention][optimizer]).parameters
+    lr_name = next(name for name in LR_KEYWORDS if name in params)
+    kwargs: dict[str, Any] = {lr_name: lr}
+    for name, value in hyper.items():
+        none_default = name in params and params[name].default is None
+        kwargs[name] = None if none_default and value == 0 else value
+    return kwargs
+
+
+def closest_optimizer(
+    optimizer: str, convention: str, hyper: dict | None = None
+) -> tuple[str, dict[str, Any]]:
+    """``(key, keywords)``: where a run of ``optimizer`` (keywords ``hyper``) goes in
+    ``convention``: the same key if it has one (Keras's SGD with momentum goes to the
+    momentum / Nesterov key of the others), else :data:`CLOSEST`, else SGD."""
+    hyper = hyper or {}
+    registry = CONVENTIONS[convention]
+    if optimizer == "sgd" and hyper.get("momentum") and "momentum" in registry:
+        return ("nesterov" if hyper.get("nesterov") else "momentum"), {}
+    if optimizer in registry:
+        return optimizer, {}
+    key, keywords = CLOSEST[convention].get(optimizer, ("sgd", ()))
+    return key, dict(keywords)
 
 
 def _finite(value) -> bool:
@@ -113,11 +174,13 @@ def coerce_hyper(name: str, value, default) -> tuple[Any, bool]:
 class RunSpec:
     """One optimizer run.
 
-    optimizer: an ``OPTIMIZERS`` key. lr: the base learning rate.
-    hyper: the other torch keywords, as sorted ``(name, value)`` pairs, only those that
-        differ from the factory's defaults (so equal settings give equal specs).
+    optimizer: a ``CONVENTIONS[convention]`` key. lr: the base learning rate.
+    hyper: the factory's other keywords, as sorted ``(name, value)`` pairs, only those
+        that differ from its defaults (so equal settings give equal specs).
     schedule: a :data:`SCHEDULES` kind; schedule_params: its ``(name, value)`` pairs.
     noise: standard deviation of Gaussian gradient noise; seed: its seed.
+    convention: an ``optviz.CONVENTIONS`` key: whose update rule, keyword names and
+        defaults the run follows (PyTorch's, Keras's or the book's).
     """
 
     optimizer: str = "sgd"
@@ -127,11 +190,16 @@ class RunSpec:
     schedule_params: tuple[tuple[str, float], ...] = ()
     noise: float = 0.0
     seed: int = 0
+    convention: str = DEFAULT_CONVENTION
 
     @classmethod
     def make(cls, optimizer: str, lr: float | None = None, **kwargs) -> RunSpec:
-        """A canonical spec from torch keywords (defaults dropped); ValueError if unknown."""
-        defaults = signature_defaults(optimizer)
+        """A canonical spec from the factory's keywords (defaults dropped; ``convention=``
+        picks the factory, PyTorch's by default); ValueError if unknown."""
+        convention = kwargs.pop("convention", DEFAULT_CONVENTION)
+        if convention not in CONVENTIONS or optimizer not in CONVENTIONS[convention]:
+            raise ValueError(f"no optimizer {optimizer!r} in convention {convention!r}")
+        defaults = signature_defaults(optimizer, convention)
         unknown = set(kwargs) - set(defaults) - {"schedule", "schedule_params", "noise", "seed"}
         if unknown:
             raise ValueError(f"{optimizer} has no parameter(s) {sorted(unknown)}")
@@ -142,12 +210,17 @@ class RunSpec:
         }
         if "schedule_params" in extra:
             extra["schedule_params"] = tuple(sorted(dict(extra["schedule_params"]).items()))
-        hyper = _canonical_hyper(optimizer, kwargs)
-        return cls(optimizer, float(defaults["lr"] if lr is None else lr), hyper, **extra)
+        hyper = _canonical_hyper(optimizer, kwargs, convention)
+        lr = float(defaults["lr"] if lr is None else lr)
+        return cls(optimizer, lr, hyper, **extra, convention=convention)
+
+    def defaults(self) -> dict[str, Any]:
+        """Keyword -> default of this run's factory (:func:`signature_defaults`)."""
+        return signature_defaults(self.optimizer, self.convention)
 
     def hyper_values(self) -> dict[str, Any]:
         """Every keyword but ``lr`` with its value (defaults filled in)."""
-        values = {k: v for k, v in signature_defaults(self.optimizer).items() if k != "lr"}
+        values = {k: v for k, v in self.defaults().items() if k != "lr"}
         values.update(dict(self.hyper))
         return values
 
@@ -167,6 +240,8 @@ class RunSpec:
         if self.noise:
             d["noise"] = self.noise
             d["seed"] = self.seed
+        if self.convention != DEFAULT_CONVENTION:
+            d["convention"] = self.convention
         return d
 
     @classmethod
@@ -175,17 +250,26 @@ class RunSpec:
         notices: list[Notice] = []
         if not isinstance(d, dict):
             return None, [notice("notice.bad_run", value=str(d)[:40])]
+        convention = d.get("convention", DEFAULT_CONVENTION)
+        keywords_apply = True
+        if convention not in CONVENTIONS:
+            # written for a convention the page does not know: PyTorch's keywords at
+            # their defaults (the written ones may mean something else), the rest kept
+            notices.append(notice("notice.unknown_convention", value=str(convention)[:40]))
+            convention, keywords_apply = DEFAULT_CONVENTION, False
         optimizer = d.get("optimizer")
-        if optimizer not in OPTIMIZERS:
+        if not isinstance(optimizer, str) or optimizer not in CONVENTIONS[convention]:
             return None, [notice("notice.unknown_optimizer", value=str(optimizer)[:40])]
-        defaults = signature_defaults(optimizer)
+        defaults = signature_defaults(optimizer, convention)
         lr = d.get("lr", defaults["lr"])
         if not _finite(lr) or lr < 0:
             notices.append(notice("notice.bad_lr", value=str(lr), default=defaults["lr"]))
             lr = defaults["lr"]
         hyper = {}
+        if keywords_apply:
+            notices += _foreign_keywords(d, optimizer, convention, defaults)
         for name, default in defaults.items():
-            if name == "lr" or name not in d:
+            if name == "lr" or name not in d or not keywords_apply:
                 continue
             value, ok = coerce_hyper(name, d[name], default)
             if not ok:
@@ -214,18 +298,36 @@ class RunSpec:
         spec = cls(
             optimizer=optimizer,
             lr=float(lr),
-            hyper=_canonical_hyper(optimizer, hyper),
+            hyper=_canonical_hyper(optimizer, hyper, convention),
             schedule=schedule,
             schedule_params=tuple(sorted(sparams.items())),
             noise=float(noise),
             seed=int(seed),
+            convention=convention,
         )
         return spec, notices
 
 
-def _canonical_hyper(optimizer: str, values: dict) -> tuple[tuple[str, Any], ...]:
+RUN_FIELDS = frozenset({"optimizer", "lr", "convention", "schedule", "noise", "seed"})
+"""The fields of a run's dict besides its factory's keywords (and ``schedule.<name>``)."""
+
+
+def _foreign_keywords(d: dict, optimizer: str, convention: str, defaults: dict) -> list[Notice]:
+    """A notice for each key of run dict ``d`` that is neither a run field nor a keyword
+    of ``CONVENTIONS[convention][optimizer]`` (e.g. PyTorch's ``eps`` in a Keras run: it
+    is ignored, the keyword keeps the convention's default)."""
+    return [
+        notice("notice.foreign_keyword", name=str(name)[:30], convention=convention)
+        for name in d
+        if name not in RUN_FIELDS and name not in defaults and not str(name).startswith("schedule.")
+    ]
+
+
+def _canonical_hyper(
+    optimizer: str, values: dict, convention: str = DEFAULT_CONVENTION
+) -> tuple[tuple[str, Any], ...]:
     """Sorted ``(name, value)`` pairs of ``values`` that differ from the defaults."""
-    defaults = signature_defaults(optimizer)
+    defaults = signature_defaults(optimizer, convention)
     out = []
     for name, value in values.items():
         if name == "lr":

@@ -9,7 +9,7 @@ import urllib.parse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from optviz import OPTIMIZERS
+from optviz import CONVENTIONS
 from optviz.presets import PRESETS
 from optviz_app.i18n import STRINGS
 from optviz_app.links import (
@@ -42,8 +42,9 @@ positive = st.floats(min_value=1e-12, max_value=1e6, allow_nan=False)
 
 @st.composite
 def run_specs(draw) -> RunSpec:
-    optimizer = draw(st.sampled_from(sorted(OPTIMIZERS)))
-    defaults = signature_defaults(optimizer)
+    convention = draw(st.sampled_from(sorted(CONVENTIONS)))
+    optimizer = draw(st.sampled_from(sorted(CONVENTIONS[convention])))
+    defaults = signature_defaults(optimizer, convention)
     kwargs = {}
     for name, default in defaults.items():
         if name == "lr" or not draw(st.booleans()):
@@ -69,6 +70,7 @@ def run_specs(draw) -> RunSpec:
         schedule_params=tuple(sparams.items()),
         noise=noise,
         seed=seed,
+        convention=convention,
     )
     return spec
 
@@ -250,6 +252,70 @@ def test_unknown_parameters_are_ignored_with_a_notice():
     names = notices[0].kwargs()["names"]
     assert "utm_source" in names and "r1.wings" in names and "r4.lr" in names
     assert link.page.surface == "bowl" and len(link.page.runs) == 1
+
+
+def test_convention_is_readable_and_round_trips():
+    state, _ = PageState.from_dict(
+        {
+            "runs": [
+                {"optimizer": "adam", "lr": 0.3, "beta_1": 0.8, "convention": "keras"},
+                {"optimizer": "rmsprop", "lr": 0.01, "decay_rate": 0.9, "convention": "textbook"},
+                {"optimizer": "adam", "lr": 0.3},
+            ]
+        }
+    )
+    q = encode(Link(state))
+    assert q["r1"] == "adam" and q["r1.conv"] == "keras" and q["r1.beta_1"] == "0.8"
+    assert q["r2.conv"] == "textbook" and q["r2.decay_rate"] == "0.9"
+    assert "r3.conv" not in q  # PyTorch's is the default
+    back, notices = decode(q)
+    assert notices == [] and back.page == state
+    assert [r.convention for r in back.page.runs] == ["keras", "textbook", "pytorch"]
+
+
+def test_unknown_convention_falls_back_to_pytorch_defaults_and_keeps_the_rest():
+    link, notices = decode(
+        {
+            "surface": "bowl",
+            "steps": "40",
+            "r1": "adam",
+            "r1.conv": "tensorflow1",
+            "r1.lr": "0.3",
+            "r1.beta_1": "0.5",
+            "r1.noise": "0.1",
+            "r1.seed": "4",
+            "r2": "momentum",
+            "r2.conv": "textbook",
+            "r2.momentum": "0.8",
+        }
+    )
+    assert keys(notices) == ["notice.unknown_convention"]
+    assert notices[0].kwargs()["value"] == "tensorflow1"
+    first, second = link.page.runs
+    assert first == RunSpec("adam", 0.3, (), noise=0.1, seed=4)  # PyTorch's defaults
+    torch_defaults = signature_defaults("adam")
+    assert first.hyper_values() == {k: v for k, v in torch_defaults.items() if k != "lr"}
+    assert second == RunSpec("momentum", 0.01, (("momentum", 0.8),), convention="textbook")
+    assert link.page.surface == "bowl" and link.page.steps == 40
+
+
+def test_a_keyword_the_convention_does_not_have_gets_a_notice():
+    # PyTorch's eps in a Keras run: ignored, Keras's epsilon keeps its default
+    link, notices = decode({"r1": "adam", "r1.conv": "keras", "r1.eps": "1e-8", "r1.lr": "0.2"})
+    assert keys(notices) == ["notice.foreign_keyword"]
+    assert notices[0].kwargs() == {"name": "eps", "convention": "keras"}
+    (run,) = link.page.runs
+    assert run == RunSpec("adam", 0.2, convention="keras")
+    assert run.hyper_values()["epsilon"] == 1e-7
+    # an optimizer the convention does not have: that run is left out, with a notice
+    link, notices = decode({"r1": "lion", "r1.conv": "textbook", "r2": "sgd"})
+    assert keys(notices) == ["notice.unknown_optimizer"]
+    assert [r.optimizer for r in link.page.runs] == ["sgd"]
+
+
+def test_convention_notices_exist_in_both_languages():
+    for key in ("notice.unknown_convention", "notice.foreign_keyword"):
+        assert STRINGS[key]["en"] and "流儀" in STRINGS[key]["ja"]
 
 
 def test_step_is_clamped_and_the_last_step_is_none():
