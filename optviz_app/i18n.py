@@ -19,6 +19,13 @@ STRINGS: dict[str, dict[str, str]] = {
 
 HYPER_LABELS: dict[str, dict[str, str]] = {
     **keyword_labels(),  # the optimizers' keywords, from their records
+    # the keywords Keras and the book name differently (their convention's own names)
+    "beta_1": {"en": "β₁ (beta_1)", "ja": "β₁ (beta_1)"},
+    "beta_2": {"en": "β₂ (beta_2)", "ja": "β₂ (beta_2)"},
+    "beta1": {"en": "β₁ (beta1)", "ja": "β₁ (beta1)"},
+    "beta2": {"en": "β₂ (beta2)", "ja": "β₂ (beta2)"},
+    "epsilon": {"en": "ε (epsilon)", "ja": "ε (epsilon)"},
+    "decay_rate": {"en": "decay rate ρ", "ja": "減衰率 ρ"},
     "s:step_size": {"en": "step size (steps)", "ja": "間隔（ステップ）"},
     "s:gamma": {"en": "factor γ", "ja": "係数 γ"},
     "s:T_max": {"en": "T_max (steps)", "ja": "T_max（ステップ）"},

@@ -21,7 +21,8 @@ from dataclasses import replace
 import numpy as np
 import streamlit as st
 
-from optviz import OPTIMIZERS
+from optviz import CONVENTIONS
+from optviz.conventions import CONVENTION_NAMES
 from optviz.drawing import figures as F
 from surfaces import SURFACE_PARAMS, SURFACES
 
@@ -42,6 +43,7 @@ from .i18n import (
     small_note,
     t,
 )
+from .links import fmt_value
 from .notices import Notice
 from .session import (
     LR_GRID,
@@ -62,7 +64,7 @@ from .session import (
     sync_state,
     teach,
 )
-from .state import MAX_RUNS, SCHEDULES, PageState, RunSpec, signature_defaults
+from .state import DEFAULT_CONVENTION, MAX_RUNS, SCHEDULES, PageState, RunSpec, closest_optimizer
 from .surface_builder import FORMULA, build_surface
 
 SWATCHES = tuple(f':color[●]{{foreground="{c}"}}' for c in F.PALETTE)
@@ -110,7 +112,7 @@ def switched_spec(old: RunSpec, optimizer: str) -> RunSpec:
     """Run ``old`` switched to ``optimizer``: every torch keyword (``lr`` included) at the
     new factory's defaults, no schedule; the gradient noise and its seed are kept (they
     belong to the surface, not to the optimizer)."""
-    return RunSpec.make(optimizer, None, noise=old.noise, seed=old.seed)
+    return RunSpec.make(optimizer, None, noise=old.noise, seed=old.seed, convention=old.convention)
 
 
 def on_optimizer_change(i: int) -> None:
@@ -127,12 +129,74 @@ def on_optimizer_change(i: int) -> None:
     restructure(edit, open_boxes=(i,))  # the box stays open on the new controls
 
 
+CONVERTED = "switched_convention"
+"""Session key of the one-time note after a run's convention was switched:
+``(i, spec, keywords)`` (the keywords set to reach the closest optimizer)."""
+
+
+def converted_spec(old: RunSpec, convention: str) -> tuple[RunSpec, dict]:
+    """Run ``old`` in ``convention``: the same optimizer if the convention has it, else its
+    closest (:func:`optviz_app.state.closest_optimizer`: Keras's SGD with momentum 0.9
+    for momentum); every keyword at the convention's defaults but those that make the
+    closest optimizer; the learning rate, its schedule, the gradient noise and its seed
+    kept (the step size on this surface is the user's, not the library's). Returns the
+    spec and those keywords."""
+    optimizer, keywords = closest_optimizer(old.optimizer, convention, old.hyper_values())
+    spec = RunSpec.make(
+        optimizer,
+        old.lr,
+        **keywords,
+        schedule=old.schedule,
+        schedule_params=old.schedule_params,
+        noise=old.noise,
+        seed=old.seed,
+        convention=convention,
+    )
+    return spec, keywords
+
+
+def on_convention_change(i: int) -> None:
+    """Another convention for run i (one click): its defaults, and the page says so."""
+    ss = st.session_state
+    new = ss[key(ss["gen"], f"r{i}:conv")]
+
+    def edit(s: PageState) -> PageState:
+        old = s.runs[i]
+        if new not in CONVENTIONS or new == old.convention:
+            return s  # the reload writes the run's own convention back into the control
+        spec, keywords = converted_spec(old, new)
+        ss[CONVERTED] = (i, spec, keywords)
+        return s.with_run(i, spec)
+
+    restructure(edit, open_boxes=(i,))
+
+
+def convention_name(convention: str, lang: str) -> str:
+    """``Keras 流`` / ``Keras``: a convention's display name in ``lang``."""
+    return CONVENTION_NAMES[convention][lang]
+
+
 def switched_note(lang: str) -> None:
-    """Once, after a switch: which run got which optimizer, back at its defaults."""
+    """Once, after a switch: which run got which optimizer (or convention), back at its
+    defaults."""
     i, spec = st.session_state.pop(SWITCHED, (None, None))
     if spec is not None:
         name = optimizer_name(spec.optimizer)
         st.info(t("switched_defaults", lang, i=i + 1, name=name, lr=f"{spec.lr:g}"))
+    i, spec, keywords = st.session_state.pop(CONVERTED, (None, None, None))
+    if spec is not None:
+        listed = ", ".join(f"{k} = {fmt_value(v)}" for k, v in keywords.items())
+        extra = t("convention_switched_extra", lang, keywords=listed) if keywords else ""
+        text = t(
+            "convention_switched",
+            lang,
+            i=i + 1,
+            convention=convention_name(spec.convention, lang),
+            name=optimizer_name(spec.optimizer),
+            extra=extra,
+            lr=f"{spec.lr:g}",
+        )
+        st.info(text, icon=":material/swap_horiz:")
 
 
 def on_surface_change() -> None:
@@ -254,7 +318,7 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
 def changed_settings(spec: RunSpec, core: str | None) -> int:
     """How many of the "More settings" differ from their defaults (keywords, a schedule,
     gradient noise), so a closed popover still says that something is set inside."""
-    defaults = signature_defaults(spec.optimizer)
+    defaults = spec.defaults()
     hyper = sum(
         1 for name, value in spec.hyper_values().items() if name != core and value != defaults[name]
     )
@@ -329,6 +393,8 @@ def run_title(
     a fair comparison that draws it with another lr, ``… · lr 0.05 · ⚖ 0.01``. ``short``
     (an open box, whose controls show the rest): ``🟦 1 · Adam``."""
     head = f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {optimizer_name(spec.optimizer)}"
+    if spec.convention != DEFAULT_CONVENTION:
+        head += f" · {convention_name(spec.convention, lang)}"
     if short:
         return head
     extra = " · " + t("noise_short", lang) if spec.noise else ""
@@ -371,9 +437,19 @@ def run_controls(
     with box:
         if errors.get(i):
             st.error(t("run_error", lang, error=errors[i]))
+        st.segmented_control(
+            t("convention", lang),
+            list(CONVENTIONS),
+            required=True,
+            format_func=lambda c: t(f"convention_short.{c}", lang),
+            key=key(gen, f"r{i}:conv"),
+            on_change=on_convention_change,
+            args=(i,),
+            help=t("convention_help", lang),
+        )
         st.selectbox(
             t("optimizer", lang),
-            list(OPTIMIZERS),
+            list(CONVENTIONS[spec.convention]),
             format_func=optimizer_name,
             key=key(gen, f"r{i}:optimizer"),
             on_change=on_optimizer_change,
@@ -397,8 +473,8 @@ def run_controls(
             on_change=on_lr_number,
             args=(i,),
         )
-        defaults = signature_defaults(spec.optimizer)
-        core = core_hyper(spec.optimizer)
+        defaults = spec.defaults()
+        core = core_hyper(spec.optimizer, spec.convention)
         if core is not None:
             hyper_input(core, defaults[core], i, gen, lang)
         # the rest (signature keywords, schedule, noise) one click away and lazy: a closed
@@ -497,7 +573,10 @@ def results_table(
     for (i, spec, _), s in zip(rows, summaries, strict=True):
         dot = f'<span style="color:{F.color(i)};font-size:1.2em">●</span>'
         note = notes[i] if i < len(notes) else ""  # fair comparison: where the lr came from
-        name = f"{dot} {i + 1} · {optimizer_name(spec.optimizer)} (lr {spec.lr:g}{note}"
+        name = f"{dot} {i + 1} · {optimizer_name(spec.optimizer)}"
+        if spec.convention != DEFAULT_CONVENTION:
+            name += f" · {convention_name(spec.convention, lang)}"
+        name += f" (lr {spec.lr:g}{note}"
         name += noise_note(spec) + ")"
         if s is None:
             lines.append(

@@ -33,7 +33,7 @@ from surfaces import SURFACE_PARAMS
 from .compute import RunResult, compute_run
 from .links import Teach
 from .notices import Notice
-from .state import SCHEDULES, PageState, RunSpec
+from .state import SCHEDULES, PageState, RunSpec, signature_defaults
 from .surface_builder import build_surface
 
 TEACH = "teach"
@@ -159,6 +159,7 @@ def seed_formula(state: PageState, gen: int) -> None:
 def run_values(spec: RunSpec) -> dict:
     """A run's widget values by name (``"lr"``, ``"betas:0"``, ``"s:t_max"``, ...)."""
     values = {
+        "conv": spec.convention,
         "optimizer": spec.optimizer,
         "lr": float(spec.lr),
         "lr_s": nearest_grid(spec.lr),
@@ -181,14 +182,14 @@ def in_more(name: str, core: str | None) -> bool:
     """Whether widget ``name`` of a run (a :func:`run_values` name) is under "More
     settings": every keyword but lr and the ``core`` one, the schedule, noise and seed."""
     keyword = name.partition(":")[0]
-    return keyword not in ("optimizer", "lr", "lr_s", core)
+    return keyword not in ("conv", "optimizer", "lr", "lr_s", core)
 
 
 def seed_run(spec: RunSpec, gen: int, i: int, only_more: bool = False) -> None:
     """Write run ``i``'s values into its widget keys (before its box draws them);
     ``only_more``: only those under "More settings" (before its popover draws them)."""
     ss = st.session_state
-    core = core_hyper(spec.optimizer)
+    core = core_hyper(spec.optimizer, spec.convention)
     for name, value in run_values(spec).items():
         if not only_more or in_more(name, core):
             ss[key(gen, f"r{i}:{name}")] = value
@@ -286,7 +287,8 @@ def state_from_widgets(state: PageState, gen: int) -> dict:
             continue
         optimizer = get(f"r{i}:optimizer", spec.optimizer)
         r: dict = {"optimizer": optimizer, "lr": get(f"r{i}:lr", spec.lr)}
-        core, more = core_hyper(spec.optimizer), i in more_live
+        r["convention"] = spec.convention  # changed only by its callback (page.py)
+        core, more = core_hyper(spec.optimizer, spec.convention), i in more_live
 
         def run_get(name, default, i=i, core=core, more=more):
             """Run i's widget ``name``; a "More settings" one only while it was drawn."""
@@ -328,10 +330,19 @@ CORE_HYPERS = taught_keywords()
 RMSprop's α, AdaDelta's ρ; ``OptimizerSpec.taught``): shown next to the learning rate;
 every other keyword is under "More settings"."""
 
+CONVENTION_CORE_HYPERS = ("momentum", "rho", "beta_1", "beta1", "decay_rate")
+"""The same for Keras's and the book's factories, under their names (Keras's and the
+book's β₁, the book's RMSprop decay rate): shown when one comes first in the signature."""
 
-def core_hyper(optimizer: str) -> str | None:
-    """The keyword shown next to lr for ``optimizer`` (its record's ``taught``), or None."""
-    return SPEC[optimizer].taught
+
+def core_hyper(optimizer: str, convention: str = "pytorch") -> str | None:
+    """The keyword shown next to lr for ``optimizer`` of ``convention`` (PyTorch's: its
+    record's ``taught``; the others: see :data:`CONVENTION_CORE_HYPERS`), or None."""
+    if convention == "pytorch":
+        return SPEC[optimizer].taught
+    defaults = signature_defaults(optimizer, convention)
+    first = next((n for n, v in defaults.items() if n != "lr" and not isinstance(v, bool)), None)
+    return first if first in CONVENTION_CORE_HYPERS else None
 
 
 # ---------------------------------------------------------------------------------------
