@@ -27,10 +27,12 @@ import numpy as np
 import streamlit as st
 
 from optviz import exports as X
+from optviz.conventions import CONVENTION_NAMES
 from optviz.drawing import figures as F
 from optviz.drawing import render as R
 from optviz.equations import DESCRIPTIONS, NOTES, update_latex
 from optviz.inspector import gradient_scale, inspect_step, step_arrows
+from optviz.numpy_script import numpy_script
 from optviz.presets import PRESETS, PRESETS_BY_KEY
 
 from . import plot
@@ -380,10 +382,14 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
             for j, (i, spec) in enumerate(specs[row : row + n]):
                 with cols[j]:
                     st.markdown(f"{_dot(i)} **{run_name(i, spec)}**", unsafe_allow_html=True)
-                    try:
-                        st.latex(_latex(spec))
-                    except (ValueError, TypeError, KeyError) as error:
-                        st.caption(str(error))
+                    if spec.convention != "pytorch":  # the panel writes PyTorch's rules
+                        name = CONVENTION_NAMES[spec.convention][lang]
+                        st.caption(t("equations_convention", lang, convention=name))
+                    else:
+                        try:
+                            st.latex(_latex(spec))
+                        except (ValueError, TypeError, KeyError) as error:
+                            st.caption(str(error))
                     st.caption(DESCRIPTIONS[spec.optimizer][lang])
         st.markdown(f"**{t('notes', lang)}**")
         for opt in dict.fromkeys(spec.optimizer for _, spec in specs):
@@ -612,7 +618,10 @@ def exports_panel(
         try:
             script = X.pytorch_script(surface, state.start_point(), state.steps, runs)
         except ValueError as error:
-            st.info(t("export_torch_failed", lang, error=str(error)))
+            if any(spec.convention != "pytorch" for _, spec, _ in results):
+                st.info(t("export_torch_conventions", lang))
+            else:
+                st.info(t("export_torch_failed", lang, error=str(error)))
         else:
             st.code(script, language="python")
             st.download_button(
@@ -624,3 +633,26 @@ def exports_panel(
                 on_click="ignore",
                 icon=":material/code:",
             )
+        numpy_export(state, surface, runs, lang)
+
+
+def numpy_export(state, surface, runs: list[X.ExportRun], lang: str) -> None:
+    """The runs as a plain NumPy script in the page's language (any convention), shown
+    and as a file; a view without a NumPy version says why."""
+    st.markdown(f"**{t('export_numpy', lang)}**")
+    st.caption(t("export_numpy_help", lang))
+    try:
+        script = numpy_script(surface, state.start_point(), state.steps, runs, lang=lang)
+    except ValueError as error:
+        st.info(t("export_numpy_failed", lang, error=str(error)))
+        return
+    st.code(script, language="python")
+    st.download_button(
+        t("export_numpy_file", lang),
+        script,
+        file_name="optviz_descent_numpy.py",
+        mime="text/x-python",
+        key=_key("dl_numpy"),
+        on_click="ignore",
+        icon=":material/code:",
+    )
