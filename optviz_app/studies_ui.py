@@ -37,6 +37,20 @@ def run_label(i: int, spec: RunSpec) -> str:
     return f"{i + 1} · {optimizer_name(spec.optimizer)}"
 
 
+def in_studies(spec: RunSpec) -> bool:
+    """Whether the study sections (basin map, sweep, best-lr search) take run ``spec``:
+    they build PyTorch's optimizers, so a run in another convention is left out (and the
+    page says so, :func:`left_out_note`)."""
+    return spec.convention == "pytorch"
+
+
+def left_out_note(runs, lang: str) -> None:
+    """A caption naming the runs a study leaves out for their convention (none: nothing)."""
+    out = [str(i + 1) for i, s in enumerate(runs) if not in_studies(s)]
+    if out:
+        st.caption(t("studies.conventions_left_out", lang, runs=", ".join(out)))
+
+
 def kwargs_pairs(spec: RunSpec, lr: float | None = None) -> tuple:
     """The optimizer's keyword pairs (lr included) that the study functions take."""
     return tuple(sorted({"lr": spec.lr if lr is None else lr, **dict(spec.hyper)}.items()))
@@ -60,12 +74,16 @@ def shown_runs(state: PageState, start, lang: str):
         caption = t("studies.caption_same", lang, lr=lr)
         return tuple(replace(s, lr=lr) for s in runs), (note,) * len(runs), caption
     skey, sparams = state.surface_args()
-    pairs = tuple((s.optimizer, kwargs_pairs(s)) for s in runs)
+    studied = [i for i, s in enumerate(runs) if in_studies(s)]
+    pairs = tuple((runs[i].optimizer, kwargs_pairs(runs[i])) for i in studied)
     try:
         with st.spinner(t("studies.computing", lang)):
-            best = studies.fair_cached(skey, sparams, pairs, tuple(start), state.steps)
+            found = studies.fair_cached(skey, sparams, pairs, tuple(start), state.steps)
     except (ValueError, KeyError, TypeError):
         return runs, ("",) * len(runs), None
+    best = [None] * len(runs)  # a run left out of the search keeps its own lr
+    for i, lr in zip(studied, found, strict=True):
+        best[i] = lr
     specs, notes, parts = [], [], []
     for i, (spec, lr) in enumerate(zip(runs, best, strict=True)):
         if lr is None:
@@ -187,9 +205,11 @@ def sections(state: PageState, shown, start, lang: str) -> None:
     )
     if box.open:
         with box:
+            left_out_note(shown, lang)
             runs = tuple(
                 (run_label(i, s), s.optimizer, kwargs_pairs(s), F.color(i))
                 for i, s in enumerate(shown)
+                if in_studies(s)
             )
             studies.basin_section(
                 skey, sparams, runs, state.steps, lang, key="basin", on_pick=on_basin_pick
@@ -200,14 +220,16 @@ def sections(state: PageState, shown, start, lang: str) -> None:
     )
     if box.open:
         with box:
-            if not state.runs:
+            sweepable = [i for i, s in enumerate(state.runs) if in_studies(s)]
+            left_out_note(state.runs, lang)
+            if not sweepable:
                 st.info(t("studies.no_runs", lang))
             else:
-                if st.session_state.get("sweep_run", 0) >= len(state.runs):
-                    st.session_state["sweep_run"] = 0
+                if st.session_state.get("sweep_run", 0) not in sweepable:
+                    st.session_state["sweep_run"] = sweepable[0]
                 i = st.selectbox(
                     t("studies.sweep_run", lang),
-                    range(len(state.runs)),
+                    sweepable,
                     format_func=lambda j: run_label(j, state.runs[j]),
                     key="sweep_run",
                 )
@@ -242,7 +264,12 @@ def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:
         ss[key(gen, "fair_mode")] = view.fair if view.fair != "off" else "same"
     if key(gen, "fair_lr") not in ss:
         ss[key(gen, "fair_lr")] = float(view.fair_lr)
-    runs = tuple((run_label(i, s), s.optimizer, kwargs_pairs(s)) for i, s in enumerate(state.runs))
+    left_out_note(state.runs, lang)
+    runs = tuple(
+        (run_label(i, s), s.optimizer, kwargs_pairs(s))
+        for i, s in enumerate(state.runs)
+        if in_studies(s)
+    )
     studies.fair_section(
         skey,
         sparams,

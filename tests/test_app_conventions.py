@@ -1,0 +1,181 @@
+"""A run's convention on the page (``streamlit.testing``): the one-click switch, its
+defaults and note, links that carry it, and the exports."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+from apptest_helpers import k, open_box, open_run, results_table
+from streamlit.testing.v1 import AppTest
+
+from optviz import CONVENTIONS, run
+from optviz.conventions import CONVENTION_NAMES
+from optviz_app.compute import compute_run
+from optviz_app.i18n import optimizer_name, t
+from optviz_app.state import PageState, RunSpec, signature_defaults
+from surfaces import SURFACES
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def fresh(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def state(at: AppTest) -> PageState:
+    return at.session_state["state"]
+
+
+def texts(at: AppTest, kind: str) -> list[str]:
+    return [e.value for e in getattr(at, kind)]
+
+
+def switch(at: AppTest, i: int, convention: str) -> AppTest:
+    open_run(at, i, more=False).button_group(key=k(at, f"r{i}:conv")).set_value(convention)
+    return at.run()
+
+
+def defaults_without_lr(optimizer: str, convention: str) -> dict:
+    return {n: v for n, v in signature_defaults(optimizer, convention).items() if n != "lr"}
+
+
+def test_switching_a_runs_convention_gives_its_defaults_and_says_so():
+    """Run 4 (Adam, lr 0.1) to Keras, then to the book: the same optimizer with every
+    keyword at the convention's defaults, the lr kept, a note once; the other runs and the
+    rest of the page are untouched; the optimizer list is the convention's."""
+    at = fresh()
+    at.number_input(key=k(at, "steps")).set_value(60).run()
+    before = state(at)
+    assert before.runs[3].optimizer == "adam" and before.runs[3].convention == "pytorch"
+    for convention in ("keras", "textbook"):
+        switch(at, 3, convention)
+        assert not at.exception
+        after = state(at)
+        spec = after.runs[3]
+        assert (spec.optimizer, spec.convention, spec.lr) == ("adam", convention, 0.1)
+        assert spec.hyper == ()
+        assert spec.hyper_values() == defaults_without_lr("adam", convention)
+        assert after.runs[:3] == before.runs[:3]
+        assert replace(after, runs=()) == replace(before, runs=())
+        name = CONVENTION_NAMES[convention]["en"]
+        note = next(text for text in texts(at, "info") if text.startswith("Run 4 now follows"))
+        assert name in note and "Adam" in note and "lr = 0.1" in note
+        at.run()  # said once
+        assert not any(text.startswith("Run 4 now follows") for text in texts(at, "info"))
+        box = open_run(at, 3, more=False)
+        listed = box.selectbox(key=k(at, "r3:optimizer")).options
+        assert listed == [optimizer_name(key) for key in CONVENTIONS[convention]]
+        assert f"4 · Adam · {name} (lr 0.1)" in results_table(at)
+    # the run is computed by the convention's own factory
+    book_adam = CONVENTIONS["textbook"]["adam"](lr=0.1)
+    surface = SURFACES["rosenbrock"]
+    expected = run(surface, book_adam, surface.start, 60).points[-1, 0]
+    final = at.session_state["state"].runs[3]
+    assert final.convention == "textbook"
+    got = compute_run("rosenbrock", (), final, tuple(surface.start), 60).points[-1]
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_momentum_goes_to_keras_sgd_with_momentum_and_back():
+    at = fresh()
+    switch(at, 1, "keras")  # run 2 is PyTorch's momentum at lr 0.001
+    spec = state(at).runs[1]
+    assert (spec.optimizer, spec.convention, spec.lr) == ("sgd", "keras", 1e-3)
+    assert spec.hyper_values() == {**defaults_without_lr("sgd", "keras"), "momentum": 0.9}
+    note = next(text for text in texts(at, "info") if text.startswith("Run 2 now follows"))
+    assert "momentum = 0.9" in note
+    switch(at, 1, "pytorch")  # Keras's SGD with momentum is PyTorch's momentum key
+    spec = state(at).runs[1]
+    assert (spec.optimizer, spec.convention, spec.hyper) == ("momentum", "pytorch", ())
+
+
+def test_keyword_edits_use_the_conventions_names():
+    at = fresh()
+    switch(at, 3, "keras")
+    open_run(at, 3).number_input(key=k(at, "r3:beta_1")).set_value(0.8).run()
+    open_run(at, 3).number_input(key=k(at, "r3:epsilon")).set_value(1e-3).run()
+    assert not at.exception
+    spec = state(at).runs[3]
+    assert dict(spec.hyper) == {"beta_1": 0.8, "epsilon": 1e-3}
+    assert spec.convention == "keras"
+
+
+def test_the_switch_note_in_japanese():
+    at = fresh({"lang": "ja"})
+    switch(at, 3, "textbook")
+    note = "試行 4 を ゼロから作る流 にしました: Adam。キーワードは ゼロから作る流 の既定値です。"
+    assert any(text.startswith(note) for text in texts(at, "info"))
+    assert "ゼロから作る流" in results_table(at)
+
+
+def test_link_with_conventions_loads_and_bad_ones_fall_back():
+    at = fresh({"surface": "bowl", "r1": "adam", "r1.conv": "keras", "r1.lr": "0.2"})
+    assert state(at).runs == (RunSpec("adam", 0.2, convention="keras"),)
+    assert not at.warning
+    at = fresh(
+        {
+            "surface": "bowl",
+            "steps": "40",
+            "r1": "adam",
+            "r1.conv": "caffe",
+            "r1.lr": "0.2",
+            "r1.beta_1": "0.5",
+            "r2": "rmsprop",
+            "r2.conv": "textbook",
+            "r2.eps": "0.1",
+        }
+    )
+    s = state(at)
+    assert s.surface == "bowl" and s.steps == 40
+    assert s.runs == (RunSpec("adam", 0.2), RunSpec("rmsprop", 0.01, convention="textbook"))
+    warnings = texts(at, "warning")
+    assert t("notice.unknown_convention", "en", value="caffe") in warnings
+    foreign = t("notice.foreign_keyword", "en", name="eps", convention="textbook")
+    assert foreign in warnings
+
+
+def test_exports_offer_numpy_for_every_run_and_refuse_pytorch_for_others():
+    at = fresh({"surface": "bowl", "steps": "30", "r1": "adam", "r1.conv": "keras", "r2": "sgd"})
+    open_box(at, "open_exports")
+    assert not at.exception
+    assert t("export_torch_conventions", "en") in texts(at, "info")
+    codes = [c.value for c in at.code]
+    assert len(codes) == 1 and "import numpy as np" in codes[0]
+    assert "beta_1" in codes[0]  # the Keras run under Keras's names
+    at = fresh({"surface": "bowl", "steps": "30", "r1": "adam", "lang": "ja"})
+    open_box(at, "open_exports")
+    codes = [c.value for c in at.code]
+    assert len(codes) == 2 and "import torch" in codes[0] and "import numpy as np" in codes[1]
+
+
+def test_studies_leave_out_other_conventions_and_say_so():
+    """The basin map, the sweep and the best-lr search build PyTorch's optimizers: a
+    Keras run is left out with a caption, never run as PyTorch's."""
+    query = {
+        "surface": "bowl",
+        "steps": "20",
+        "r1": "adam",
+        "r1.conv": "keras",
+        "r1.beta_1": "0.8",
+        "r2": "sgd",
+        "r2.lr": "0.05",
+    }
+    note = t("studies.conventions_left_out", "en", runs="1")
+    for box in ("open_basin", "open_sweep", "open_fair"):
+        at = fresh(query)
+        open_box(at, box)
+        assert not at.exception, box
+        assert note in texts(at, "caption"), box
+    at = fresh({**query, "fair": "best"})  # each run at its best lr from a sweep
+    assert not at.exception and state(at).view.fair == "best"
+    rows = results_table(at).splitlines()[2:]
+    swept = t("fair.lr_sweep", "en")
+    assert "1 · Adam · Keras (lr 0.001)" in rows[0] and swept not in rows[0]  # its own lr
+    assert swept in rows[1]
