@@ -28,6 +28,8 @@ class Preset:
     """A named lecture scenario.
 
     ``surface_params`` are keyword arguments of the surface's factory (``SURFACE_PARAMS``);
+    a preset on a typed formula has ``surface="formula"``, the formula's text in
+    ``formula`` (the page's grammar) and its plot window in ``bounds``.
     ``focus_step`` is the step the step inspector should open on (e.g. Adam's first step).
     """
 
@@ -43,10 +45,26 @@ class Preset:
     surface_params: tuple[tuple[str, float], ...] = ()
     focus_step: int = 0
     tags: tuple[str, ...] = field(default=())
+    formula: str = ""
+    bounds: tuple[tuple[float, float], tuple[float, float]] | None = None
 
 
 def _run(optimizer: str, noise: float = 0.0, **kwargs) -> PresetRun:
     return PresetRun(optimizer, tuple(sorted(kwargs.items())), noise)
+
+
+def _book(optimizer: str, **kwargs) -> PresetRun:
+    """A run in the book's convention (``CONVENTIONS["textbook"]``)."""
+    return PresetRun(optimizer, tuple(sorted(kwargs.items())), convention="textbook")
+
+
+BOOK_FIGURE_FORMULA = "x^2/20 + y^2"
+"""The function of the book's optimizer comparison (ch06/optimizer_compare_naive.py)."""
+BOOK_FIGURE_BOUNDS = ((-10.0, 10.0), (-5.0, 5.0))
+"""The book's plot window for it."""
+BOOK_FIGURE_RUNS = (("sgd", 0.95), ("momentum", 0.1), ("adagrad", 1.5), ("adam", 0.3))
+"""The book's four optimizers and their learning rates (every other setting at the
+book's defaults)."""
 
 
 PRESETS: tuple[Preset, ...] = (
@@ -290,6 +308,67 @@ PRESETS: tuple[Preset, ...] = (
             _run("rmsprop", lr=0.01),
             _run("adam", lr=0.05),
         ),
+    ),
+    Preset(
+        key="book_figure",
+        title_en="The book's comparison of four optimizers",
+        title_ja="「ゼロから作る」の 4 手法の比較",
+        text_en=(
+            "The figure every reader of 「ゼロから作るDeep Learning」 (Deep Learning from "
+            "Scratch) has seen (chapter 6, optimizer_compare_naive.py), computed with the "
+            "book's own update rules: "
+            "f = x²/20 + y², twenty times steeper in y than in x, from (−7, 2) in 30 steps. "
+            "SGD (lr 0.95) zig-zags across the valley at every step and is still at "
+            "x ≈ −0.35 after 30 steps. Momentum (lr 0.1) rolls like a ball and overshoots the "
+            "bottom along x. AdaGrad (lr 1.5) shrinks each coordinate's step as its gradients "
+            "add up: the zig-zag in y dies out at once and it ends closest to the minimum. "
+            "Adam (lr 0.3) rolls like a ball too, with less swinging. Which one is best "
+            "depends on the problem and the learning rates, as the book says. The next "
+            "preset runs the same four with PyTorch's formulas."
+        ),
+        text_ja=(
+            "「ゼロから作るDeep Learning」の読者なら誰もが見た図（6 章、"
+            "optimizer_compare_naive.py）を、本の更新式そのまま（ゼロから作る流）で計算します。"
+            "f = x²/20 + y² は y 方向が x 方向より 20 倍急な関数で、(−7, 2) から 30 ステップ"
+            "進めます。SGD（lr 0.95）は毎ステップ谷を横切ってジグザグに進み、30 ステップ後も"
+            "まだ x ≈ −0.35 です。Momentum（lr 0.1）はボールが転がるように進み、x 方向に谷底を"
+            "通り過ぎます。AdaGrad（lr 1.5）は勾配が積み重なるほど各座標のステップを小さくする"
+            "ので、y 方向のジグザグがすぐに消え、最も最小点の近くで終わります。Adam（lr 0.3）も"
+            "ボールのように進みますが、揺れは小さめです。本にあるとおり、どれが最良かは問題と"
+            "学習率しだいです。次のプリセットは同じ 4 つを PyTorch 流の式で動かします。"
+        ),
+        surface="formula",
+        formula=BOOK_FIGURE_FORMULA,
+        bounds=BOOK_FIGURE_BOUNDS,
+        start=(-7.0, 2.0),
+        steps=30,
+        runs=tuple(_book(key, lr=lr) for key, lr in BOOK_FIGURE_RUNS),
+    ),
+    Preset(
+        key="book_figure_pytorch",
+        title_en="The book's comparison, in PyTorch",
+        title_ja="「ゼロから作る」の比較を PyTorch 流で",
+        text_en=(
+            "The previous preset's four runs with torch.optim's update rules and defaults "
+            "(the same learning rates). The paths agree with the book's to about 1e-5: plain "
+            "SGD is the same, momentum is the same method written differently (the book's "
+            "velocity v is −η times PyTorch's buffer), and AdaGrad and Adam differ only in "
+            "where the small ε goes. Switch a run's convention in its box to compare one "
+            "optimizer at a time."
+        ),
+        text_ja=(
+            "前のプリセットの 4 つの試行を、torch.optim の更新式と既定値（学習率は同じ）で"
+            "動かします。経路は本の経路と 1e-5 程度まで一致します。SGD は同じで、Momentum は"
+            "書き方が違うだけの同じ手法（本の速度 v は PyTorch のバッファの −η 倍）、AdaGrad と"
+            "Adam は小さな ε の置き場所だけが違います。試行の欄で流儀を切り替えると、"
+            "1 つずつ比べられます。"
+        ),
+        surface="formula",
+        formula=BOOK_FIGURE_FORMULA,
+        bounds=BOOK_FIGURE_BOUNDS,
+        start=(-7.0, 2.0),
+        steps=30,
+        runs=tuple(_run(key, lr=lr) for key, lr in BOOK_FIGURE_RUNS),
     ),
     Preset(
         key="course_network",

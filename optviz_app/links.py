@@ -172,6 +172,8 @@ def preset_state(preset: Preset, lang: str = "en") -> PageState:
     raw = {
         "surface": preset.surface,
         "surface_params": dict(preset.surface_params),
+        **({"formula": preset.formula} if preset.formula else {}),
+        **({"bounds": [list(b) for b in preset.bounds]} if preset.bounds else {}),
         "start": list(preset.start),
         "steps": preset.steps,
         "runs": runs,

@@ -1,18 +1,22 @@
 """Every lecture preset is well-formed and really shows what its explanation claims."""
 
+import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from optviz import OPTIMIZERS, run
+from optviz import CONVENTIONS, run
 from optviz.presets import PRESETS, PRESETS_BY_KEY
-from surfaces import SURFACE_PARAMS, SURFACES
+from surfaces import SURFACE_PARAMS, SURFACES, from_expression
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 def surface_of(preset):
+    if preset.formula:
+        return from_expression(preset.formula, preset.bounds)
     if preset.surface_params:
         factory, _ = SURFACE_PARAMS[preset.surface]
         return factory(**dict(preset.surface_params))
@@ -26,7 +30,7 @@ def runs_of(key):
     trajectories = [
         run(
             surface,
-            OPTIMIZERS[r.optimizer](**dict(r.kwargs)),
+            CONVENTIONS[r.convention][r.optimizer](**dict(r.kwargs)),
             preset.start,
             preset.steps,
             noise=r.noise,
@@ -51,7 +55,7 @@ def test_preset_is_well_formed(preset):
     assert x0 <= preset.start[0] <= x1 and y0 <= preset.start[1] <= y1
     assert 1 <= preset.steps <= 5000 and 0 <= preset.focus_step <= preset.steps
     for r in preset.runs:
-        OPTIMIZERS[r.optimizer](**dict(r.kwargs))  # valid keyword arguments
+        CONVENTIONS[r.convention][r.optimizer](**dict(r.kwargs))  # valid keyword arguments
 
 
 def test_sgd_zigzag():
@@ -138,3 +142,63 @@ def test_rosenbrock_race_ordering():
     final = [t.values[-1, 0] for t in (sgd, heavy, rmsprop, adam)]
     assert final[3] < final[1] < final[0]
     assert final[2] < final[0]
+
+
+def _book_references():
+    """The book's figure in tests/data/conventions/textbook.json: key -> (lr, positions),
+    made by the book's own common/optimizer.py on the same function."""
+    doc = json.loads((Path(__file__).parent / "data" / "conventions" / "textbook.json").read_text())
+    figure = [c for c in doc["cases"] if c["start"] == [-7.0, 2.0]]
+    assert {c["formula"] for c in figure} == {"x**2/20 + y**2"}
+    return {c["key"]: (c["kwargs"]["lr"], np.array(c["positions"])) for c in figure}
+
+
+def test_book_figure_draws_the_books_four_paths():
+    """The preset (a typed formula, the textbook convention) reproduces the paths of the
+    book's own code to 1e-12, run by run, in the book's order."""
+    preset = PRESETS_BY_KEY["book_figure"]
+    refs = _book_references()
+    assert [r.optimizer for r in preset.runs] == ["sgd", "momentum", "adagrad", "adam"]
+    assert {r.convention for r in preset.runs} == {"textbook"}
+    assert (preset.start, preset.steps) == ((-7.0, 2.0), 30)
+    _, trajectories = runs_of("book_figure")
+    for r, traj in zip(preset.runs, trajectories, strict=True):
+        lr, expected = refs[r.optimizer]
+        assert dict(r.kwargs) == {"lr": lr}
+        got = traj.points[:, 0]
+        gap = np.max(np.abs(got - expected) / np.maximum(np.abs(expected), 1.0))
+        assert gap < 1e-12, (r.optimizer, gap)
+
+
+def test_book_figure_shows_what_its_text_says():
+    surface, (sgd, momentum, adagrad, adam) = runs_of("book_figure")
+    y = sgd.points[:, 0, 1]
+    assert np.all(np.diff(np.sign(y)) != 0)  # SGD crosses the valley at every step
+    assert abs(sgd.points[-1, 0, 0] - (-0.35)) < 0.005  # still at x ≈ −0.35
+    assert np.max(momentum.points[:, 0, 0]) > 0.5  # overshoots the bottom along x
+    finals = [float(surface.f(t.points[-1, 0])) for t in (sgd, momentum, adagrad, adam)]
+    assert min(finals) == finals[2]  # AdaGrad ends closest to the minimum
+    ya = adagrad.points[1:, 0, 1]
+    assert np.all(ya >= 0)  # no zig-zag in y at all
+    swings = [int(np.sum(np.diff(np.sign(t.points[:, 0, 1])) != 0)) for t in (momentum, adam)]
+    assert swings[1] < swings[0]  # Adam swings less than momentum
+
+
+def test_book_figure_in_pytorch_is_the_same_four_one_click_away():
+    book, torch_ = PRESETS_BY_KEY["book_figure"], PRESETS_BY_KEY["book_figure_pytorch"]
+    assert (book.formula, book.bounds, book.start, book.steps) == (
+        torch_.formula,
+        torch_.bounds,
+        torch_.start,
+        torch_.steps,
+    )
+    assert [(r.optimizer, r.kwargs) for r in book.runs] == [
+        (r.optimizer, r.kwargs) for r in torch_.runs
+    ]
+    assert {r.convention for r in torch_.runs} == {"pytorch"}
+    _, ours = runs_of("book_figure")
+    _, theirs = runs_of("book_figure_pytorch")
+    gaps = [np.max(np.abs(a.points - b.points)) for a, b in zip(ours, theirs, strict=True)]
+    assert max(gaps) < 1e-4  # "agree to about 1e-5"
+    assert gaps[0] == 0.0  # plain SGD is the same arithmetic
+    assert max(gaps) > 1e-7  # ... and yet not the same formulas (ε placement)
