@@ -462,6 +462,11 @@ def _inspector_tables(state: PageState, results, k: int, lang: str) -> None:
     cols = st.columns(2)
     for n, (i, spec, _) in enumerate(ok):
         with cols[n % 2]:
+            if spec.convention != "pytorch":  # its state and rule are PyTorch's here
+                st.markdown(f"{_dot(i)} **{run_name(i, spec)}**", unsafe_allow_html=True)
+                name = CONVENTION_NAMES[spec.convention][lang]
+                st.caption(t("insp_convention", lang, convention=name))
+                continue
             report = _report(skey, sparams, spec, start, state.steps, k)
             loss = rf"$f(\theta_{{{report.k}}})$ = {_num(report.loss)}"
             head = f"{_dot(i)} **{run_name(i, spec)}** · {loss}"

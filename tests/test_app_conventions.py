@@ -179,3 +179,37 @@ def test_studies_leave_out_other_conventions_and_say_so():
     swept = t("fair.lr_sweep", "en")
     assert "1 · Adam · Keras (lr 0.001)" in rows[0] and swept not in rows[0]  # its own lr
     assert swept in rows[1]
+
+
+def test_book_figure_preset_on_the_page():
+    """``?preset=book_figure``: the typed formula, the four runs in the book's convention,
+    their paths on the page equal to the book's committed reference paths; the results
+    table names the convention (in Japanese: ゼロから作る流)."""
+    import json
+
+    doc = json.loads((Path(__file__).parent / "data" / "conventions" / "textbook.json").read_text())
+    refs = {c["key"]: np.array(c["positions"]) for c in doc["cases"] if c["start"] == [-7.0, 2.0]}
+    at = fresh({"preset": "book_figure", "lang": "ja"})
+    s = state(at)
+    assert (s.surface, s.formula, s.start, s.steps) == ("formula", "x^2/20 + y^2", (-7.0, 2.0), 30)
+    assert [(r.optimizer, r.lr, r.convention) for r in s.runs] == [
+        ("sgd", 0.95, "textbook"),
+        ("momentum", 0.1, "textbook"),
+        ("adagrad", 1.5, "textbook"),
+        ("adam", 0.3, "textbook"),
+    ]
+    assert not at.warning
+    assert results_table(at).count("ゼロから作る流") == 4
+    # the preset opens the step inspector, which says it writes PyTorch's rules
+    note = t("insp_convention", "ja", convention="ゼロから作る流")
+    assert texts(at, "caption").count(note) == 4
+    skey, sparams = s.surface_args()
+    for spec in s.runs:
+        points = compute_run(skey, sparams, spec, s.start, s.steps).points
+        gap = np.max(
+            np.abs(points - refs[spec.optimizer]) / np.maximum(abs(refs[spec.optimizer]), 1)
+        )
+        assert gap < 1e-12, spec.optimizer
+    twin = fresh({"preset": "book_figure_pytorch"})
+    assert [r.convention for r in state(twin).runs] == ["pytorch"] * 4
+    assert [(r.optimizer, r.lr) for r in state(twin).runs] == [(r.optimizer, r.lr) for r in s.runs]

@@ -284,8 +284,10 @@ def test_equations_and_notes_for_each_run():
 def test_export_controls_exist():
     at = open_box(run_app({"preset": "line_fit"}), "open_exports")
     labels = [b.label for b in at.get("download_button")]
-    assert len(labels) == 4  # CSV, JSON, HTML (made on click) and the PyTorch script
+    # CSV, JSON, HTML (made on click), the PyTorch script and the NumPy script
+    assert len(labels) == 5
     assert any(".py" in label for label in labels)
+    assert STRINGS["export_numpy_file"]["en"] in labels
     buttons = {b.key for b in at.button}
     for kind in ("png", "svg", "gif"):
         assert k(at, f"t:make_{kind}") in buttons  # made on demand only
@@ -298,7 +300,7 @@ def test_gif_on_demand_then_download():
     at.session_state["open_exports"] = True  # still open on the click's run
     at.button(key=k(at, "t:make_gif")).click().run()
     assert not at.exception and not at.error
-    assert len(at.get("download_button")) == 5  # the four above and the GIF
+    assert len(at.get("download_button")) == 6  # the five above and the GIF
 
 
 @pytest.mark.parametrize("lang", ["en", "ja"])
