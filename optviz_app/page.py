@@ -393,8 +393,8 @@ def run_title(
     a fair comparison that draws it with another lr, ``… · lr 0.05 · ⚖ 0.01``. ``short``
     (an open box, whose controls show the rest): ``🟦 1 · Adam``."""
     head = f"{SWATCHES[i % len(SWATCHES)]} {i + 1} · {optimizer_name(spec.optimizer)}"
-    if spec.convention != DEFAULT_CONVENTION:
-        head += f" · {convention_name(spec.convention, lang)}"
+    if spec.convention != DEFAULT_CONVENTION:  # the switch's short label: a narrow box
+        head += f" · {t(f'convention_short.{spec.convention}', lang)}"
     if short:
         return head
     extra = " · " + t("noise_short", lang) if spec.noise else ""

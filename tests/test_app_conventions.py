@@ -213,3 +213,12 @@ def test_book_figure_preset_on_the_page():
     twin = fresh({"preset": "book_figure_pytorch"})
     assert [r.convention for r in state(twin).runs] == ["pytorch"] * 4
     assert [(r.optimizer, r.lr) for r in state(twin).runs] == [(r.optimizer, r.lr) for r in s.runs]
+
+
+def test_run_title_names_a_non_pytorch_convention_briefly():
+    from optviz_app.page import SWATCHES, run_title
+
+    book = RunSpec("adam", 0.05, convention="textbook")
+    assert run_title(book, 0, "ja", short=True) == f"{SWATCHES[0]} 1 · Adam · ゼロから作る"
+    assert run_title(book, 0, "en") == f"{SWATCHES[0]} 1 · Adam · From Scratch · lr 0.05"
+    assert run_title(RunSpec("adam", 0.05), 0, "en", short=True) == f"{SWATCHES[0]} 1 · Adam"
