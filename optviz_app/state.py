@@ -60,6 +60,7 @@ CLOSEST = {
         "momentum": ("sgd", (("momentum", 0.9),)),
         "nesterov": ("sgd", (("momentum", 0.9), ("nesterov", True))),
         "radam": ("adam", ()),
+        "adafactor": ("adam", ()),
     },
     "textbook": {
         "adadelta": ("rmsprop", ()),
@@ -68,6 +69,7 @@ CLOSEST = {
         "radam": ("adam", ()),
         "adamax": ("adam", ()),
         "lion": ("adam", ()),
+        "adafactor": ("adam", ()),
     },
 }
 """Convention -> {an optimizer it lacks -> (its closest key, keywords that make it so)}:
@@ -105,12 +107,12 @@ def closest_optimizer(
     optimizer: str, convention: str, hyper: dict | None = None
 ) -> tuple[str, dict[str, Any]]:
     """``(key, keywords)``: where a run of ``optimizer`` (keywords ``hyper``) goes in
-    ``convention``: the same key if it has one (Keras's SGD with momentum goes to the
-    momentum / Nesterov key of the others), else :data:`CLOSEST`, else SGD."""
+    ``convention``: SGD with momentum counts as the momentum (or Nesterov) method; then
+    the same key if the convention has one, else :data:`CLOSEST`, else SGD."""
     hyper = hyper or {}
     registry = CONVENTIONS[convention]
-    if optimizer == "sgd" and hyper.get("momentum") and "momentum" in registry:
-        return ("nesterov" if hyper.get("nesterov") else "momentum"), {}
+    if optimizer == "sgd" and hyper.get("momentum"):
+        optimizer = "nesterov" if hyper.get("nesterov") else "momentum"
     if optimizer in registry:
         return optimizer, {}
     key, keywords = CLOSEST[convention].get(optimizer, ("sgd", ()))

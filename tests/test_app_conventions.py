@@ -222,3 +222,24 @@ def test_run_title_names_a_non_pytorch_convention_briefly():
     assert run_title(book, 0, "ja", short=True) == f"{SWATCHES[0]} 1 · Adam · ゼロから作る"
     assert run_title(book, 0, "en") == f"{SWATCHES[0]} 1 · Adam · From Scratch · lr 0.05"
     assert run_title(RunSpec("adam", 0.05), 0, "en", short=True) == f"{SWATCHES[0]} 1 · Adam"
+
+
+def test_closest_optimizer_in_another_convention():
+    from optviz_app.state import closest_optimizer
+
+    assert closest_optimizer("adam", "keras") == ("adam", {})
+    assert closest_optimizer("momentum", "keras") == ("sgd", {"momentum": 0.9})
+    assert closest_optimizer("nesterov", "keras") == ("sgd", {"momentum": 0.9, "nesterov": True})
+    # SGD with momentum is the momentum method, wherever it goes
+    assert closest_optimizer("sgd", "keras", {"momentum": 0.5}) == ("sgd", {"momentum": 0.9})
+    assert closest_optimizer("sgd", "pytorch", {"momentum": 0.9, "nesterov": True}) == (
+        "nesterov",
+        {},
+    )
+    assert closest_optimizer("sgd", "textbook", {"momentum": 0.0}) == ("sgd", {})
+    assert closest_optimizer("adadelta", "textbook") == ("rmsprop", {})
+    for convention, registry in CONVENTIONS.items():
+        for key in CONVENTIONS["pytorch"]:
+            target, keywords = closest_optimizer(key, convention)
+            assert target in registry
+            RunSpec.make(target, None, **keywords, convention=convention)  # valid keywords
