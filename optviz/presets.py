@@ -311,8 +311,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         key="book_figure",
-        title_en="The book's comparison of four optimizers",
-        title_ja="「ゼロから作る」の 4 手法の比較",
+        title_en="The book's four optimizers",
+        title_ja="「ゼロから作る」の 4 手法",
         text_en=(
             "The figure every reader of 「ゼロから作るDeep Learning」 (Deep Learning from "
             "Scratch) has seen (chapter 6, optimizer_compare_naive.py), computed with the "
@@ -346,8 +346,8 @@ PRESETS: tuple[Preset, ...] = (
     ),
     Preset(
         key="book_figure_pytorch",
-        title_en="The book's comparison, in PyTorch",
-        title_ja="「ゼロから作る」の比較を PyTorch 流で",
+        title_en="The book's four, in PyTorch",
+        title_ja="同じ 4 手法を PyTorch 流で",
         text_en=(
             "The previous preset's four runs with torch.optim's update rules and defaults "
             "(the same learning rates). The paths agree with the book's to about 1e-5: plain "
