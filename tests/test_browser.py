@@ -306,6 +306,30 @@ def test_added_run_opens_its_box_and_optimizer_switch_keeps_it_open(browser, ser
     page.close()
 
 
+def test_convention_switch_is_one_click_and_keeps_the_box_open(browser, served_app):
+    """Run 4's box: one click on "Keras" gives Keras's Adam (its β₁ field under Keras's
+    name), the box stays open, the page says what changed, the results row names Keras."""
+    page, errors = open_page(browser, served_app)
+    box = page.locator(BOXES).nth(3)
+    box.locator("summary").click()
+    box.get_by_label("η exactly").wait_for(timeout=30_000)
+    page.wait_for_timeout(800)
+    box.locator("button", has_text="Keras").click()  # the segmented control's segment
+    page.wait_for_function(
+        f"() => document.querySelectorAll(`{BOXES} summary`)[3].innerText.includes('Keras')",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(800)
+    box = page.locator(BOXES).nth(3)
+    box.get_by_label("β₁ (beta_1)").wait_for(timeout=30_000)  # open, Keras's own names
+    assert float(box.get_by_label("η exactly").input_value()) == 0.1  # the lr is kept
+    assert page.get_by_text("Run 4 now follows Keras: Adam").count() == 1
+    assert page.get_by_text("4 · Adam · Keras (lr 0.1)").count() >= 1  # results table
+    assert not errors
+    no_exception(page)
+    page.close()
+
+
 def test_more_settings_mount_only_when_open_and_stay_open_while_edited(
     browser, served_app, artifacts
 ):
