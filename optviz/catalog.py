@@ -669,7 +669,7 @@ ADAM = OptimizerSpec(
             "difference shows only while √v is tiny. Both default to lr 1e-3."
         ),
         "ja": (
-            "PyTorch はバイアス補正の後に ε を足します（√v̂ + ε、論文の Algorithm 1）、ε = 1e-8。"
+            "PyTorch はバイアス補正の後に ε を足します（√v̂ + ε、論文のアルゴリズム 1）、ε = 1e-8。"
             "Keras は補正の前に足します（論文の ε̂、√v + ε̂）、ε = 1e-7。違いが出るのは √v が"
             "非常に小さいときだけです。既定の学習率はどちらも 1e-3。"
         ),

@@ -23,6 +23,7 @@ is shown. The rules themselves are part of each optimizer's record (:mod:`optviz
 from __future__ import annotations
 
 import inspect
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -130,10 +131,11 @@ def _is_schedule(lr) -> bool:
     return callable(lr)
 
 
-def update_latex(key: str, hyperparams: dict | None = None) -> str:
+def update_latex(key: str, hyperparams: dict | None = None, lang: str = "en") -> str:
     r"""The update rule as a LaTeX ``aligned`` block, one ``lhs ← rhs`` line per assignment.
 
-    The learning rate is written ``\eta_t`` when it follows a schedule.
+    The learning rate is written ``\eta_t`` when it follows a schedule. The words of a case
+    split (SymPy writes "for" and "otherwise") are in ``lang`` (:func:`case_words`).
     """
     hp = resolve_hyperparams(key, hyperparams)
     names = dict(SYMBOL_TEX)
@@ -143,7 +145,21 @@ def update_latex(key: str, hyperparams: dict | None = None) -> str:
         rf"{names[lhs]} &\leftarrow {sp.latex(rhs, symbol_names=names, order='none')}"
         for lhs, rhs in update_steps(key, hp)
     ]
-    return "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+    block = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
+    return case_words(block, lang)
+
+
+_CASE_CONDITION = re.compile(r"\\text\{for\}\\:\s*(.*?)(?=\s*\\\\|\s*\\end\{cases\})")
+
+
+def case_words(latex: str, lang: str) -> str:
+    r"""SymPy's case words in ``lang``: in Japanese ``g & \text{for}\: t = 1`` becomes
+    ``g & t = 1 \text{ のとき}`` and ``\text{otherwise}`` becomes ``\text{それ以外}``;
+    other languages keep SymPy's English."""
+    if lang != "ja":
+        return latex
+    latex = _CASE_CONDITION.sub(lambda m: m.group(1) + r"\ \text{のとき}", latex)
+    return latex.replace(r"\text{otherwise}", r"\text{それ以外}")
 
 
 def adaptive_lr_expr(key: str, hyperparams: dict | None = None) -> sp.Expr | None:

@@ -351,8 +351,9 @@ def arrows_caption(k: int, lang: str) -> None:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _latex(spec) -> str:
-    return update_latex(spec.optimizer, {**spec.hyper_values(), "lr": build_lr(spec)})
+def _latex(spec, lang: str) -> str:
+    hyper = {**spec.hyper_values(), "lr": build_lr(spec)}
+    return update_latex(spec.optimizer, hyper, lang)
 
 
 def _dot(i: int) -> str:
@@ -387,7 +388,7 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
                         st.caption(t("equations_convention", lang, convention=name))
                     else:
                         try:
-                            st.latex(_latex(spec))
+                            st.latex(_latex(spec, lang))
                         except (ValueError, TypeError, KeyError) as error:
                             st.caption(str(error))
                     st.caption(DESCRIPTIONS[spec.optimizer][lang])

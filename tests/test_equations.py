@@ -145,3 +145,16 @@ def test_adam_first_step_is_lr_sign_g():
     np.testing.assert_allclose(env[eq.THETA] - params, -0.1 * np.sign(g), rtol=1e-6)
     lr_eff = eq.adaptive_lr(key, hp, before, env)
     np.testing.assert_allclose(lr_eff, 0.1 / np.abs(g), rtol=1e-6)
+
+
+def test_case_words_in_japanese():
+    """A case split reads in the page's language: SymPy's "for"/"otherwise" become
+    「…のとき」/「それ以外」 in Japanese, and the mathematics is unchanged."""
+    en = eq.update_latex("momentum")
+    ja = eq.update_latex("momentum", lang="ja")
+    assert r"\text{for}" in en and r"\text{otherwise}" in en
+    assert r"\text{for}" not in ja and r"\text{otherwise}" not in ja
+    assert r"t = 1\ \text{のとき}" in ja and r"\text{それ以外}" in ja
+    assert ja.replace(r"\ \text{のとき}", "").replace(r"\text{それ以外}", "") == en.replace(
+        r"\text{for}\: ", ""
+    ).replace(r"\text{otherwise}", "")
