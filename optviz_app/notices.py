@@ -23,6 +23,25 @@ class Notice:
         return dict(self.args)
 
 
+def shown(value, limit: int = 40) -> str:
+    """A value from a link or a widget as a person would type it, at most ``limit``
+    characters: numbers with ``:g`` (1e+09), lists and tuples as comma-separated items,
+    a missing item as "?", anything else as its text (never Python's ``repr``)."""
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif isinstance(value, int | float):
+        text = f"{value:g}"
+    elif value is None:
+        text = "?"
+    elif isinstance(value, list | tuple):
+        text = ", ".join(shown(item, limit) for item in value)
+    elif isinstance(value, dict):
+        text = ", ".join(f"{k}={shown(v, limit)}" for k, v in value.items())
+    else:
+        text = str(value)
+    return text[:limit]
+
+
 def notice(key: str, **kwargs) -> Notice:
     """``Notice(key, ((name, value), ...))`` from keyword arguments, in their order."""
     return Notice(key, tuple(kwargs.items()))

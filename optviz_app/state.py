@@ -24,7 +24,7 @@ from optviz.schedules import SCHEDULE_PARAMS
 from surfaces import SURFACE_PARAMS, SURFACES
 from surfaces.expression import FormulaError, parse_formula
 
-from .notices import Notice, formula_notice, notice
+from .notices import Notice, formula_notice, notice, shown
 from .surface_builder import DEFAULT_BOUNDS, DEFAULT_FORMULA, FORMULA, build_surface
 
 MAX_STEPS = 5000
@@ -251,21 +251,21 @@ class RunSpec:
         """Validate ``d``; ``(None, notices)`` if even the optimizer is unusable."""
         notices: list[Notice] = []
         if not isinstance(d, dict):
-            return None, [notice("notice.bad_run", value=str(d)[:40])]
+            return None, [notice("notice.bad_run", value=shown(d))]
         convention = d.get("convention", DEFAULT_CONVENTION)
         keywords_apply = True
         if convention not in CONVENTIONS:
             # written for a convention the page does not know: PyTorch's keywords at
             # their defaults (the written ones may mean something else), the rest kept
-            notices.append(notice("notice.unknown_convention", value=str(convention)[:40]))
+            notices.append(notice("notice.unknown_convention", value=shown(convention)))
             convention, keywords_apply = DEFAULT_CONVENTION, False
         optimizer = d.get("optimizer")
         if not isinstance(optimizer, str) or optimizer not in CONVENTIONS[convention]:
-            return None, [notice("notice.unknown_optimizer", value=str(optimizer)[:40])]
+            return None, [notice("notice.unknown_optimizer", value=shown(optimizer))]
         defaults = signature_defaults(optimizer, convention)
         lr = d.get("lr", defaults["lr"])
         if not _finite(lr) or lr < 0:
-            notices.append(notice("notice.bad_lr", value=str(lr), default=defaults["lr"]))
+            notices.append(notice("notice.bad_lr", value=shown(lr), default=defaults["lr"]))
             lr = defaults["lr"]
         hyper = {}
         if keywords_apply:
@@ -275,11 +275,11 @@ class RunSpec:
                 continue
             value, ok = coerce_hyper(name, d[name], default)
             if not ok:
-                notices.append(notice("notice.bad_hyper", name=name, value=str(d[name])[:40]))
+                notices.append(notice("notice.bad_hyper", name=name, value=shown(d[name])))
             hyper[name] = value
         schedule = d.get("schedule", "constant")
         if schedule not in SCHEDULES:
-            notices.append(notice("notice.bad_schedule", value=str(schedule)[:40]))
+            notices.append(notice("notice.bad_schedule", value=shown(schedule)))
             schedule = "constant"
         sparams = {}
         for name, default, kind in SCHEDULES[schedule]:
@@ -287,12 +287,12 @@ class RunSpec:
             if key in d:
                 value = d[key]
                 if not _finite(value) or (kind == "int" and (value < 1 or int(value) != value)):
-                    notices.append(notice("notice.bad_hyper", name=name, value=str(value)[:40]))
+                    notices.append(notice("notice.bad_hyper", name=name, value=shown(value)))
                     value = default
                 sparams[name] = int(value) if kind == "int" else float(value)
         noise = d.get("noise", 0.0)
         if not _finite(noise) or noise < 0:
-            notices.append(notice("notice.bad_noise", value=str(noise)))
+            notices.append(notice("notice.bad_noise", value=shown(noise)))
             noise = 0.0
         seed = d.get("seed", 0)
         if not _finite(seed) or int(seed) != seed:
@@ -459,7 +459,7 @@ class PageState:
         base = cls()
         surface = d.get("surface", base.surface)
         if surface not in SURFACES and surface != FORMULA:
-            notices.append(notice("notice.unknown_surface", value=str(surface)[:40]))
+            notices.append(notice("notice.unknown_surface", value=shown(surface)))
             surface = base.surface
         params, n = clean_surface_params(surface, d.get("surface_params", {}))
         notices += n
@@ -489,7 +489,7 @@ class PageState:
         notices += n
         lang = d.get("lang", base.lang)
         if lang not in LANGS:
-            notices.append(notice("notice.bad_lang", value=str(lang)[:10]))
+            notices.append(notice("notice.bad_lang", value=shown(lang, 10)))
             lang = base.lang
         formula, bounds, n = clean_formula(d.get("formula"), d.get("bounds"))
         notices += n
@@ -500,7 +500,7 @@ class PageState:
 def clean_steps(value) -> tuple[int, list[Notice]]:
     """A whole number of steps in [1, MAX_STEPS]; out of range is clamped, junk -> 300."""
     if not _finite(value):
-        return 300, [notice("notice.bad_steps", value=str(value))]
+        return 300, [notice("notice.bad_steps", value=shown(value))]
     v = float(value)
     if v < 1:
         return 1, [notice("notice.steps_clamped", value=f"{v:g}", to=1)]
@@ -516,7 +516,7 @@ def clean_start(value, bounds, default) -> tuple[tuple[float, float], list[Notic
     try:
         x, y = (float(v) for v in value)
     except (TypeError, ValueError):
-        return tuple(map(float, default)), [notice("notice.bad_start", value=str(value)[:40])]
+        return tuple(map(float, default)), [notice("notice.bad_start", value=shown(value))]
     if not (math.isfinite(x) and math.isfinite(y)):
         d = tuple(map(float, default))
         return d, [notice("notice.bad_start", value=f"({x:g}, {y:g})")]
@@ -545,7 +545,7 @@ def clean_surface_params(surface: str, raw) -> tuple[tuple[tuple[str, float], ..
             continue
         v = raw[p.name]
         if not _finite(v):
-            notices.append(notice("notice.bad_surface_param", name=p.name, value=str(v)[:40]))
+            notices.append(notice("notice.bad_surface_param", name=p.name, value=shown(v)))
             continue
         v = float(v)
         c = min(max(v, p.low), p.high)
@@ -570,24 +570,24 @@ def clean_view(raw) -> tuple[View, list[Notice]]:
             value, ok = coerce_hyper(name, raw[name], getattr(base, name))
             kw[name] = value
             if not ok:
-                notices.append(notice("notice.bad_hyper", name=name, value=str(raw[name])[:20]))
+                notices.append(notice("notice.bad_hyper", name=name, value=shown(raw[name], 20)))
     if "fair" in raw:
         if raw["fair"] in FAIR_MODES:
             kw["fair"] = raw["fair"]
         else:
-            notices.append(notice("notice.bad_hyper", name="fair", value=str(raw["fair"])[:20]))
+            notices.append(notice("notice.bad_hyper", name="fair", value=shown(raw["fair"], 20)))
     if "fair_lr" in raw:
         lr = raw["fair_lr"]
         if _finite(lr) and lr > 0:
             kw["fair_lr"] = float(lr)
         else:
-            notices.append(notice("notice.bad_hyper", name="fair_lr", value=str(lr)[:20]))
+            notices.append(notice("notice.bad_hyper", name="fair_lr", value=shown(lr, 20)))
     if "tol" in raw:
         tol = raw["tol"]
         if _finite(tol) and tol > 0:
             kw["tol"] = float(tol)
         else:
-            notices.append(notice("notice.bad_hyper", name="tol", value=str(tol)[:20]))
+            notices.append(notice("notice.bad_hyper", name="tol", value=shown(tol, 20)))
     return replace(base, **kw), notices
 
 

@@ -422,3 +422,17 @@ def test_an_automatic_entry_of_a_pair_round_trips():
         assert link.page.runs[0].hyper_values()["eps"] == eps
     spec, notices = RunSpec.from_dict({"optimizer": "adafactor", "eps": ["x", 0.01]})
     assert notices and spec.hyper_values()["eps"] == (None, 1e-3)
+
+
+def test_a_notice_shows_values_as_typed_never_as_python():
+    """A bad pair in a link is quoted back as a person types it (1e+09, ?), not as Python's
+    repr ([1000000000.0, None])."""
+    from optviz_app.notices import shown
+
+    assert shown([1e9, None]) == "1e+09, ?"
+    assert shown((0.9, 0.999)) == "0.9, 0.999"
+    assert shown(True) == "true" and shown("abc") == "abc" and shown(3) == "3"
+    assert shown("x" * 100) == "x" * 40
+    _, notices = decode({"r1": "adam", "r1.betas": "1e9,x"})
+    texts = [str(dict(n.args).get("value")) for n in notices]
+    assert texts and not any("[" in v or "None" in v for v in texts), texts
