@@ -69,8 +69,13 @@ def compute_run(
     start: tuple[float, float],
     steps: int,
 ) -> RunResult:
-    """Run ``spec`` from ``start`` for ``steps`` steps; a ValueError becomes ``error``."""
+    """Run ``spec`` from ``start`` for ``steps`` steps; a ValueError becomes ``error``.
+
+    A mini-batch size (``spec.batch_size``) draws each step's gradient from that many of
+    the surface's data points in the order of ``spec.seed``; on a surface without data it
+    is ignored (the full gradient)."""
     surface, _ = build_surface(surface_key, surface_params)
+    batch_size = spec.batch_size if surface.data is not None else None
     try:
         optimizer = build_optimizer(spec)
         traj = run(
@@ -81,6 +86,8 @@ def compute_run(
             noise=spec.noise,
             seed=spec.seed,
             max_abs=MAX_ABS,
+            batch_size=batch_size,
+            batch_seed=spec.seed,
         )
     except (ValueError, TypeError, ZeroDivisionError, OverflowError) as error:
         return RunResult(None, str(error) or type(error).__name__)

@@ -65,6 +65,17 @@ def noise_note(spec) -> str:
     return f", σ {spec.noise:g}" if spec.noise else ""
 
 
+def batch_note(spec, lang: str) -> str:
+    """``", mini-batch 4"`` (``", ミニバッチ 4"``) for a mini-batch run, else ``""``."""
+    size = getattr(spec, "batch_size", None)
+    return "" if size is None else ", " + t("batch_short", lang, b=size)
+
+
+def gradient_note(spec, lang: str) -> str:
+    """What a run's gradient adds after its lr in its name: noise, then mini-batches."""
+    return noise_note(spec) + batch_note(spec, lang)
+
+
 def hyper_label(name: str, lang: str = "en") -> str:
     """Label of a hyperparameter control (``betas:0`` -> β₁)."""
     entry = HYPER_LABELS.get(name)

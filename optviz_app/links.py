@@ -18,7 +18,8 @@ URL format (every name stable; values are plain numbers, names or comma lists)::
     r1.betas=0.9,0.99            every non-default torch keyword (pairs comma-separated,
     r1.amsgrad=1                 booleans 1/0),
     r1.schedule=cosine&r1.schedule.T_max=300     a learning-rate schedule,
-    r1.noise=0.1&r1.seed=3       gradient noise and its seed,
+    r1.noise=0.1&r1.seed=3       gradient noise and the run's seed (it also orders mini-batches),
+    r1.batch_size=4              mini-batches of 4 data points (surfaces with data),
     r1.conv=keras                its convention (keras | textbook; absent: pytorch), whose
                                  keyword names the run's other keywords use;  r2=..., up to r8
     runs=0                       no runs at all (absent with no rN: the default runs)
@@ -256,7 +257,12 @@ def _flat(query: Mapping) -> dict[str, str]:
 def _run_fields(optimizer: str, convention: str) -> set[str]:
     """The fields a run of ``optimizer`` in ``convention`` may have (KeyError if either is
     unknown)."""
-    names = set(signature_defaults(optimizer, convention)) | {"schedule", "noise", "seed"}
+    names = set(signature_defaults(optimizer, convention)) | {
+        "schedule",
+        "noise",
+        "seed",
+        "batch_size",
+    }
     names.add("convention")
     names |= {f"schedule.{n}" for params in SCHEDULES.values() for n, _, _ in params}
     return names

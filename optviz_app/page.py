@@ -36,8 +36,8 @@ from .compute import (
 from .i18n import (
     STRINGS,
     escape_markdown,
+    gradient_note,
     hyper_label,
-    noise_note,
     optimizer_name,
     run_name,
     small_note,
@@ -64,7 +64,15 @@ from .session import (
     sync_state,
     teach,
 )
-from .state import DEFAULT_CONVENTION, MAX_RUNS, SCHEDULES, PageState, RunSpec, closest_optimizer
+from .state import (
+    DEFAULT_CONVENTION,
+    MAX_RUNS,
+    SCHEDULES,
+    PageState,
+    RunSpec,
+    closest_optimizer,
+    data_points,
+)
 from .surface_builder import FORMULA, build_surface
 
 SWATCHES = tuple(f':color[●]{{foreground="{c}"}}' for c in F.PALETTE)
@@ -110,9 +118,16 @@ SWITCHED = "switched_optimizer"
 
 def switched_spec(old: RunSpec, optimizer: str) -> RunSpec:
     """Run ``old`` switched to ``optimizer``: every torch keyword (``lr`` included) at the
-    new factory's defaults, no schedule; the gradient noise and its seed are kept (they
-    belong to the surface, not to the optimizer)."""
-    return RunSpec.make(optimizer, None, noise=old.noise, seed=old.seed, convention=old.convention)
+    new factory's defaults, no schedule; the gradient noise, the mini-batch size and the
+    seed are kept (they belong to the gradient, not to the optimizer)."""
+    return RunSpec.make(
+        optimizer,
+        None,
+        noise=old.noise,
+        seed=old.seed,
+        batch_size=old.batch_size,
+        convention=old.convention,
+    )
 
 
 def on_optimizer_change(i: int) -> None:
@@ -283,8 +298,11 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
     if shown("runs"):
         sb.markdown(f"## {t('runs', lang)}")
         last = last_boxes(gen)
+        data_n = data_points(state.surface, state.surface_params)
         boxes = {
-            i: run_controls(sb, spec, i, gen, lang, last.get(i), used[i] if i < len(used) else None)
+            i: run_controls(
+                sb, spec, i, gen, lang, last.get(i), used[i] if i < len(used) else None, data_n
+            )
             for i, spec in enumerate(state.runs)
         }
         st.session_state[RUN_BOXES] = (gen, boxes)
@@ -317,12 +335,14 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
 
 def changed_settings(spec: RunSpec, core: str | None) -> int:
     """How many of the "More settings" differ from their defaults (keywords, a schedule,
-    gradient noise), so a closed popover still says that something is set inside."""
+    gradient noise, a mini-batch size), so a closed popover still says that something is
+    set inside."""
     defaults = spec.defaults()
     hyper = sum(
         1 for name, value in spec.hyper_values().items() if name != core and value != defaults[name]
     )
-    return hyper + (spec.schedule != "constant") + (spec.noise != 0)
+    changed = (spec.schedule != "constant") + (spec.noise != 0) + (spec.batch_size is not None)
+    return hyper + changed
 
 
 def more_label(spec: RunSpec, core: str | None, lang: str, short: bool = False) -> str:
@@ -349,9 +369,18 @@ def hyper_input(name: str, default, i: int, gen: int, lang: str) -> None:
         )
 
 
-def more_controls(spec: RunSpec, core: str | None, defaults: dict, i: int, gen: int, lang: str):
+def more_controls(
+    spec: RunSpec,
+    core: str | None,
+    defaults: dict,
+    i: int,
+    gen: int,
+    lang: str,
+    data_n: int | None = None,
+):
     """Run ``i``'s other keywords (toggles in two columns), its lr schedule with the
-    schedule's parameters, and gradient noise with its seed."""
+    schedule's parameters, gradient noise and the run's seed; on a surface whose loss is
+    a mean over ``data_n`` data points, the mini-batch size too (empty: the full batch)."""
     bools = [n for n, v in defaults.items() if in_more(n, core) and isinstance(v, bool)]
     for name, default in defaults.items():
         if in_more(name, core) and not isinstance(default, bool):
@@ -379,6 +408,15 @@ def more_controls(spec: RunSpec, core: str | None, defaults: dict, i: int, gen: 
     c1, c2 = st.columns(2)
     c1.number_input(t("noise", lang), format="%g", step=0.05, key=key(gen, f"r{i}:noise"))
     c2.number_input(t("seed", lang), step=1, key=key(gen, f"r{i}:seed"))
+    if data_n is not None:  # no field where the loss has no data points to batch
+        st.number_input(
+            t("batch_size", lang),
+            value=None,
+            step=1,
+            placeholder=f"{data_n}",
+            key=key(gen, f"r{i}:batch_size"),
+            help=t("batch_size_help", lang, n=data_n),
+        )
 
 
 def fair_lr(spec: RunSpec, used: RunSpec | None) -> float | None:
@@ -398,6 +436,8 @@ def run_title(
     if short:
         return head
     extra = " · " + t("noise_short", lang) if spec.noise else ""
+    if spec.batch_size is not None:
+        extra += " · " + t("batch_short", lang, b=spec.batch_size)
     fair = fair_lr(spec, used)
     fair_part = f" · ⚖ {fair:g}" if fair is not None else ""
     return f"{head} · lr {spec.lr:g}{fair_part}{extra}"
@@ -411,13 +451,15 @@ def run_controls(
     lang: str,
     last: BoxShown | None,
     used: RunSpec | None = None,
+    data_n: int | None = None,
 ) -> BoxShown:
     """One run's expander: optimizer, lr (log slider + exact field), every other keyword of
     the factory's signature, schedule, noise, and duplicate/remove buttons. Lazy: a closed
     box draws nothing; a box opening again is seeded from ``spec``. ``last``: what this box
     showed on the last run (None on a new widget generation); ``used``: the spec the charts
     draw this run with (a fair comparison's lr), said in the title (closed) and above the
-    lr. Open, the title is short (:func:`run_title`), so edits inside keep the same box."""
+    lr. Open, the title is short (:func:`run_title`), so edits inside keep the same box.
+    ``data_n``: the surface's number of data points (None: no mini-batch field)."""
     ss = st.session_state
     errors = ss.get("run_errors", {})
     box_key = key(gen, f"r{i}:box")
@@ -492,7 +534,7 @@ def run_controls(
             if not (last and last.more):
                 seed_run(spec, gen, i, only_more=True)
             with more:
-                more_controls(spec, core, defaults, i, gen, lang)
+                more_controls(spec, core, defaults, i, gen, lang, data_n)
         row = st.container(horizontal=True)  # content-wide buttons; they wrap, never clip
         row.button(
             t("duplicate", lang),
@@ -577,7 +619,7 @@ def results_table(
         if spec.convention != DEFAULT_CONVENTION:
             name += f" · {convention_name(spec.convention, lang)}"
         name += f" (lr {spec.lr:g}{note}"
-        name += noise_note(spec) + ")"
+        name += gradient_note(spec, lang) + ")"
         if s is None:
             lines.append(
                 "| " + " | ".join([name, *["—"] * (len(head) - 2), t("status_error", lang)]) + " |"
@@ -666,7 +708,7 @@ def main() -> None:
         ss["run_errors"] = errors
     paths = [
         F.Path(
-            name=run_name(i, spec, lr_notes[i] + noise_note(spec)),
+            name=run_name(i, spec, lr_notes[i] + gradient_note(spec, lang)),
             color=F.color(i),
             points=r.points,
             values=r.values,
@@ -725,7 +767,7 @@ def main() -> None:
     with right:
         if tch.present:
             teaching.preset_caption(tch, lang)
-        studies_ui.fit_view(state, surface, results, lang)  # linear_regression only
+        studies_ui.fit_view(state, surface, results, lang, step_k)  # linear_regression
         if state.view.show_loss and paths:
             st.markdown(f"#### {t('loss_title', lang)}")
             plot.chart(

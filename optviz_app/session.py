@@ -166,6 +166,7 @@ def run_values(spec: RunSpec) -> dict:
         "schedule": spec.schedule,
         "noise": float(spec.noise),
         "seed": int(spec.seed),
+        "batch_size": spec.batch_size,
     }
     for name, value in spec.hyper_values().items():
         if isinstance(value, tuple):  # None: an entry left automatic (Adafactor's ε₁)
@@ -308,8 +309,12 @@ def state_from_widgets(state: PageState, gen: int) -> dict:
             for name, default, _ in SCHEDULES.get(schedule, ()):
                 r[f"schedule.{name}"] = run_get(f"s:{name}", params.get(name, default))
         noise = run_get("noise", spec.noise)
+        batch_size = run_get("batch_size", spec.batch_size)
         if noise:
             r["noise"] = noise
+        if batch_size is not None:
+            r["batch_size"] = batch_size
+        if noise or batch_size is not None:
             r["seed"] = run_get("seed", spec.seed)
         runs.append(r)
     d["runs"] = runs

@@ -14,6 +14,7 @@ this model.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from dataclasses import dataclass, field, replace
@@ -180,7 +181,12 @@ class RunSpec:
     hyper: the factory's other keywords, as sorted ``(name, value)`` pairs, only those
         that differ from its defaults (so equal settings give equal specs).
     schedule: a :data:`SCHEDULES` kind; schedule_params: its ``(name, value)`` pairs.
-    noise: standard deviation of Gaussian gradient noise; seed: its seed.
+    noise: standard deviation of Gaussian gradient noise.
+    batch_size: None (the gradient of the whole loss) or b ≥ 1: each step's gradient is
+        the mean over a mini-batch of b of the surface's data points (surfaces with data
+        only; :meth:`PageState.from_dict` drops it elsewhere and checks b ≤ n).
+    seed: the run's random seed: it fixes the gradient noise and the order of the
+        mini-batches (one seed per run, as a training script has one).
     convention: an ``optviz.CONVENTIONS`` key: whose update rule, keyword names and
         defaults the run follows (PyTorch's, Keras's or the book's).
     """
@@ -193,6 +199,7 @@ class RunSpec:
     noise: float = 0.0
     seed: int = 0
     convention: str = DEFAULT_CONVENTION
+    batch_size: int | None = None
 
     @classmethod
     def make(cls, optimizer: str, lr: float | None = None, **kwargs) -> RunSpec:
@@ -202,14 +209,10 @@ class RunSpec:
         if convention not in CONVENTIONS or optimizer not in CONVENTIONS[convention]:
             raise ValueError(f"no optimizer {optimizer!r} in convention {convention!r}")
         defaults = signature_defaults(optimizer, convention)
-        unknown = set(kwargs) - set(defaults) - {"schedule", "schedule_params", "noise", "seed"}
+        unknown = set(kwargs) - set(defaults) - set(RUN_EXTRAS)
         if unknown:
             raise ValueError(f"{optimizer} has no parameter(s) {sorted(unknown)}")
-        extra = {
-            k: kwargs.pop(k)
-            for k in ("schedule", "schedule_params", "noise", "seed")
-            if k in kwargs
-        }
+        extra = {k: kwargs.pop(k) for k in RUN_EXTRAS if k in kwargs}
         if "schedule_params" in extra:
             extra["schedule_params"] = tuple(sorted(dict(extra["schedule_params"]).items()))
         hyper = _canonical_hyper(optimizer, kwargs, convention)
@@ -241,14 +244,23 @@ class RunSpec:
             d.update({f"schedule.{k}": v for k, v in self.schedule_params})
         if self.noise:
             d["noise"] = self.noise
+        if self.batch_size is not None:
+            d["batch_size"] = self.batch_size
+        if self.noise or self.batch_size is not None:
             d["seed"] = self.seed
         if self.convention != DEFAULT_CONVENTION:
             d["convention"] = self.convention
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> tuple[RunSpec | None, list[Notice]]:
-        """Validate ``d``; ``(None, notices)`` if even the optimizer is unusable."""
+    def from_dict(
+        cls, d: dict, data_n: int | bool | None = True
+    ) -> tuple[RunSpec | None, list[Notice]]:
+        """Validate ``d``; ``(None, notices)`` if even the optimizer is unusable.
+
+        ``data_n``: the number of data points of the page's surface (a batch size must
+        not exceed it), None for a surface without data (a batch size is dropped without
+        a notice: it means nothing there), True when not known (any whole b ≥ 1)."""
         notices: list[Notice] = []
         if not isinstance(d, dict):
             return None, [notice("notice.bad_run", value=shown(d))]
@@ -297,6 +309,13 @@ class RunSpec:
         seed = d.get("seed", 0)
         if not _finite(seed) or int(seed) != seed:
             seed = 0
+        batch_size = None
+        if data_n is not None:
+            n_max = None if data_n is True else data_n
+            batch_size, n = clean_batch_size(d.get("batch_size"), n_max)
+            notices += n
+        if d.get("batch_size") is not None and batch_size is None and not noise:
+            seed = 0  # it seeds nothing now: equal runs give equal specs
         spec = cls(
             optimizer=optimizer,
             lr=float(lr),
@@ -306,11 +325,44 @@ class RunSpec:
             noise=float(noise),
             seed=int(seed),
             convention=convention,
+            batch_size=batch_size,
         )
         return spec, notices
 
 
-RUN_FIELDS = frozenset({"optimizer", "lr", "convention", "schedule", "noise", "seed"})
+RUN_EXTRAS = ("schedule", "schedule_params", "noise", "seed", "batch_size")
+""":class:`RunSpec` fields besides the optimizer's keywords (:meth:`RunSpec.make`)."""
+
+
+def clean_batch_size(value, n: int | None = None) -> tuple[int | None, list[Notice]]:
+    """A mini-batch size: None (absent, empty) is the full batch; a whole number
+    1 ≤ b (≤ ``n`` when given) is kept; anything else is the full batch with a notice."""
+    if value is None or value == "":
+        return None, []
+    ok = _finite(value) and int(value) == value and value >= 1 and (n is None or value <= n)
+    if not ok:
+        limit = "n" if n is None else n
+        return None, [notice("notice.bad_batch", value=str(value)[:20], n=limit)]
+    return int(value), []
+
+
+def data_points(surface: str, params: tuple[tuple[str, float], ...] = ()) -> int | None:
+    """How many data points the loss of ``surface`` (with its cleaned ``params``) is a
+    mean over, or None for a surface without data (no mini-batches there)."""
+    if surface not in SURFACES or SURFACES[surface].data is None:
+        return None
+    if surface in SURFACE_PARAMS and params:
+        return _built_data_points(surface, params)
+    return SURFACES[surface].data.n
+
+
+@functools.lru_cache(maxsize=64)
+def _built_data_points(surface: str, params: tuple) -> int | None:
+    data = SURFACE_PARAMS[surface][0](**dict(params)).data
+    return None if data is None else data.n
+
+
+RUN_FIELDS = frozenset({"optimizer", "lr", "convention", "schedule", "noise", "seed", "batch_size"})
 """The fields of a run's dict besides its factory's keywords (and ``schedule.<name>``)."""
 
 
@@ -468,8 +520,9 @@ class PageState:
         if not isinstance(raw_runs, list | tuple):
             notices.append(notice("notice.bad_runs"))
             raw_runs = [r.to_dict() for r in base.runs]
+        data_n = data_points(surface, params)
         for raw in list(raw_runs)[:MAX_RUNS]:
-            spec, n = RunSpec.from_dict(raw)
+            spec, n = RunSpec.from_dict(raw, data_n)
             notices += n
             if spec is not None:
                 runs.append(spec)

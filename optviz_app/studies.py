@@ -625,6 +625,8 @@ def fit_section(
     lang: str,
     *,
     key: str = "fit",
+    batches: Sequence | None = None,
+    step: int | None = None,
 ) -> None:
     """The data-fitting view: data, least-squares line, each run's line per frame step.
 
@@ -634,6 +636,10 @@ def fit_section(
         trajectories: per run a :class:`optviz.Trajectory` (first start used), a
             ``(T+1, N, 2)`` or ``(T+1, 2)`` array, or None (skipped).
         frame_steps: the main view's frame steps (frames are named alike, ``"k12"``).
+        batches: per run None or its :class:`optviz.gradients.MiniBatches` (a
+            trajectory's own ``batches`` are used when this is not given): the points of
+            the batch of the step shown are circled in the run's colour.
+        step: the step drawn before playing (the page's step k; None: the last).
     """
     st.subheader(_t("fit", lang))
     params = getattr(surface, "params", None) or {}
@@ -641,18 +647,29 @@ def fit_section(
         st.info(_t("fit_only", lang))
         return
     st.caption(_t("fit_help", lang))
+    if batches is None:
+        batches = [getattr(t, "batches", None) for t in trajectories]
     kept = [
-        (path, label, color)
-        for path, label, color in zip(
-            (_wb_path(t) for t in trajectories), labels, colors, strict=True
+        (path, label, color, batch)
+        for path, label, color, batch in zip(
+            (_wb_path(t) for t in trajectories), labels, colors, batches, strict=True
         )
         if path is not None
     ]
     if not kept:
         st.info(_t("no_paths", lang))
         return
-    paths, names, cols = zip(*kept, strict=True)
+    paths, names, cols, batch_list = zip(*kept, strict=True)
     fig = fit_spec(
-        params["x"], params["y"], paths, names, cols, params["solution"], frame_steps, lang
+        params["x"],
+        params["y"],
+        paths,
+        names,
+        cols,
+        params["solution"],
+        frame_steps,
+        lang,
+        batches=batch_list,
+        initial_step=step,
     )
     plot.chart(fig, key=f"{key}_chart", config={"responsive": True}, lang=lang)

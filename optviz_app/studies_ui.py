@@ -113,11 +113,13 @@ def shown_runs(state: PageState, start, lang: str):
 # data-fitting view
 
 
-def fit_view(state: PageState, surface, results, lang: str) -> None:
+def fit_view(state: PageState, surface, results, lang: str, step: int | None = None) -> None:
     """The data points and each run's line at the current step (``linear_regression``).
 
     ``results``: the main view's ``(i, spec, RunResult)``; the frames are the map's
-    (``figures.frame_steps(steps)``), named alike (``"k12"``).
+    (``figures.frame_steps(steps)``), named alike (``"k12"``). The view opens on ``step``
+    (the page's step k, as the map; None: the last), a mini-batch run's batch of that
+    step circled in its colour.
     """
     if state.surface != FIT_SURFACE:
         return
@@ -130,6 +132,8 @@ def fit_view(state: PageState, surface, results, lang: str) -> None:
         [int(k) for k in F.frame_steps(state.steps)],
         lang,
         key="fit",
+        batches=[r.trajectory.batches for _, _, r in ok],
+        step=step,
     )
 
 

@@ -400,7 +400,8 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
 @st.cache_data(max_entries=256, show_spinner=False)
 def _report(skey, sparams, spec, start, steps, k):
     r = cached_run(skey, sparams, spec, start, steps)
-    surface = build_surface(skey, sparams)[0] if spec.noise else None
+    exact = spec.noise or spec.batch_size is not None  # g_k is not ∇f(θ_k): show both
+    surface = build_surface(skey, sparams)[0] if exact else None
     return inspect_step(r.trajectory, build_optimizer(spec), k, surface=surface, noise=spec.noise)
 
 
@@ -461,7 +462,7 @@ def _inspector_tables(state: PageState, results, k: int, lang: str) -> None:
         st.caption(t("no_runs", lang))
         return
     cols = st.columns(2)
-    for n, (i, spec, _) in enumerate(ok):
+    for n, (i, spec, r) in enumerate(ok):
         with cols[n % 2]:
             if spec.convention != "pytorch":  # its state and rule are PyTorch's here
                 st.markdown(f"{_dot(i)} **{run_name(i, spec)}**", unsafe_allow_html=True)
@@ -480,6 +481,8 @@ def _inspector_tables(state: PageState, results, k: int, lang: str) -> None:
                 st.caption(t("insp_last", lang))
             if report.noisy:
                 st.caption(t("insp_noisy", lang))
+            if (batches := r.trajectory.batches) is not None:
+                st.caption(t("insp_batch", lang, b=len(batches.indices(report.k)), n=batches.n))
             st.markdown(report_table(report, lang))
     st.caption(t("insp_help", lang))
 

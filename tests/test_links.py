@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import urllib.parse
+from dataclasses import replace
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -31,6 +32,7 @@ from optviz_app.state import (
     PageState,
     RunSpec,
     View,
+    data_points,
     signature_defaults,
 )
 from surfaces import SURFACE_PARAMS, SURFACES
@@ -61,7 +63,8 @@ def run_specs(draw) -> RunSpec:
         if draw(st.booleans()):
             sparams[name] = draw(st.integers(1, 10_000)) if kind == "int" else draw(finite)
     noise = draw(st.sampled_from([0.0, 0.0, 0.1, 2.5]) | positive)
-    seed = draw(st.integers(0, 2**31)) if noise else 0
+    batch_size = draw(st.none() | st.integers(1, 200))
+    seed = draw(st.integers(0, 2**31)) if noise or batch_size else 0
     spec = RunSpec.make(
         optimizer,
         draw(st.sampled_from([0.0, 1e-3, 0.05, 1.0]) | positive),
@@ -71,8 +74,18 @@ def run_specs(draw) -> RunSpec:
         noise=noise,
         seed=seed,
         convention=convention,
+        batch_size=batch_size,
     )
     return spec
+
+
+def fitted_batch(spec: RunSpec, n: int | None) -> RunSpec:
+    """``spec`` with a batch size that fits ``n`` data points (none without data)."""
+    if spec.batch_size is None:
+        return spec
+    if n is None:
+        return replace(spec, batch_size=None, seed=spec.seed if spec.noise else 0)
+    return replace(spec, batch_size=min(spec.batch_size, n))
 
 
 @st.composite
@@ -107,7 +120,10 @@ def page_states(draw) -> PageState:
     raw = PageState(
         surface=surface,
         surface_params=tuple(sorted(params)),
-        runs=tuple(draw(st.lists(run_specs(), max_size=MAX_RUNS))),
+        runs=tuple(
+            fitted_batch(spec, data_points(surface, tuple(sorted(params))))
+            for spec in draw(st.lists(run_specs(), max_size=MAX_RUNS))
+        ),
         start=start,
         steps=draw(st.integers(1, 5000)),
         view=view,
@@ -436,3 +452,38 @@ def test_a_notice_shows_values_as_typed_never_as_python():
     _, notices = decode({"r1": "adam", "r1.betas": "1e9,x"})
     texts = [str(dict(n.args).get("value")) for n in notices]
     assert texts and not any("[" in v or "None" in v for v in texts), texts
+
+
+def test_a_mini_batch_run_round_trips_and_reads_well():
+    state, notices = PageState.from_dict(
+        {
+            "surface": "linear_regression",
+            "runs": [{"optimizer": "sgd", "lr": 0.05, "batch_size": 4, "seed": 7}],
+        }
+    )
+    assert notices == [] and state.runs[0].batch_size == 4 and state.runs[0].seed == 7
+    query = encode(Link(state))
+    assert query["r1.batch_size"] == "4" and query["r1.seed"] == "7"
+    assert decode(query) == (Link(state), [])
+
+
+def test_bad_batch_sizes_fall_back_to_the_full_batch_and_keep_the_rest():
+    base = {"surface": "linear_regression", "r1": "sgd", "r1.lr": "0.05", "r2": "adam"}
+    for bad in ("0", "-2", "2.5", "abc", "31", "nan"):
+        link, notices = decode({**base, "r1.batch_size": bad, "r2.batch_size": "5"})
+        assert keys(notices) == ["notice.bad_batch"], bad
+        r1, r2 = link.page.runs
+        assert (r1.optimizer, r1.lr, r1.batch_size) == ("sgd", 0.05, None)
+        assert (r2.optimizer, r2.batch_size) == ("adam", 5)
+    text = STRINGS["notice.bad_batch"]
+    assert "31" in text["en"].format(value="31", n=30) and "バッチサイズ" in text["ja"]
+
+
+def test_a_batch_size_is_ignored_without_data_points():
+    link, notices = decode({"surface": "rosenbrock", "r1": "sgd", "r1.batch_size": "4"})
+    assert notices == [] and link.page.runs[0].batch_size is None
+    # fewer data points than the batch: the full batch, with a notice
+    link, notices = decode(
+        {"surface": "linear_regression", "surface.n": "3", "r1": "sgd", "r1.batch_size": "4"}
+    )
+    assert keys(notices) == ["notice.bad_batch"] and link.page.runs[0].batch_size is None

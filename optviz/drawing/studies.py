@@ -800,6 +800,8 @@ def fit_spec(
     initial: int = -1,
     frame_ms: int = 60,
     height: int = 440,
+    batches: Sequence | None = None,
+    initial_step: int | None = None,
 ) -> Figure:
     """Data points, the least-squares line and each run's line ``y = w·x + b`` per step,
     as plain dicts (:class:`~optviz.drawing.figures.Figure`, no plotly validation, so it is
@@ -815,27 +817,51 @@ def fit_spec(
             frame names are :func:`frame_name` (``"k12"``), as the main view names its
             frames, so that the two animations can show the same steps.
         initial: index into ``step_frames`` of the step drawn before playing (last).
+        batches: one per run, None (full batch) or its mini-batches (an object with
+            ``indices(k) -> (b,) int``, :class:`optviz.gradients.MiniBatches`): the data
+            points of step k's batch are circled in the run's colour (the batch of a
+            run's last step once k is past it).
+        initial_step: the step drawn before playing (exactly, also between frames; the
+            slider shows the last frame at or before it); overrides ``initial``.
 
     Returns:
-        A figure with traces [data, least squares, run lines...], one frame per step
-        (each frame updates only the y of the run lines: 2 numbers per run), a play/pause
-        button and a step slider. The y range is fixed to the data.
+        A figure with traces [data, least squares, run lines..., batch rings...], one
+        frame per step (each frame updates the y of the run lines, 2 numbers per run, and
+        the x and y of the batch rings), a play/pause button and a step slider. The y
+        range is fixed to the data.
     """
     x, y = np.asarray(x, float), np.asarray(y, float)
     lines = [np.asarray(line, float).reshape(-1, 2) for line in lines]
     if not (len(labels) == len(colors) == len(lines)):
         raise ValueError("need one label and one colour per line")
+    batches = [None] * len(lines) if batches is None else list(batches)
+    if len(batches) != len(lines):
+        raise ValueError("need one batch entry (or None) per line")
     steps = [int(s) for s in step_frames] or [0]
     ends = _line_ends(x)
     w_star, b_star = solution
 
+    def clip(line: np.ndarray, step: int) -> int:
+        return min(max(step, 0), line.shape[0] - 1)
+
     def at(line: np.ndarray, step: int) -> np.ndarray:
-        w, b = line[min(max(step, 0), line.shape[0] - 1)]
+        w, b = line[clip(line, step)]
         return w * ends + b
+
+    ringed = [(j, b) for j, b in enumerate(batches) if b is not None]
+
+    def ring(j: int, batch, step: int) -> dict:
+        idx = np.asarray(batch.indices(clip(lines[j], step)), dtype=np.int64)
+        return {"x": x[idx], "y": y[idx]}
 
     y_lo, y_hi = float(np.min(y)), float(np.max(y))
     pad = 0.25 * (y_hi - y_lo) if y_hi > y_lo else 1.0
     first = steps[initial if -len(steps) <= initial < len(steps) else -1]
+    active = steps.index(first)
+    if initial_step is not None:
+        last = max((line.shape[0] - 1 for line in lines), default=0)
+        first = min(max(int(initial_step), 0), last)
+        active = max(int(np.searchsorted(steps, first, side="right")) - 1, 0)
     data = [
         {
             "type": "scatter", "x": x, "y": y, "mode": "markers", "name": text("data", lang),
@@ -854,13 +880,24 @@ def fit_spec(
             "line": {"color": color, "width": 2.5}, "hoverinfo": "skip",
         }
         for line, label, color in zip(lines, labels, colors, strict=True)
+    ] + [
+        {
+            "type": "scatter", "mode": "markers", **ring(j, batch, first),
+            "name": f"{labels[j]}: {text('batch', lang)}", "hoverinfo": "skip",
+            "marker": {
+                "size": 13 + 5 * r, "color": "rgba(0,0,0,0)",
+                "line": {"color": colors[j], "width": 2.5},
+            },
+        }
+        for r, (j, batch) in enumerate(ringed)
     ]  # fmt: skip
-    run_traces = list(range(2, 2 + len(lines)))
+    moving = list(range(2, 2 + len(lines) + len(ringed)))
     frames = [
         {
             "name": frame_name(s),
-            "data": [{"type": "scatter", "y": at(line, s)} for line in lines],
-            "traces": run_traces,
+            "data": [{"type": "scatter", "y": at(line, s)} for line in lines]
+            + [{"type": "scatter", **ring(j, batch, s)} for j, batch in ringed],
+            "traces": moving,
         }
         for s in steps
     ]
@@ -873,7 +910,7 @@ def fit_spec(
     # Pixel layout (paper fractions alone let the controls cover the x-axis labels when the
     # legend wraps): a top margin with room for one legend row per entry, a fixed plot
     # height, then tick labels + axis title, the buttons' row, the slider's row.
-    legend_h = 19 * (2 + len(lines)) + 8
+    legend_h = 19 * (2 + len(lines) + len(ringed)) + 8
     plot_h = max(height - 40 - 150, 200)
     ticks, buttons = 56, 36  # ticks: tick labels and the axis title under them
     bottom = ticks + buttons + 70
@@ -903,7 +940,7 @@ def fit_spec(
         ],
         sliders=[
             {
-                "active": steps.index(first),
+                "active": active,
                 "x": 0,
                 "len": 1,
                 "y": -(ticks + buttons) / plot_h,
