@@ -49,7 +49,8 @@ def test_a_typed_batch_size_circles_the_batch_in_the_fit_view(browser, served_ap
     box = page.locator(BOXES).first
     box.locator("summary").first.click()
     box.locator('[data-testid="stPopover"] button').first.click()
-    field = page.locator('[data-testid="stPopoverBody"]').get_by_role("spinbutton", name="Mini-batch size")
+    body = page.locator('[data-testid="stPopoverBody"]')
+    field = body.get_by_role("spinbutton", name="Mini-batch size")
     field.wait_for(timeout=30_000)
     field.fill("4")
     field.press("Enter")
