@@ -342,7 +342,7 @@ def clean_batch_size(value, n: int | None = None) -> tuple[int | None, list[Noti
     ok = _finite(value) and int(value) == value and value >= 1 and (n is None or value <= n)
     if not ok:
         limit = "n" if n is None else n
-        return None, [notice("notice.bad_batch", value=str(value)[:20], n=limit)]
+        return None, [notice("notice.bad_batch", value=shown(value, 20), n=limit)]
     return int(value), []
 
 
