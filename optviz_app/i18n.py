@@ -54,10 +54,16 @@ def optimizer_name(key: str) -> str:
     return DISPLAY_NAMES.get(key, key)
 
 
-def run_name(i: int, spec, detail: str = "") -> str:
+def run_name(i: int, spec, detail: str = "", lang: str = "en") -> str:
     """``2 · Adam (η 0.05)``: how legends, hovers, equations and exports name run ``i``;
-    ``detail`` follows the lr inside the parentheses (see :func:`noise_note`)."""
-    return f"{i + 1} · {optimizer_name(spec.optimizer)} (η {spec.lr:g}{detail})"
+    a run in another convention than PyTorch's says so (``2 · Adam · Keras (η 0.05)``, the
+    convention switch's short label in ``lang``); ``detail`` follows the lr inside the
+    parentheses (see :func:`noise_note`)."""
+    name = optimizer_name(spec.optimizer)
+    convention = getattr(spec, "convention", "pytorch")
+    if convention != "pytorch":
+        name += f" · {t(f'convention_short.{convention}', lang)}"
+    return f"{i + 1} · {name} (η {spec.lr:g}{detail})"
 
 
 def noise_note(spec) -> str:

@@ -171,7 +171,8 @@ def section(state: PageState, lang: str) -> None:
         asked, batch_size, seed = _controls(data.size, lang)
         good, bad = usable_runs(state.runs)
         for i, error in bad:
-            st.warning(t("studies.run_error", lang, label=run_name(i, state.runs[i]), error=error))
+            label = run_name(i, state.runs[i], lang=lang)
+            st.warning(t("studies.run_error", lang, label=label, error=error))
         if not good:
             return
         if any(state.runs[i].noise for i in good):
@@ -185,7 +186,7 @@ def section(state: PageState, lang: str) -> None:
         progress = _progress_updater(bar, lang)
         loss, accuracy = trained(specs, epochs, batch_size, seed, _progress=progress)
         bar.empty()
-        names = [run_name(i, state.runs[i]) for i in good]
+        names = [run_name(i, state.runs[i], lang=lang) for i in good]
         colors = [F.color(i) for i in good]
         st.plotly_chart(
             training_figure(list(loss), list(accuracy), names, colors, lang),

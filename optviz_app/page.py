@@ -708,7 +708,7 @@ def main() -> None:
         ss["run_errors"] = errors
     paths = [
         F.Path(
-            name=run_name(i, spec, lr_notes[i] + gradient_note(spec, lang)),
+            name=run_name(i, spec, lr_notes[i] + gradient_note(spec, lang), lang),
             color=F.color(i),
             points=r.points,
             values=r.values,

@@ -382,10 +382,11 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
             cols = st.columns(n)
             for j, (i, spec) in enumerate(specs[row : row + n]):
                 with cols[j]:
-                    st.markdown(f"{_dot(i)} **{run_name(i, spec)}**", unsafe_allow_html=True)
+                    name = run_name(i, spec, lang=lang)
+                    st.markdown(f"{_dot(i)} **{name}**", unsafe_allow_html=True)
                     if spec.convention != "pytorch":  # the panel writes PyTorch's rules
-                        name = CONVENTION_NAMES[spec.convention][lang]
-                        st.caption(t("equations_convention", lang, convention=name))
+                        convention = CONVENTION_NAMES[spec.convention][lang]
+                        st.caption(t("equations_convention", lang, convention=convention))
                     else:
                         try:
                             st.latex(_latex(spec, lang))
@@ -465,13 +466,13 @@ def _inspector_tables(state: PageState, results, k: int, lang: str) -> None:
     for n, (i, spec, r) in enumerate(ok):
         with cols[n % 2]:
             if spec.convention != "pytorch":  # its state and rule are PyTorch's here
-                st.markdown(f"{_dot(i)} **{run_name(i, spec)}**", unsafe_allow_html=True)
+                st.markdown(f"{_dot(i)} **{run_name(i, spec, lang=lang)}**", unsafe_allow_html=True)
                 name = CONVENTION_NAMES[spec.convention][lang]
                 st.caption(t("insp_convention", lang, convention=name))
                 continue
             report = _report(skey, sparams, spec, start, state.steps, k)
             loss = rf"$f(\theta_{{{report.k}}})$ = {_num(report.loss)}"
-            head = f"{_dot(i)} **{run_name(i, spec)}** · {loss}"
+            head = f"{_dot(i)} **{run_name(i, spec, lang=lang)}** · {loss}"
             if report.lr is not None:
                 head += rf" · $\eta$ = {report.lr:.4g}"
             st.markdown(head, unsafe_allow_html=True)
@@ -487,10 +488,10 @@ def _inspector_tables(state: PageState, results, k: int, lang: str) -> None:
     st.caption(t("insp_help", lang))
 
 
-def export_runs(results) -> list[X.ExportRun]:
+def export_runs(results, lang: str = "en") -> list[X.ExportRun]:
     return [
         X.ExportRun(
-            label=run_name(i, spec),
+            label=run_name(i, spec, lang=lang),
             optimizer=build_optimizer(spec),
             trajectory=r.trajectory,
             noise=spec.noise,
@@ -550,7 +551,7 @@ def exports_panel(
     )
     if not box.open:
         return  # lazy: the files and the script are made only while it is open
-    runs = export_runs(results)
+    runs = export_runs(results, lang)
     with box:
         if not runs:
             st.caption(t("no_runs", lang))

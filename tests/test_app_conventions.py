@@ -243,3 +243,11 @@ def test_closest_optimizer_in_another_convention():
             target, keywords = closest_optimizer(key, convention)
             assert target in registry
             RunSpec.make(target, None, **keywords, convention=convention)  # valid keywords
+
+
+def test_legends_name_a_runs_convention():
+    from apptest_helpers import chart_specs
+
+    at = fresh({"surface": "bowl", "r1": "adam", "r1.conv": "keras", "r2": "adam", "lang": "ja"})
+    names = {tr.get("name") for spec in chart_specs(at) for tr in spec["data"]}
+    assert "1 · Adam · Keras (η 0.001)" in names and "2 · Adam (η 0.001)" in names
