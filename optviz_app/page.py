@@ -72,6 +72,7 @@ from .state import (
     RunSpec,
     closest_optimizer,
     data_points,
+    lr_keyword,
 )
 from .surface_builder import FORMULA, build_surface
 
@@ -440,7 +441,8 @@ def run_title(
         extra += " · " + t("batch_short", lang, b=spec.batch_size)
     fair = fair_lr(spec, used)
     fair_part = f" · ⚖ {fair:g}" if fair is not None else ""
-    return f"{head} · lr {spec.lr:g}{fair_part}{extra}"
+    lr_name = lr_keyword(spec.optimizer, spec.convention)
+    return f"{head} · {lr_name} {spec.lr:g}{fair_part}{extra}"
 
 
 def run_controls(
@@ -488,6 +490,7 @@ def run_controls(
             on_change=on_convention_change,
             args=(i,),
             help=t("convention_help", lang),
+            width="stretch",
         )
         st.selectbox(
             t("optimizer", lang),
@@ -500,7 +503,7 @@ def run_controls(
         if (fair := fair_lr(spec, used)) is not None:
             st.caption(t("fair.box_note", lang, lr=f"{fair:g}"))
         st.select_slider(
-            t("lr_slider", lang),
+            t("lr_slider", lang, name=lr_keyword(spec.optimizer, spec.convention)),
             LR_GRID,
             format_func=lambda v: f"{v:g}",
             key=key(gen, f"r{i}:lr_s"),

@@ -78,6 +78,14 @@ where a run switching to that convention goes (Keras writes momentum as SGD's
 ``momentum``; the book has no AdaDelta and one Adam)."""
 
 
+def lr_keyword(optimizer: str, convention: str = DEFAULT_CONVENTION) -> str:
+    """The learning rate's name in ``CONVENTIONS[convention][optimizer]``'s signature
+    (``lr`` for PyTorch and the book, ``learning_rate`` for Keras): what the run's controls
+    and title call it."""
+    params = inspect.signature(CONVENTIONS[convention][optimizer]).parameters
+    return next(name for name in LR_KEYWORDS if name in params)
+
+
 def signature_defaults(optimizer: str, convention: str = DEFAULT_CONVENTION) -> dict[str, Any]:
     """Keyword -> default of ``CONVENTIONS[convention][optimizer]``, the learning rate as
     ``"lr"`` whatever the factory calls it. A ``None`` default (Keras's ``weight_decay``:
@@ -96,7 +104,7 @@ def factory_kwargs(optimizer: str, convention: str, lr, hyper: dict) -> dict[str
     ``lr`` (a number or a schedule) and the page's other keywords ``hyper``: the learning
     rate under the factory's own name, and 0.0 as None where the factory's default is None."""
     params = inspect.signature(CONVENTIONS[convention][optimizer]).parameters
-    lr_name = next(name for name in LR_KEYWORDS if name in params)
+    lr_name = lr_keyword(optimizer, convention)
     kwargs: dict[str, Any] = {lr_name: lr}
     for name, value in hyper.items():
         none_default = name in params and params[name].default is None

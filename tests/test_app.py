@@ -307,7 +307,7 @@ def test_an_open_run_box_leaves_its_lr_to_its_controls(at):
     assert SWATCHES[0] == ':color[●]{foreground="#0072B2"}'  # the first run's line colour
     assert labels[1].endswith("2 · Momentum · lr 0.001")  # closed: the lr stays in view
     box = at.sidebar.expander[0]
-    assert [s.label for s in box.select_slider] == ["Learning rate η (log scale)"]  # open
+    assert [s.label for s in box.select_slider] == ["Learning rate η (lr, log scale)"]  # open
 
 
 def test_run_title_short_and_long():

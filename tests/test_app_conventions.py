@@ -224,6 +224,21 @@ def test_run_title_names_a_non_pytorch_convention_briefly():
     assert run_title(RunSpec("adam", 0.05), 0, "en", short=True) == f"{SWATCHES[0]} 1 · Adam"
 
 
+def test_a_keras_run_calls_its_learning_rate_learning_rate():
+    """Each convention's controls use its own names: Keras's factories take
+    ``learning_rate``, PyTorch's and the book's ``lr``, in the title and the lr slider."""
+    from optviz_app.page import SWATCHES, run_title
+
+    keras = RunSpec("adam", 0.001, convention="keras")
+    assert run_title(keras, 0, "en") == f"{SWATCHES[0]} 1 · Adam · Keras · learning_rate 0.001"
+    at = fresh({"r1": "adam", "r1.conv": "keras", "r1.lr": "0.002", "lang": "ja"})
+    assert at.sidebar.expander[0].label.endswith("Keras · learning_rate 0.002")
+    open_run(at, 0)
+    sliders = [s.label for s in at.sidebar.expander[0].select_slider]
+    assert sliders == ["学習率 η（learning_rate、対数目盛）"]
+    assert not at.exception
+
+
 def test_closest_optimizer_in_another_convention():
     from optviz_app.state import closest_optimizer
 
