@@ -35,6 +35,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .catalog import OPTIMIZERS, sweep_entries, sweep_ranges, sweepable_names
+from .conventions import CONVENTIONS
 from .descent import as_steps, run, run_checkpoints
 from .optimizers import Optimizer
 
@@ -257,10 +258,28 @@ _ENTRIES = sweep_entries()
 """Sweep name of a pair's entry -> ``(keyword, index)`` (``beta1`` -> ``("betas", 0)``)."""
 
 
-def _signature(key: str) -> Mapping[str, inspect.Parameter]:
-    if key not in OPTIMIZERS:
-        raise ValueError(f"unknown optimizer {key!r}; known: {', '.join(OPTIMIZERS)}")
-    return inspect.signature(OPTIMIZERS[key]).parameters
+def _factory(key: str, convention: str = "pytorch"):
+    """``CONVENTIONS[convention][key]``; ValueError naming what is unknown."""
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; known: {', '.join(CONVENTIONS)}")
+    registry = CONVENTIONS[convention]
+    if key not in registry:
+        raise ValueError(f"unknown optimizer {key!r}; known: {', '.join(registry)}")
+    return registry[key]
+
+
+def _signature(key: str, convention: str = "pytorch") -> Mapping[str, inspect.Parameter]:
+    return inspect.signature(_factory(key, convention)).parameters
+
+
+def lr_keyword(key: str, convention: str = "pytorch") -> str:
+    """The learning-rate keyword of ``CONVENTIONS[convention][key]``: ``lr`` (PyTorch, the
+    book) or ``learning_rate`` (Keras)."""
+    params = _signature(key, convention)
+    for name in ("lr", "learning_rate"):
+        if name in params:
+            return name
+    raise ValueError(f"{key} ({convention}) takes no learning rate")
 
 
 def sweepable(optimizer_key: str) -> tuple[str, ...]:
@@ -292,14 +311,14 @@ def _check_names(key: str, names: Iterable[str]) -> None:
             raise ValueError(f"{key} cannot sweep {name!r}; sweepable: {', '.join(allowed)}")
 
 
-def _kwargs(key: str, base: Mapping, columns: Mapping[str, Any]) -> dict:
+def _kwargs(key: str, base: Mapping, columns: Mapping[str, Any], convention="pytorch") -> dict:
     """``base`` keyword arguments with the swept ``columns`` put in (an entry of a pair
     into its pair: beta1/beta2 -> betas)."""
     kwargs = dict(base)
     for name, value in columns.items():
         if name in _ENTRIES:
             pair, index = _ENTRIES[name]
-            old = list(kwargs.get(pair, _signature(key)[pair].default))
+            old = list(kwargs.get(pair, _signature(key, convention)[pair].default))
             old[index] = value
             kwargs[pair] = tuple(old)
         else:
@@ -307,16 +326,19 @@ def _kwargs(key: str, base: Mapping, columns: Mapping[str, Any]) -> dict:
     return kwargs
 
 
-def _is_valid(key: str, base: Mapping, columns: Mapping[str, Any]) -> bool:
+def _is_valid(key: str, base: Mapping, columns: Mapping[str, Any], convention="pytorch") -> bool:
     try:
-        OPTIMIZERS[key](**_kwargs(key, base, columns))
+        _factory(key, convention)(**_kwargs(key, base, columns, convention))
     except ValueError:
         return False
     return True
 
 
-def valid_cells(key: str, base: Mapping, columns: Mapping[str, np.ndarray]) -> np.ndarray:
-    """``(N,)`` bool: which cells' hyperparameters the optimizer's factory accepts.
+def valid_cells(
+    key: str, base: Mapping, columns: Mapping[str, np.ndarray], convention: str = "pytorch"
+) -> np.ndarray:
+    """``(N,)`` bool: which cells' hyperparameters the factory
+    ``CONVENTIONS[convention][key]`` accepts.
 
     ``columns`` maps names to ``(N,)`` values. Non-finite values are invalid. The factory
     is first tried once on the whole batch (its checks are element-wise); only if that
@@ -327,10 +349,11 @@ def valid_cells(key: str, base: Mapping, columns: Mapping[str, np.ndarray]) -> n
     valid = np.ones(n, dtype=bool)
     for values in columns.values():
         valid &= np.isfinite(values)
-    if valid.all() and _is_valid(key, base, columns):
+    if valid.all() and _is_valid(key, base, columns, convention):
         return valid
     for i in np.flatnonzero(valid):
-        valid[i] = _is_valid(key, base, {k: float(v[i]) for k, v in columns.items()})
+        cell = {k: float(v[i]) for k, v in columns.items()}
+        valid[i] = _is_valid(key, base, cell, convention)
     return valid
 
 
@@ -347,25 +370,27 @@ class _Cells(NamedTuple):
     invalid: np.ndarray
 
 
-def _batched_optimizer(key, base, columns, valid) -> Optimizer:
+def _batched_optimizer(key, base, columns, valid, convention="pytorch") -> Optimizer:
     """The optimizer with every swept parameter as an ``(N, 1)`` array; invalid cells get
     the first valid cell's values (their results are discarded)."""
     first = int(np.flatnonzero(valid)[0])
     filled = {k: np.where(valid, v, v[first])[:, None] for k, v in columns.items()}
-    return OPTIMIZERS[key](**_kwargs(key, base, filled))
+    return _factory(key, convention)(**_kwargs(key, base, filled, convention))
 
 
-def _run_cells(surface, key, base, columns, start, steps, tol, max_abs, valid=None) -> _Cells:
+def _run_cells(
+    surface, key, base, columns, start, steps, tol, max_abs, valid=None, convention="pytorch"
+) -> _Cells:
     """One batched run over N hyperparameter cells (``(N,)`` columns) from ``start``."""
     n = len(next(iter(columns.values())))
-    valid = valid_cells(key, base, columns) if valid is None else valid
+    valid = valid_cells(key, base, columns, convention) if valid is None else valid
     loss = np.full(n, np.nan)
     reached = np.full(n, -1, dtype=np.int64)
     diverged = np.zeros(n, dtype=bool)
     if valid.any():
         outcome = run_checkpoints(
             surface,
-            _batched_optimizer(key, base, columns, valid),
+            _batched_optimizer(key, base, columns, valid, convention),
             np.broadcast_to(start, (n, 2)),
             [steps],
             max_abs=max_abs,
@@ -741,6 +766,7 @@ def best_learning_rate(
     max_abs: float = 1e6,
     neighbours: int = 0,
     within=None,
+    convention: str = "pytorch",
 ) -> tuple[float | None, LrSweep]:
     """The learning rate that does best within the step budget, from one batched run.
 
@@ -752,20 +778,30 @@ def best_learning_rate(
     stable rather than lucky: the lr whose worst result over itself and its ``w`` grid
     neighbours on each side is best, all of them usable (:func:`stable_index`).
 
+    ``convention`` picks the registry (``optviz.CONVENTIONS``): ``optimizer_key`` and the
+    keyword names of ``base_kwargs`` are that convention's, and its learning-rate keyword
+    (:func:`lr_keyword`: ``lr`` or Keras's ``learning_rate``) is the one swept and ignored.
+
     Returns:
         ``(best_lr, sweep)``; ``best_lr`` is None if no lr qualifies.
     """
     if criterion not in CRITERIA:
         raise ValueError(f"criterion must be one of {CRITERIA}, got {criterion!r}")
-    base = {k: v for k, v in dict(base_kwargs).items() if k != "lr"}
-    _check_names(optimizer_key, ("lr",))
+    lr_name = lr_keyword(optimizer_key, convention)
+    base = {k: v for k, v in dict(base_kwargs).items() if k != lr_name}
     lrs = _axis("lr", lr_grid() if lrs is None else lrs)
     budget = as_steps(steps)
     begin = _start(surface, start)
-    cells = _run_cells(surface, optimizer_key, base, {"lr": lrs}, begin, budget, tol, max_abs)
+    columns = {lr_name: lrs}
+    valid = valid_cells(optimizer_key, base, columns, convention)
+    cells = _run_cells(
+        surface, optimizer_key, base, columns, begin, budget, tol, max_abs, valid, convention
+    )
     off_map = None
     if within is not None:
-        off_map = _off_map(surface, optimizer_key, base, lrs, begin, budget, within)
+        off_map = _off_map(
+            surface, optimizer_key, base, columns, valid, begin, budget, within, convention
+        )
     usable = ~(cells.diverged | cells.invalid)
     if off_map is not None:
         usable &= ~off_map
@@ -784,16 +820,15 @@ def best_learning_rate(
     return result.best_lr, result
 
 
-def _off_map(surface, key, base, lrs, start, steps, within) -> np.ndarray:
-    """``(n,)`` bool: the run at each lr leaves ``within`` or meets an undefined f (or is
-    invalid) at some step; one batched full-history run (:func:`optviz.descent.run`)."""
+def _off_map(surface, key, base, columns, valid, start, steps, within, convention) -> np.ndarray:
+    """``(n,)`` bool: the run of each cell (``(n,)`` columns, e.g. the learning rates)
+    leaves ``within`` or meets an undefined f (or is invalid) at some step; one batched
+    full-history run (:func:`optviz.descent.run`)."""
     (x0, x1), (y0, y1) = _check_bounds(within)
-    columns = {"lr": lrs}
-    valid = valid_cells(key, base, columns)
     if not valid.any():
-        return np.ones(lrs.size, dtype=bool)
-    optimizer = _batched_optimizer(key, base, columns, valid)
-    trajectory = run(surface, optimizer, np.broadcast_to(start, (lrs.size, 2)), steps)
+        return np.ones(valid.size, dtype=bool)
+    optimizer = _batched_optimizer(key, base, columns, valid, convention)
+    trajectory = run(surface, optimizer, np.broadcast_to(start, (valid.size, 2)), steps)
     x, y = trajectory.points[..., 0], trajectory.points[..., 1]
     with np.errstate(invalid="ignore"):
         inside = (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
@@ -803,7 +838,7 @@ def _off_map(surface, key, base, lrs, start, steps, within) -> np.ndarray:
 
 def fair_lrs(
     surface,
-    runs: Sequence[tuple[str, Any]],
+    runs: Sequence[tuple],
     *,
     start=None,
     steps: int = 300,
@@ -816,9 +851,11 @@ def fair_lrs(
 ) -> tuple[float | None, ...]:
     """Each run's best learning rate over the same step budget (one batched sweep per run).
 
-    ``runs`` is a sequence of ``(optimizer_key, kwargs)`` (kwargs a mapping or pairs; its
-    ``lr`` is ignored). Returns one lr (or None: none qualifies) per run, in order, so
-    the page can show "each optimizer at its best learning rate" instead of one shared lr.
+    ``runs`` is a sequence of ``(optimizer_key, kwargs)`` or ``(optimizer_key, kwargs,
+    convention)`` (kwargs a mapping or pairs under that convention's names, default
+    PyTorch's; its learning rate is ignored). Returns one lr (or None: none qualifies)
+    per run, in order, so the page can show "each optimizer at its best learning rate"
+    instead of one shared lr.
     ``neighbours`` and ``within`` make the pick stable and keep it on the map, as in
     :func:`best_learning_rate`.
     """
@@ -835,6 +872,13 @@ def fair_lrs(
             max_abs=max_abs,
             neighbours=neighbours,
             within=within,
+            convention=convention,
         )[0]
-        for key, kwargs in runs
+        for key, kwargs, convention in (_with_convention(r) for r in runs)
     )
+
+
+def _with_convention(run_args: Sequence) -> tuple[str, Any, str]:
+    """``(key, kwargs)`` or ``(key, kwargs, convention)`` -> the three, PyTorch's default."""
+    key, kwargs, *rest = run_args
+    return key, kwargs, rest[0] if rest else "pytorch"

@@ -4,15 +4,19 @@ Each section is one self-contained call with plain arguments (surface key, param
 tuples, run tuples, start, steps, language), so the page wires it in with one line:
 
 ``basin_section(surface_key, surface_params, runs, steps, lang, key="basin", on_pick=None)``
-    ``runs``: tuple of ``(label, optimizer_key, kwargs_pairs, color)``. Returns the start
+    ``runs``: tuple of ``(label, optimizer_key, kwargs_pairs, color[, convention])``: each
+    run with ``CONVENTIONS[convention][optimizer_key](**kwargs)`` (default PyTorch's;
+    the keyword names are that convention's). Returns the start
     ``(x, y)`` clicked on the map — once, on the run right after the click — else None.
 ``sweep_section(surface_key, surface_params, run, start, steps, lang, key="sweep",
 on_pick=None)``
-    ``run``: ``(label, optimizer_key, kwargs_pairs)``. Returns the clicked (or "use best")
+    ``run``: ``(label, optimizer_key, kwargs_pairs)``, a PyTorch run (the swept names are
+    PyTorch's keywords). Returns the clicked (or "use best")
     hyperparameters ``{name: value}`` once, else None; :func:`merge_hyperparams` puts
     them into the run's keyword pairs (``beta1``/``beta2`` -> ``betas``; ``steps`` apart).
 ``fair_section(surface_key, surface_params, runs, start, steps, lang, key="fair")``
-    ``runs``: tuple of ``(label, optimizer_key, kwargs_pairs)``. Returns
+    ``runs``: tuple of ``(label, optimizer_key, kwargs_pairs[, convention])``, each run's
+    best lr searched in its own convention. Returns
     :class:`FairChoice` ``(lrs, caption, mode)``: one lr per run and the sentence that
     says which comparison is shown (the section also shows it).
 ``fit_section(surface, trajectories, labels, colors, frame_steps, lang, key="fit")``
@@ -45,7 +49,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import streamlit as st
 
-from optviz import OPTIMIZERS
+from optviz import CONVENTIONS
 from optviz.drawing.figures import plotly_locale
 from optviz.drawing.studies import (
     basin_figure,
@@ -65,6 +69,7 @@ from optviz.explore import (
     basin_map,
     fair_lrs,
     lr_grid,
+    lr_keyword,
     sweep,
     sweep_values,
     sweepable,
@@ -149,9 +154,12 @@ class FairChoice(NamedTuple):
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def _basin_cached(surface_key, surface_params, optimizer_key, kwargs, resolution, steps):
+def _basin_cached(
+    surface_key, surface_params, optimizer_key, kwargs, resolution, steps, convention="pytorch"
+):
+    """The basin map of ``CONVENTIONS[convention][optimizer_key](**dict(kwargs))``."""
     surface = build_surface(surface_key, surface_params)
-    optimizer = OPTIMIZERS[optimizer_key](**dict(kwargs))
+    optimizer = CONVENTIONS[convention][optimizer_key](**dict(kwargs))
     return basin_map(surface, optimizer, resolution=resolution, steps=steps)
 
 
@@ -179,7 +187,8 @@ def fair_cached(surface_key, surface_params, runs, start, steps):
     learning rates over the same step budget (``optviz.explore.fair_lrs``), cached: the
     fair-comparison section and the main view's "best lr" mode share it.
 
-    ``runs``: ``((optimizer_key, kwargs_pairs), ...)``.
+    ``runs``: ``((optimizer_key, kwargs_pairs[, convention]), ...)`` (PyTorch's by
+    default; each run's lr is searched in its own convention).
     """
     surface = build_surface(surface_key, surface_params)
     return fair_lrs(
@@ -259,7 +268,8 @@ def basin_section(
 
     Args:
         surface_key, surface_params: the surface (:func:`build_surface`).
-        runs: ``(label, optimizer_key, kwargs_pairs, color)`` per run.
+        runs: ``(label, optimizer_key, kwargs_pairs, color[, convention])`` per run (its
+            optimizer from ``CONVENTIONS[convention]``, default PyTorch's).
         steps: the page's step count (the default of this section's own steps control,
             capped at 300; the computation is capped at :data:`WORK_BUDGET`).
         on_pick: called as ``on_pick(x, y)`` from the click callback (before the rerun).
@@ -300,10 +310,16 @@ def _basin_body(surface_key, surface_params, runs, steps, lang, key, on_pick) ->
     maps: list[BasinMap] = []
     labels, colors = [], []
     with st.spinner(_t("computing", lang)):
-        for label, optimizer_key, kwargs, color in runs:
+        for label, optimizer_key, kwargs, color, *convention in runs:
             try:
                 m = _basin_cached(
-                    surface_key, surface_params, optimizer_key, tuple(kwargs), resolution, run_steps
+                    surface_key,
+                    surface_params,
+                    optimizer_key,
+                    tuple(kwargs),
+                    resolution,
+                    run_steps,
+                    *convention,
                 )
             except (ValueError, KeyError, TypeError) as error:
                 st.warning(_t("run_error", lang, label=label, error=error))
@@ -522,8 +538,9 @@ def fair_section(
     """Switch between one shared learning rate and each optimizer's best learning rate.
 
     Args:
-        runs: ``(label, optimizer_key, kwargs_pairs)`` per run (their ``lr`` is the
-            default shared lr and the fallback when a sweep finds nothing).
+        runs: ``(label, optimizer_key, kwargs_pairs[, convention])`` per run (their
+            learning rate is the default shared lr and the fallback when a sweep finds
+            nothing; each run's best lr is searched in its own convention).
         start, steps: the start and the step budget of the comparison.
         on_change: called (no arguments) when the mode or the shared lr is changed; the
             widgets' values are ``st.session_state[f"{key}_mode"]`` and ``[f"{key}_lr"]``
@@ -534,8 +551,7 @@ def fair_section(
         page may repeat it next to the main view), ``mode`` (``"same"``/``"best"``).
     """
     st.subheader(_t("fair", lang))
-    own = [float(dict(kw).get("lr", 0.01)) if _number(dict(kw).get("lr")) else 0.01
-           for _, _, kw in runs]  # fmt: skip
+    own = [_own_lr(r) for r in runs]
     mode = st.radio(
         _t("fair_switch", lang),
         FAIR_CHOICES,
@@ -562,7 +578,7 @@ def fair_section(
     if not runs:
         st.info(_t("no_runs", lang))
         return FairChoice((), "", mode)
-    pairs = tuple((opt, tuple(kw)) for _, opt, kw in runs)
+    pairs = tuple((opt, tuple(kw), *convention) for _, opt, kw, *convention in runs)
     try:
         with st.spinner(_t("computing", lang)):
             best = fair_cached(
@@ -572,7 +588,7 @@ def fair_section(
         st.warning(_t("surface_error", lang, error=error))
         return FairChoice(tuple(own), _t("caption_same", lang, lr=own[0]), "same")
     parts, lrs = [], []
-    for (label, _, _), found, fallback in zip(runs, best, own, strict=True):
+    for (label, *_), found, fallback in zip(runs, best, own, strict=True):
         if found is None:
             parts.append(_t("caption_none", lang, label=label, lr=fallback))
             lrs.append(fallback)
@@ -593,6 +609,17 @@ def fair_section(
     )
     st.caption(caption)
     return FairChoice(tuple(lrs), caption, mode)
+
+
+def _own_lr(fair_run) -> float:
+    """A fair-comparison run's own learning rate (its convention's keyword), 0.01 if it
+    has none that is a number."""
+    _, optimizer_key, kwargs, *convention = fair_run
+    try:
+        lr = dict(kwargs).get(lr_keyword(optimizer_key, *convention))
+    except (ValueError, KeyError):
+        return 0.01
+    return float(lr) if _number(lr) else 0.01
 
 
 def _number(value) -> bool:

@@ -4,6 +4,11 @@ comparison.
 * :func:`shown_runs` — the runs the main view draws: each run's own lr, or (fair
   comparison, ``View.fair``) one shared lr or each optimizer's best lr from a sweep over
   the same step budget (``studies.fair_cached``, the very cache the section fills).
+
+The basin map and the best-lr search run each run in its own convention (PyTorch, Keras
+or the book: ``CONVENTIONS[spec.convention]`` with that convention's keywords,
+:func:`kwargs_pairs`). The sweep varies PyTorch's keywords, so it takes PyTorch runs only
+and names the runs it leaves out (:func:`left_out_note`).
 * :func:`fit_view` — the data-fitting view beside the map (``linear_regression`` only;
   cheap: it reuses the main view's trajectories and frame steps).
 * :func:`sections` — the basin map, the sweep and the fair comparison, each in an
@@ -28,32 +33,43 @@ from optviz.drawing import figures as F
 from . import network_ui, studies
 from .i18n import optimizer_name, small_note, t
 from .session import key, restructure
-from .state import FAIR_CHOICES, PageState, RunSpec
+from .state import DEFAULT_CONVENTION, FAIR_CHOICES, PageState, RunSpec, factory_kwargs
 
 FIT_SURFACE = "linear_regression"
 
 
-def run_label(i: int, spec: RunSpec) -> str:
-    return f"{i + 1} · {optimizer_name(spec.optimizer)}"
+def run_label(i: int, spec: RunSpec, lang: str = "en") -> str:
+    """``2 · Adam``; a run in another convention than PyTorch's says so (``2 · Adam ·
+    Keras``, the convention's short label in ``lang``), as the legends do."""
+    name = optimizer_name(spec.optimizer)
+    if spec.convention != DEFAULT_CONVENTION:
+        name += f" · {t(f'convention_short.{spec.convention}', lang)}"
+    return f"{i + 1} · {name}"
 
 
-def in_studies(spec: RunSpec) -> bool:
-    """Whether the study sections (basin map, sweep, best-lr search) take run ``spec``:
-    they build PyTorch's optimizers, so a run in another convention is left out (and the
+def in_sweep(spec: RunSpec) -> bool:
+    """Whether the hyperparameter sweep takes run ``spec``: it varies PyTorch's keywords
+    (``lr``, ``betas``' β₁, ...), so a run in another convention is left out (and the
     page says so, :func:`left_out_note`)."""
-    return spec.convention == "pytorch"
+    return spec.convention == DEFAULT_CONVENTION
 
 
 def left_out_note(runs, lang: str) -> None:
-    """A caption naming the runs a study leaves out for their convention (none: nothing)."""
-    out = [str(i + 1) for i, s in enumerate(runs) if not in_studies(s)]
+    """A caption naming the runs the sweep leaves out for their convention (none:
+    nothing)."""
+    out = [str(i + 1) for i, s in enumerate(runs) if not in_sweep(s)]
     if out:
         st.caption(t("studies.conventions_left_out", lang, runs=", ".join(out)))
 
 
 def kwargs_pairs(spec: RunSpec, lr: float | None = None) -> tuple:
-    """The optimizer's keyword pairs (lr included) that the study functions take."""
-    return tuple(sorted({"lr": spec.lr if lr is None else lr, **dict(spec.hyper)}.items()))
+    """The keyword pairs of ``CONVENTIONS[spec.convention][spec.optimizer]`` (the learning
+    rate under that factory's name, ``lr`` or ``learning_rate``) that the study functions
+    take."""
+    kwargs = factory_kwargs(
+        spec.optimizer, spec.convention, spec.lr if lr is None else lr, dict(spec.hyper)
+    )
+    return tuple(sorted(kwargs.items()))
 
 
 # ---------------------------------------------------------------------------------------
@@ -74,26 +90,23 @@ def shown_runs(state: PageState, start, lang: str):
         caption = t("studies.caption_same", lang, lr=lr)
         return tuple(replace(s, lr=lr) for s in runs), (note,) * len(runs), caption
     skey, sparams = state.surface_args()
-    studied = [i for i, s in enumerate(runs) if in_studies(s)]
-    pairs = tuple((runs[i].optimizer, kwargs_pairs(runs[i])) for i in studied)
+    pairs = tuple((s.optimizer, kwargs_pairs(s), s.convention) for s in runs)
     try:
         with st.spinner(t("studies.computing", lang)):
-            found = studies.fair_cached(skey, sparams, pairs, tuple(start), state.steps)
+            best = studies.fair_cached(skey, sparams, pairs, tuple(start), state.steps)
     except (ValueError, KeyError, TypeError):
         return runs, ("",) * len(runs), None
-    best = [None] * len(runs)  # a run left out of the search keeps its own lr
-    for i, lr in zip(studied, found, strict=True):
-        best[i] = lr
     specs, notes, parts = [], [], []
     for i, (spec, lr) in enumerate(zip(runs, best, strict=True)):
         if lr is None:
             specs.append(spec)
             notes.append("")
-            parts.append(t("studies.caption_none", lang, label=run_label(i, spec), lr=spec.lr))
+            label = run_label(i, spec, lang)
+            parts.append(t("studies.caption_none", lang, label=label, lr=spec.lr))
         else:
             specs.append(replace(spec, lr=float(f"{lr:.3g}")))  # the lr shown is the lr used
             notes.append(" · " + t("fair.lr_sweep", lang))
-            parts.append(f"{run_label(i, spec)} {lr:.3g}")
+            parts.append(f"{run_label(i, spec, lang)} {lr:.3g}")
     grid = studies.lr_grid(studies.FAIR_LRS)
     caption = t(
         "studies.caption_best",
@@ -127,7 +140,7 @@ def fit_view(state: PageState, surface, results, lang: str, step: int | None = N
     studies.fit_section(
         surface,
         [r.points for _, _, r in ok],
-        [run_label(i, spec) for i, spec, _ in ok],
+        [run_label(i, spec, lang) for i, spec, _ in ok],
         [F.color(i) for i, _, _ in ok],
         [int(k) for k in F.frame_steps(state.steps)],
         lang,
@@ -209,11 +222,9 @@ def sections(state: PageState, shown, start, lang: str) -> None:
     )
     if box.open:
         with box:
-            left_out_note(shown, lang)
             runs = tuple(
-                (run_label(i, s), s.optimizer, kwargs_pairs(s), F.color(i))
+                (run_label(i, s, lang), s.optimizer, kwargs_pairs(s), F.color(i), s.convention)
                 for i, s in enumerate(shown)
-                if in_studies(s)
             )
             studies.basin_section(
                 skey, sparams, runs, state.steps, lang, key="basin", on_pick=on_basin_pick
@@ -224,7 +235,7 @@ def sections(state: PageState, shown, start, lang: str) -> None:
     )
     if box.open:
         with box:
-            sweepable = [i for i, s in enumerate(state.runs) if in_studies(s)]
+            sweepable = [i for i, s in enumerate(state.runs) if in_sweep(s)]
             left_out_note(state.runs, lang)
             if not sweepable:
                 st.info(t("studies.no_runs", lang))
@@ -234,14 +245,14 @@ def sections(state: PageState, shown, start, lang: str) -> None:
                 i = st.selectbox(
                     t("studies.sweep_run", lang),
                     sweepable,
-                    format_func=lambda j: run_label(j, state.runs[j]),
+                    format_func=lambda j: run_label(j, state.runs[j], lang),
                     key="sweep_run",
                 )
                 spec = state.runs[i]
                 studies.sweep_section(
                     skey,
                     sparams,
-                    (run_label(i, spec), spec.optimizer, kwargs_pairs(spec)),
+                    (run_label(i, spec, lang), spec.optimizer, kwargs_pairs(spec)),
                     tuple(start),
                     state.steps,
                     lang,
@@ -268,11 +279,9 @@ def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:
         ss[key(gen, "fair_mode")] = view.fair if view.fair != "off" else "same"
     if key(gen, "fair_lr") not in ss:
         ss[key(gen, "fair_lr")] = float(view.fair_lr)
-    left_out_note(state.runs, lang)
     runs = tuple(
-        (run_label(i, s), s.optimizer, kwargs_pairs(s))
+        (run_label(i, s, lang), s.optimizer, kwargs_pairs(s), s.convention)
         for i, s in enumerate(state.runs)
-        if in_studies(s)
     )
     studies.fair_section(
         skey,

@@ -155,30 +155,122 @@ def test_exports_offer_numpy_for_every_run_and_refuse_pytorch_for_others():
     assert len(codes) == 2 and "import torch" in codes[0] and "import numpy as np" in codes[1]
 
 
-def test_studies_leave_out_other_conventions_and_say_so():
-    """The basin map, the sweep and the best-lr search build PyTorch's optimizers: a
-    Keras run is left out with a caption, never run as PyTorch's."""
-    query = {
-        "surface": "bowl",
-        "steps": "20",
-        "r1": "adam",
-        "r1.conv": "keras",
-        "r1.beta_1": "0.8",
-        "r2": "sgd",
-        "r2.lr": "0.05",
-    }
-    note = t("studies.conventions_left_out", "en", runs="1")
-    for box in ("open_basin", "open_sweep", "open_fair"):
-        at = fresh(query)
-        open_box(at, box)
-        assert not at.exception, box
-        assert note in texts(at, "caption"), box
-    at = fresh({**query, "fair": "best"})  # each run at its best lr from a sweep
+STUDY_QUERY = {
+    "surface": "himmelblau",
+    "steps": "20",
+    "r1": "rmsprop",
+    "r1.conv": "keras",
+    "r1.lr": "0.05",
+    "r2": "momentum",
+    "r2.conv": "textbook",
+    "r2.lr": "0.01",
+    "r3": "sgd",
+    "r3.lr": "0.01",
+}
+"""Three runs for the studies: Keras's RMSprop (ρ 0.9 where PyTorch's α is 0.99), the
+book's Momentum and PyTorch's SGD."""
+
+
+def study_runs(at: AppTest):
+    """Each run of the page as the studies build it: ``(spec, its own optimizer)``."""
+    from optviz_app.state import factory_kwargs
+
+    return [
+        (s, CONVENTIONS[s.convention][s.optimizer](**factory_kwargs(
+            s.optimizer, s.convention, s.lr, dict(s.hyper))))
+        for s in state(at).runs
+    ]  # fmt: skip
+
+
+def test_basin_map_runs_each_run_in_its_own_convention():
+    """The basin map's small multiples are the runs' own optimizers (Keras's RMSprop, the
+    book's Momentum), named with their convention; no run is left out."""
+    import json
+
+    from optviz.drawing.studies import basin_figure
+    from optviz.explore import basin_map
+    from optviz_app.studies_ui import run_label
+
+    at = fresh(STUDY_QUERY)
+    at.session_state["open_basin"] = True
+    at.session_state["basin_mode"] = "final_loss"
+    at.run()
+    assert not at.exception
+    assert t("studies.conventions_left_out", "en", runs="1, 2") not in texts(at, "caption")
+    spec = next(
+        json.loads(c.proto.spec) for c in at.get("plotly_chart") if "Heatmap" in c.proto.spec
+        or '"heatmap"' in c.proto.spec
+    )  # fmt: skip
+    surface = SURFACES["himmelblau"]
+    runs = study_runs(at)
+    maps = [basin_map(surface, opt, resolution=101, steps=20) for _, opt in runs]
+    labels = [run_label(i, s) for i, (s, _) in enumerate(runs)]
+    assert labels[:2] == ["1 · RMSprop · Keras", "2 · Momentum · From Scratch"]
+    want = json.loads(
+        basin_figure(maps, labels, ["red"] * 3, "final_loss", f_min=surface.f_min).to_json()
+    )
+    heat = [d for d in spec["data"] if d["type"] == "heatmap"]
+    assert [d["name"] for d in heat] == labels
+    assert [d["z"] for d in heat] == [d["z"] for d in want["data"] if d["type"] == "heatmap"]
+    # not PyTorch's RMSprop at the same lr (α 0.99 against Keras's ρ 0.9)
+    torch_map = basin_map(surface, CONVENTIONS["pytorch"]["rmsprop"](lr=0.05), resolution=101,
+                          steps=20)  # fmt: skip
+    assert not np.allclose(torch_map.final_loss, maps[0].final_loss, equal_nan=True)
+
+
+def test_best_lr_search_runs_each_run_in_its_own_convention():
+    """ "Each at its best lr": a Keras or book run's lr is found by sweeping its own
+    optimizer (equal to ``best_learning_rate(..., convention=...)``), in the section's
+    caption and in the main view."""
+    from optviz.explore import best_learning_rate, lr_grid
+    from optviz_app import studies
+    from optviz_app.studies_ui import kwargs_pairs
+
+    at = fresh({**STUDY_QUERY, "fair": "best"})
     assert not at.exception and state(at).view.fair == "best"
+    surface = SURFACES["himmelblau"]
+    s = state(at)
     rows = results_table(at).splitlines()[2:]
     swept = t("fair.lr_sweep", "en")
-    assert "1 · Adam · Keras (lr 0.001)" in rows[0] and swept not in rows[0]  # its own lr
-    assert swept in rows[1]
+    for i, spec in enumerate(s.runs):
+        lr, _ = best_learning_rate(
+            surface,
+            spec.optimizer,
+            kwargs_pairs(spec),
+            start=s.start,
+            steps=20,
+            lrs=lr_grid(studies.FAIR_LRS),
+            neighbours=studies.FAIR_NEIGHBOURS,
+            within=surface.bounds,
+            convention=spec.convention,
+        )
+        assert lr is not None
+        assert swept in rows[i] and f"lr {float(f'{lr:.3g}'):g}" in rows[i], rows[i]
+    at.session_state["open_fair"] = True
+    at.run()
+    assert not at.exception
+    caption = next(c for c in texts(at, "caption") if "1 · RMSprop · Keras" in c)
+    assert "2 · Momentum · From Scratch" in caption
+
+
+def test_sweep_leaves_out_other_conventions_and_says_so_in_both_languages():
+    """The sweep varies PyTorch's keywords: it offers PyTorch runs only and names the
+    runs it leaves out, in English and Japanese."""
+    for lang in ("en", "ja"):
+        at = fresh({**STUDY_QUERY, "lang": lang})
+        at.session_state["open_sweep"] = True
+        at.run()
+        assert not at.exception, lang
+        note = t("studies.conventions_left_out", lang, runs="1, 2")
+        assert note in texts(at, "caption"), lang
+        assert at.selectbox(key="sweep_run").options == ["3 · SGD"], lang
+    assert "Keras" in t("studies.conventions_left_out", "ja", runs="1")
+    only_foreign = {k: v for k, v in STUDY_QUERY.items() if not k.startswith("r3")}
+    at = fresh(only_foreign)
+    at.session_state["open_sweep"] = True
+    at.run()
+    assert not at.exception
+    assert t("studies.no_runs", "en") in texts(at, "info")
 
 
 def test_book_figure_preset_on_the_page():

@@ -194,3 +194,57 @@ def test_page_draws_the_stable_lrs_and_states_the_rule(lang):
         assert f"(lr {float(f'{lr:.3g}'):g} · {note})" in row
     rule = "2 grid neighbours each side" if lang == "en" else "格子の両隣 2 つずつ"
     assert any(rule in i.value for i in at.info)
+
+
+@pytest.mark.parametrize(
+    ("convention", "key", "kwargs"),
+    [
+        ("keras", "adam", {"beta_1": 0.8, "epsilon": 1e-3}),
+        ("keras", "sgd", {"momentum": 0.9, "nesterov": True}),
+        ("textbook", "momentum", {"momentum": 0.5}),
+        ("textbook", "rmsprop", {"decay_rate": 0.9}),
+    ],
+)
+def test_best_learning_rate_in_another_convention_runs_that_convention(convention, key, kwargs):
+    """Each lr of the sweep is the convention's own optimizer: its final loss, divergence
+    and window verdict equal single runs of ``CONVENTIONS[convention][key]``, not PyTorch's."""
+    from optviz import CONVENTIONS
+
+    surface = SURFACES["rosenbrock"]
+    lrs = np.geomspace(1e-4, 0.5, 9)
+    factory = CONVENTIONS[convention][key]
+    lr_name = "learning_rate" if convention == "keras" else "lr"
+    best, sweep = best_learning_rate(
+        surface,
+        key,
+        {lr_name: 123.0, **kwargs},
+        steps=80,
+        lrs=lrs,
+        within=surface.bounds,
+        convention=convention,
+    )
+    for i, lr in enumerate(lrs):
+        single = run(surface, factory(**{lr_name: float(lr)}, **kwargs), surface.start, 80)
+        if sweep.diverged[i]:
+            assert single.diverged_at[0] >= 0
+            continue
+        np.testing.assert_allclose(sweep.final_loss[i], single.values[-1, 0], rtol=1e-12)
+    pytorch_key = "sgd" if key == "momentum" else key
+    _, torch_sweep = best_learning_rate(surface, pytorch_key, {}, steps=80, lrs=lrs)
+    assert not np.allclose(sweep.final_loss, torch_sweep.final_loss, equal_nan=True)
+    assert best == sweep.best_lr and best is not None
+    # fair_lrs takes the convention as a third entry
+    runs = [(key, kwargs, convention), (pytorch_key, {})]
+    found = fair_lrs(surface, runs, steps=80, lrs=lrs, within=surface.bounds)
+    assert found[0] == best
+    assert found[1] == best_learning_rate(
+        surface, pytorch_key, {}, steps=80, lrs=lrs, within=surface.bounds
+    )[0]
+
+
+def test_best_learning_rate_unknown_convention_or_key():
+    bowl = SURFACES["bowl"]
+    with pytest.raises(ValueError, match="convention"):
+        best_learning_rate(bowl, "adam", {}, convention="jax")
+    with pytest.raises(ValueError, match="radam"):
+        best_learning_rate(bowl, "radam", {}, convention="textbook")
