@@ -29,6 +29,8 @@ from .notices import Notice, formula_notice, notice, shown
 from .surface_builder import DEFAULT_BOUNDS, DEFAULT_FORMULA, FORMULA, build_surface
 
 MAX_STEPS = 5000
+"""The most steps a run takes (larger values are clamped) and a study's steps control
+offers (the sweep's step axis too)."""
 MAX_RUNS = 8
 DEFAULT_SURFACE = "rosenbrock"
 MAX_BOUND = 1e6

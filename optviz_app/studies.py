@@ -77,7 +77,7 @@ from optviz.explore import (
 
 from . import plot
 from .i18n import t
-from .state import FAIR_CHOICES
+from .state import FAIR_CHOICES, MAX_STEPS
 from .surface_builder import make_surface as build_surface
 
 __all__ = [
@@ -98,7 +98,6 @@ WORK_BUDGET = 50_000_000
 """Largest starts × steps × runs of one basin computation (≈ 2 s on a 2-core machine)."""
 SWEEP_WORK_BUDGET = 20_000_000
 """Largest cells × steps of one sweep."""
-MAX_STEPS = 5_000
 FAIR_LRS = 40
 FAIR_NEIGHBOURS = 2
 """A fair comparison's lr must be good with its 2 grid neighbours on each side too: on
