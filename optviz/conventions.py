@@ -14,6 +14,7 @@ field set to the registry's name.
 
 from __future__ import annotations
 
+import inspect
 from types import MappingProxyType
 
 from .catalog import OPTIMIZERS
@@ -22,6 +23,30 @@ from .textbook_optimizers import TEXTBOOK
 
 CONVENTIONS = MappingProxyType({"pytorch": OPTIMIZERS, "keras": KERAS, "textbook": TEXTBOOK})
 """Convention name -> {registry key -> factory}."""
+
+LR_KEYWORDS = ("lr", "learning_rate")
+"""The learning-rate keyword of a factory: ``lr`` (PyTorch, the book) or
+``learning_rate`` (Keras)."""
+
+
+def factory(optimizer: str, convention: str = "pytorch"):
+    """``CONVENTIONS[convention][optimizer]``; ValueError naming what is unknown."""
+    if convention not in CONVENTIONS:
+        raise ValueError(f"unknown convention {convention!r}; known: {', '.join(CONVENTIONS)}")
+    registry = CONVENTIONS[convention]
+    if optimizer not in registry:
+        known = ", ".join(registry)
+        raise ValueError(f"unknown optimizer {optimizer!r} in {convention}; known: {known}")
+    return registry[optimizer]
+
+
+def lr_keyword(optimizer: str, convention: str = "pytorch") -> str:
+    """The learning rate's name in ``CONVENTIONS[convention][optimizer]``'s signature
+    (``lr`` for PyTorch and the book, ``learning_rate`` for Keras); ValueError for an
+    unknown convention or optimizer."""
+    params = inspect.signature(factory(optimizer, convention)).parameters
+    return next(name for name in LR_KEYWORDS if name in params)
+
 
 CONVENTION_NAMES = MappingProxyType(
     {

@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .catalog import OPTIMIZERS, sweep_entries, sweep_ranges, sweepable_names
-from .conventions import CONVENTIONS
+from .conventions import factory, lr_keyword
 from .descent import as_steps, run, run_checkpoints
 from .optimizers import Optimizer
 
@@ -258,28 +258,8 @@ _ENTRIES = sweep_entries()
 """Sweep name of a pair's entry -> ``(keyword, index)`` (``beta1`` -> ``("betas", 0)``)."""
 
 
-def _factory(key: str, convention: str = "pytorch"):
-    """``CONVENTIONS[convention][key]``; ValueError naming what is unknown."""
-    if convention not in CONVENTIONS:
-        raise ValueError(f"unknown convention {convention!r}; known: {', '.join(CONVENTIONS)}")
-    registry = CONVENTIONS[convention]
-    if key not in registry:
-        raise ValueError(f"unknown optimizer {key!r}; known: {', '.join(registry)}")
-    return registry[key]
-
-
 def _signature(key: str, convention: str = "pytorch") -> Mapping[str, inspect.Parameter]:
-    return inspect.signature(_factory(key, convention)).parameters
-
-
-def lr_keyword(key: str, convention: str = "pytorch") -> str:
-    """The learning-rate keyword of ``CONVENTIONS[convention][key]``: ``lr`` (PyTorch, the
-    book) or ``learning_rate`` (Keras)."""
-    params = _signature(key, convention)
-    for name in ("lr", "learning_rate"):
-        if name in params:
-            return name
-    raise ValueError(f"{key} ({convention}) takes no learning rate")
+    return inspect.signature(factory(key, convention)).parameters
 
 
 def sweepable(optimizer_key: str) -> tuple[str, ...]:
@@ -328,7 +308,7 @@ def _kwargs(key: str, base: Mapping, columns: Mapping[str, Any], convention="pyt
 
 def _is_valid(key: str, base: Mapping, columns: Mapping[str, Any], convention="pytorch") -> bool:
     try:
-        _factory(key, convention)(**_kwargs(key, base, columns, convention))
+        factory(key, convention)(**_kwargs(key, base, columns, convention))
     except ValueError:
         return False
     return True
@@ -375,7 +355,7 @@ def _batched_optimizer(key, base, columns, valid, convention="pytorch") -> Optim
     the first valid cell's values (their results are discarded)."""
     first = int(np.flatnonzero(valid)[0])
     filled = {k: np.where(valid, v, v[first])[:, None] for k, v in columns.items()}
-    return _factory(key, convention)(**_kwargs(key, base, filled, convention))
+    return factory(key, convention)(**_kwargs(key, base, filled, convention))
 
 
 def _run_cells(
@@ -780,7 +760,8 @@ def best_learning_rate(
 
     ``convention`` picks the registry (``optviz.CONVENTIONS``): ``optimizer_key`` and the
     keyword names of ``base_kwargs`` are that convention's, and its learning-rate keyword
-    (:func:`lr_keyword`: ``lr`` or Keras's ``learning_rate``) is the one swept and ignored.
+    (``optviz.conventions.lr_keyword``: ``lr`` or Keras's ``learning_rate``) is the one
+    swept and ignored.
 
     Returns:
         ``(best_lr, sweep)``; ``best_lr`` is None if no lr qualifies.

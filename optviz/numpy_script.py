@@ -18,9 +18,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 
+from .conventions import lr_keyword
 from .exports import ExportRun, _formula_expr
 from .exports import _py as _torch_py
 
@@ -315,6 +318,10 @@ class _Rule:
         self.state += [f"{name} = np.zeros_like(W)" for name in names]
 
 
+RuleWriter = Callable[[_Rule, dict], None]
+"""Writes one optimizer's constants, state and loop body into a :class:`_Rule`."""
+
+
 def _on(value) -> bool:
     """A weight decay / momentum that changes something (not None, not 0)."""
     return value is not None and not (np.ndim(value) == 0 and float(value) == 0.0)
@@ -365,41 +372,6 @@ def _torch_adagrad(rule: _Rule, hp: dict) -> None:
         rule.body.append("clr = lr / (1 + (t - 1) * lr_decay)")
         rate = "clr"
     rule.body += ["s = s + grad * grad", f"W = W - {rate} * (grad / (np.sqrt(s) + eps))"]
-
-
-def _torch_rmsprop(rule: _Rule, hp: dict) -> None:
-    rule.const("alpha", hp["alpha"])
-    rule.const("eps", hp["eps"])
-    rule.zeros("v")
-    _torch_prelude(rule, hp)
-    rule.body.append("v = v * alpha + (1 - alpha) * grad * grad")
-    if hp["centered"]:
-        rule.zeros("gbar")
-        rule.body += [
-            "gbar = gbar + (1 - alpha) * (grad - gbar)",
-            "a = np.sqrt(v - gbar * gbar) + eps",
-        ]
-    else:
-        rule.body.append("a = np.sqrt(v) + eps")
-    if _on(hp["momentum"]):
-        rule.const("momentum", hp["momentum"])
-        rule.zeros("b")
-        rule.body += ["b = b * momentum + grad / a", "W = W - lr * b"]
-    else:
-        rule.body.append("W = W - lr * (grad / a)")
-
-
-def _torch_adadelta(rule: _Rule, hp: dict) -> None:
-    rule.const("rho", hp["rho"])
-    rule.const("eps", hp["eps"])
-    rule.zeros("v", "u")
-    _torch_prelude(rule, hp)
-    rule.body += [
-        "v = v * rho + (1 - rho) * grad * grad",
-        "delta = np.sqrt(u + eps) / np.sqrt(v + eps) * grad",
-        "u = u * rho + (1 - rho) * delta * delta",
-        "W = W - lr * delta",
-    ]
 
 
 def _torch_betas(rule: _Rule, hp: dict) -> None:
@@ -576,41 +548,6 @@ def _keras_adagrad(rule: _Rule, hp: dict) -> None:
     ]
 
 
-def _keras_rmsprop(rule: _Rule, hp: dict) -> None:
-    rule.const("rho", hp["rho"])
-    rule.const("epsilon", hp["epsilon"])
-    rule.zeros("v")
-    _keras_prelude(rule, hp)
-    rule.body.append("v = rho * v + (1 - rho) * (grad * grad)")
-    if hp["centered"]:
-        rule.zeros("gbar")
-        rule.body += [
-            "gbar = rho * gbar + (1 - rho) * grad",
-            "increment = (learning_rate * grad) / np.sqrt(v - gbar * gbar + epsilon)",
-        ]
-    else:
-        rule.body.append("increment = (learning_rate * grad) / np.sqrt(v + epsilon)")
-    if _on(hp["momentum"]):
-        rule.const("momentum", hp["momentum"])
-        rule.zeros("b")
-        rule.body += ["b = momentum * b + increment", "W = W - b"]
-    else:
-        rule.body.append("W = W - increment")
-
-
-def _keras_adadelta(rule: _Rule, hp: dict) -> None:
-    rule.const("rho", hp["rho"])
-    rule.const("epsilon", hp["epsilon"])
-    rule.zeros("Eg2", "Edx2")
-    _keras_prelude(rule, hp)
-    rule.body += [
-        "Eg2 = rho * Eg2 + (1 - rho) * (grad * grad)",
-        "delta = -(np.sqrt(Edx2 + epsilon) * grad) / np.sqrt(Eg2 + epsilon)",
-        "Edx2 = rho * Edx2 + (1 - rho) * (delta * delta)",
-        "W = W + learning_rate * delta",
-    ]
-
-
 def _keras_betas(rule: _Rule, hp: dict, *, epsilon: bool = True) -> None:
     rule.const("beta_1", hp["beta_1"])
     rule.const("beta_2", hp["beta_2"])
@@ -673,6 +610,106 @@ def _keras_lion(rule: _Rule, hp: dict) -> None:
     ]
 
 
+class _RmspropForm(NamedTuple):
+    """How a convention writes RMSprop: the names of its decay and ε, its weight-decay
+    prelude, and its lines: the average of g², the denominator (``centered``: the update
+    of ḡ and the denominator with it), the step without and with momentum."""
+
+    decay: str
+    eps: str
+    prelude: Callable[[_Rule, dict], None]
+    average: str
+    plain: str
+    centered: tuple[str, str]
+    step: str
+    momentum: tuple[str, str]
+
+
+def _rmsprop(form: _RmspropForm, rule: _Rule, hp: dict) -> None:
+    """RMSprop in ``form``: only the branches the run uses (centered, momentum)."""
+    rule.const(form.decay, hp[form.decay])
+    rule.const(form.eps, hp[form.eps])
+    rule.zeros("v")
+    form.prelude(rule, hp)
+    rule.body.append(form.average)
+    if hp["centered"]:
+        rule.zeros("gbar")
+        rule.body += form.centered
+    else:
+        rule.body.append(form.plain)
+    if _on(hp["momentum"]):
+        rule.const("momentum", hp["momentum"])
+        rule.zeros("b")
+        rule.body += form.momentum
+    else:
+        rule.body.append(form.step)
+
+
+def _straight(constants, state, prelude, lines) -> RuleWriter:
+    """The writer of a rule without branches: its ``constants`` (hyperparameter names),
+    its ``state`` arrays from zero, the ``prelude`` (weight decay), then ``lines``."""
+
+    def write(rule: _Rule, hp: dict) -> None:
+        for name in constants:
+            rule.const(name, hp[name])
+        rule.zeros(*state)
+        prelude(rule, hp)
+        rule.body += lines
+
+    return write
+
+
+_TORCH_RMSPROP = _RmspropForm(
+    decay="alpha",
+    eps="eps",
+    prelude=_torch_prelude,
+    average="v = v * alpha + (1 - alpha) * grad * grad",
+    plain="a = np.sqrt(v) + eps",
+    centered=("gbar = gbar + (1 - alpha) * (grad - gbar)", "a = np.sqrt(v - gbar * gbar) + eps"),
+    step="W = W - lr * (grad / a)",
+    momentum=("b = b * momentum + grad / a", "W = W - lr * b"),
+)
+"""PyTorch's ``torch.optim.RMSprop`` (ε added after the root)."""
+
+_KERAS_RMSPROP = _RmspropForm(
+    decay="rho",
+    eps="epsilon",
+    prelude=_keras_prelude,
+    average="v = rho * v + (1 - rho) * (grad * grad)",
+    plain="increment = (learning_rate * grad) / np.sqrt(v + epsilon)",
+    centered=(
+        "gbar = rho * gbar + (1 - rho) * grad",
+        "increment = (learning_rate * grad) / np.sqrt(v - gbar * gbar + epsilon)",
+    ),
+    step="W = W - increment",
+    momentum=("b = momentum * b + increment", "W = W - b"),
+)
+"""Keras 3's ``RMSprop`` (ε inside the root)."""
+
+_TORCH_ADADELTA = _straight(
+    ("rho", "eps"),
+    ("v", "u"),
+    _torch_prelude,
+    [
+        "v = v * rho + (1 - rho) * grad * grad",
+        "delta = np.sqrt(u + eps) / np.sqrt(v + eps) * grad",
+        "u = u * rho + (1 - rho) * delta * delta",
+        "W = W - lr * delta",
+    ],
+)
+_KERAS_ADADELTA = _straight(
+    ("rho", "epsilon"),
+    ("Eg2", "Edx2"),
+    _keras_prelude,
+    [
+        "Eg2 = rho * Eg2 + (1 - rho) * (grad * grad)",
+        "delta = -(np.sqrt(Edx2 + epsilon) * grad) / np.sqrt(Eg2 + epsilon)",
+        "Edx2 = rho * Edx2 + (1 - rho) * (delta * delta)",
+        "W = W + learning_rate * delta",
+    ],
+)
+
+
 def _book_sgd(rule: _Rule, hp: dict) -> None:
     rule.body.append("W = W - lr * grad")
 
@@ -719,16 +756,14 @@ def _book_adam(rule: _Rule, hp: dict) -> None:
     ]
 
 
-RuleWriter = Callable[[_Rule, dict], None]
-
 RULES: dict[str, dict[str, RuleWriter]] = {
     "pytorch": {
         "sgd": _torch_sgd,
         "momentum": _torch_sgd,
         "nesterov": _torch_sgd,
         "adagrad": _torch_adagrad,
-        "rmsprop": _torch_rmsprop,
-        "adadelta": _torch_adadelta,
+        "rmsprop": partial(_rmsprop, _TORCH_RMSPROP),
+        "adadelta": _TORCH_ADADELTA,
         "adam": _torch_adam,
         "adamw": _torch_adam,
         "nadam": _torch_nadam,
@@ -741,8 +776,8 @@ RULES: dict[str, dict[str, RuleWriter]] = {
     "keras": {
         "sgd": _keras_sgd,
         "adagrad": _keras_adagrad,
-        "rmsprop": _keras_rmsprop,
-        "adadelta": _keras_adadelta,
+        "rmsprop": partial(_rmsprop, _KERAS_RMSPROP),
+        "adadelta": _KERAS_ADADELTA,
         "adam": _keras_adam,
         "adamw": _keras_adam,
         "nadam": _keras_nadam,
@@ -759,9 +794,6 @@ RULES: dict[str, dict[str, RuleWriter]] = {
     },
 }
 """Convention -> registry key -> writer of the update rule as NumPy lines."""
-
-LR_NAMES = {"pytorch": "lr", "keras": "learning_rate", "textbook": "lr"}
-"""Convention -> the name of its learning rate."""
 
 SOURCES = {
     "pytorch": "torch.optim",
@@ -801,6 +833,44 @@ def _schedule_lines(lr, name: str) -> tuple[object, list[str]]:
     ]
 
 
+def _mini_batches(run: ExportRun):
+    """The run's :class:`optviz.gradients.MiniBatches` if it takes mini-batches smaller than
+    the data (a batch of all n points is the full gradient), else None."""
+    batches = getattr(run.trajectory, "batches", None)
+    return batches if batches is not None and batches.size < batches.n else None
+
+
+_BATCH_GRADIENT = [
+    "def batch_gradient(W, idx):",
+    '    """@batch_gradient_doc"""',
+    "    w, b = W[..., 0], W[..., 1]",
+    "    xb, yb = X[idx], Y[idx]",
+    "    r = w[..., None] * xb + b[..., None] - yb",
+    "    return np.stack((2.0 * np.mean(r * xb, axis=-1), 2.0 * np.mean(r, axis=-1)), axis=-1)",
+]
+"""The gradient of the mean over some data points of the line fit (``X``, ``Y``), with the
+operations of :func:`surfaces.regression.batch_grad`."""
+
+
+def _batch_lines(batches) -> tuple[list[str], list[str]]:
+    """``(setup, loop)`` lines of a mini-batch run: epoch e visits the data points in the
+    order ``np.random.default_rng((seed, e)).permutation(n)``, cut into consecutive batches
+    of ``batch_size`` (the last one of an epoch may be smaller), as
+    :class:`optviz.gradients.MiniBatches` does; ``grad`` is the batch's gradient."""
+    setup = [
+        f"batch_size = {int(batches.size)}  #@minibatch",
+        f"batch_seed = {int(batches.seed)}",
+        "per_epoch = -(-len(X) // batch_size)",
+    ]
+    loop = [
+        "epoch, j = divmod(t - 1, per_epoch)",
+        "if j == 0:  #@new_epoch",
+        "    order = np.random.default_rng((batch_seed, epoch)).permutation(len(X))",
+        "grad = batch_gradient(W, order[j * batch_size : (j + 1) * batch_size])",
+    ]
+    return setup, loop
+
+
 def _run_lines(index: int, run: ExportRun) -> list[str]:
     optimizer = run.optimizer
     convention, key = optimizer.convention, optimizer.name
@@ -808,7 +878,7 @@ def _run_lines(index: int, run: ExportRun) -> list[str]:
     if key not in writers:
         raise ValueError(f"no NumPy version of the {convention} optimizer {key!r}")
     hp = dict(optimizer.hyperparams or {})
-    lr_name = LR_NAMES[convention]
+    lr_name = lr_keyword(key, convention)
     fixed, schedule = _schedule_lines(hp[lr_name], lr_name)
     rule = _Rule(lr_name if fixed is not None else "lr_at(0)")
     writers[key](rule, hp)
@@ -824,13 +894,18 @@ def _run_lines(index: int, run: ExportRun) -> list[str]:
         lines.append(f"{lr_name} = {_py(fixed)}")
     lines += [f"{name} = {_py(value)}" for name, value in rule.constants]
     lines += ["W = START.copy()", *rule.state]
+    batches = _mini_batches(run)
+    batch_setup, batch_loop = _batch_lines(batches) if batches is not None else ([], [])
+    lines += batch_setup
     if level > 0:
         lines.append(f"rng = np.random.default_rng({_py_seed(run.seed)})  #@noise")
     lines.append("for t in range(1, STEPS + 1):  #@step_number")
-    grad = "gradient(W)"
+    lines += [f"    {line}" for line in batch_loop]
+    grad = "gradient(W)" if batches is None else "grad"
     if level > 0:
-        grad = f"gradient(W) + {level!r} * rng.standard_normal(W.shape)"
-    lines.append(f"    grad = {grad}")
+        grad += f" + {level!r} * rng.standard_normal(W.shape)"
+    if grad != "grad":
+        lines.append(f"    grad = {grad}")
     if fixed is None:
         lines.append(f"    {lr_name} = lr_at(t - 1)")
     lines += [f"    {line}" for line in rule.body]
@@ -877,6 +952,11 @@ WORDS = {
         "rprop_flip": "after a sign flip: no step, and no flip test next time",
         "adafactor_weight": "1 − β̂₂ = t^τ (τ = beta2_decay)",
         "adafactor_rms": "RMS over one start's two coordinates",
+        "batch_gradient_doc": (
+            "∂L/∂W of the mean over the data points idx only: (..., 2), (b,) -> (..., 2)."
+        ),
+        "minibatch": "mini-batches: each epoch visits the data points in a fresh order",
+        "new_epoch": "a new epoch: a fresh order of the data points",
     },
     "ja": {
         "title": "：optviz の試行を NumPy だけで再現します（python this_file.py で動きます）。",
@@ -909,6 +989,11 @@ WORDS = {
         "rprop_flip": "符号が反転したら進まず、次の判定にも使いません",
         "adafactor_weight": "1 − β̂₂ = t^τ（τ = beta2_decay）",
         "adafactor_rms": "RMS は 1 つの初期点の 2 座標でとります",
+        "batch_gradient_doc": (
+            "データ点 idx だけの平均の勾配 ∂L/∂W：形状 (..., 2), (b,) -> (..., 2)。"
+        ),
+        "minibatch": "ミニバッチ：エポックごとにデータ点を新しい順番でたどります",
+        "new_epoch": "新しいエポック：データ点を並べ替えます",
     },
 }
 """Language -> the words of the script's docstrings and comments (glossary-ja.md)."""
@@ -934,15 +1019,18 @@ def numpy_script(surface, start, steps: int, runs: Sequence[ExportRun], *, lang:
 
     The same surface (catalog formula, the bowl's Hessian, the regression data, or a typed
     formula printed from SymPy), start (``(2,)`` or ``(N, 2)``), steps, hyperparameters,
-    learning-rate schedule and gradient noise (``np.random.default_rng(seed)`` draws, in
-    :func:`optviz.run`'s order), for runs of any convention. float64 throughout. Prints
+    learning-rate schedule, gradient noise (``np.random.default_rng(seed)`` draws, in
+    :func:`optviz.run`'s order) and mini-batches on the line fit (a run whose trajectory
+    has ``batches``: the same batch at every step, :func:`_batch_lines`), for runs of any
+    convention. float64 throughout. Prints
     one line per run: ``final[i] <label>: [[x, y], ...]`` (repr precision). A path that
     diverges keeps going in the script (inf or nan) where the page stops drawing it.
     ``lang`` ("en" or "ja") is the language of the docstrings and comments.
 
     Raises:
-        ValueError: a surface, optimizer or schedule without a NumPy version here, or
-            array-valued hyperparameters (batched sweeps).
+        ValueError: a surface, optimizer or schedule without a NumPy version here,
+            mini-batches on a surface other than ``linear_regression``, or array-valued
+            hyperparameters (batched sweeps).
     """
     start = np.asarray(start, dtype=float)
     start = start[None] if start.ndim == 1 else start
@@ -950,6 +1038,9 @@ def numpy_script(surface, start, steps: int, runs: Sequence[ExportRun], *, lang:
     if lang not in WORDS:
         raise ValueError(f"lang must be one of {sorted(WORDS)}, got {lang!r}")
     words = WORDS[lang]
+    mini = any(_mini_batches(run) is not None for run in runs)
+    if mini and surface.name != "linear_regression":
+        raise ValueError(f"no NumPy version of mini-batches on the surface {surface.name!r}")
     title = getattr(surface, f"title_{lang}", "") or getattr(surface, "title_en", "")
     lines = [
         f'"""{_one_line(title or surface.name)}{words["title"]}',
@@ -961,6 +1052,7 @@ def numpy_script(surface, start, steps: int, runs: Sequence[ExportRun], *, lang:
         "",
         "",
         *surface_numpy(surface),
+        *(["", "", *_BATCH_GRADIENT] if mini else []),
         "",
         "",
         f"START = np.array({start_text})",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from optviz import CONVENTIONS
+from optviz.conventions import LR_KEYWORDS, lr_keyword
 from optviz.schedules import SCHEDULE_PARAMS
 from surfaces import SURFACE_PARAMS, SURFACES
 from surfaces.expression import FormulaError, parse_formula
@@ -52,11 +53,6 @@ SCHEDULES = SCHEDULE_PARAMS
 DEFAULT_CONVENTION = "pytorch"
 """The convention a run follows unless it says otherwise (``optviz.CONVENTIONS`` key)."""
 
-LR_KEYWORDS = ("lr", "learning_rate")
-"""The learning-rate keyword of a factory (PyTorch and the book: ``lr``; Keras:
-``learning_rate``). A run keeps it as ``RunSpec.lr``, so the page and its links call it
-``lr`` in every convention."""
-
 CLOSEST = {
     "pytorch": {},
     "keras": {
@@ -78,14 +74,6 @@ CLOSEST = {
 """Convention -> {an optimizer it lacks -> (its closest key, keywords that make it so)}:
 where a run switching to that convention goes (Keras writes momentum as SGD's
 ``momentum``; the book has no AdaDelta and one Adam)."""
-
-
-def lr_keyword(optimizer: str, convention: str = DEFAULT_CONVENTION) -> str:
-    """The learning rate's name in ``CONVENTIONS[convention][optimizer]``'s signature
-    (``lr`` for PyTorch and the book, ``learning_rate`` for Keras): what the run's controls
-    and title call it."""
-    params = inspect.signature(CONVENTIONS[convention][optimizer]).parameters
-    return next(name for name in LR_KEYWORDS if name in params)
 
 
 def signature_defaults(optimizer: str, convention: str = DEFAULT_CONVENTION) -> dict[str, Any]:

@@ -50,6 +50,7 @@ import numpy as np
 import streamlit as st
 
 from optviz import CONVENTIONS
+from optviz.conventions import lr_keyword
 from optviz.drawing.figures import plotly_locale
 from optviz.drawing.studies import (
     basin_figure,
@@ -69,7 +70,6 @@ from optviz.explore import (
     basin_map,
     fair_lrs,
     lr_grid,
-    lr_keyword,
     sweep,
     sweep_values,
     sweepable,

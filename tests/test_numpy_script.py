@@ -128,6 +128,16 @@ def test_settings_cover_every_optimizer_of_every_convention(convention):
     assert set(RULES[convention]) >= set(CONVENTIONS[convention])
 
 
+def test_rules_are_keyed_by_the_registries_one_rule_per_optimizer():
+    """Every optimizer record of every convention has its NumPy rule, and no rule stands
+    without a record (a removed or renamed optimizer leaves no stale writer behind)."""
+    from optviz.numpy_script import SOURCES
+
+    assert set(RULES) == set(CONVENTIONS) == set(SOURCES)
+    for convention, registry in CONVENTIONS.items():
+        assert set(RULES[convention]) == set(registry), convention
+
+
 @pytest.mark.parametrize("key", sorted(SURFACES))
 def test_every_catalog_surface_has_a_numpy_version(key, tmp_path):
     surface = SURFACES[key]
@@ -150,6 +160,47 @@ def test_regression_surface_and_schedules_and_noise(tmp_path):
     script = numpy_script(surface, start, STEPS, runs_)
     assert "rng.standard_normal" in script and "def lr_at(k)" in script
     _assert_same_finals(script, runs_, tmp_path)
+
+
+def _batch_runs(surface, specs, start, steps=STEPS, noise=0.0):
+    """Runs of ``optviz.run`` with mini-batches: ``(convention, key, kwargs, batch_size,
+    seed)`` each; the seed fixes the batch order (and the noise), as on the page."""
+    out = []
+    for convention, key, kwargs, size, seed in specs:
+        optimizer = CONVENTIONS[convention][key](**kwargs)
+        traj = run(
+            surface, optimizer, start, steps, noise=noise, seed=seed,
+            batch_size=size, batch_seed=seed,
+        )  # fmt: skip
+        out.append(ExportRun(f"{key} b={size}", optimizer, traj, noise, seed))
+    return out
+
+
+@pytest.mark.parametrize("noise", [0.0, 0.2])
+def test_script_reproduces_mini_batch_runs_on_the_line_fit(noise, tmp_path):
+    """Mini-batch runs (a size that divides n, one that does not, size 1, several seeds,
+    every convention) land where optviz.run lands, with the same batch at every step."""
+    surface = make_linear_regression(n=13, seed=5)
+    start = np.array([[0.0, 0.0], [1.0, -1.0]])
+    specs = [
+        ("pytorch", "sgd", {"lr": 0.02}, 4, 0),
+        ("pytorch", "adam", {"lr": 0.05}, 1, 7),
+        ("keras", "rmsprop", {"learning_rate": 0.02}, 13, 3),  # n: the full batch
+        ("textbook", "momentum", {"lr": 0.01}, 5, 2),
+        ("pytorch", "sgd", {"lr": 0.02}, None, 0),  # a full-batch run beside them
+    ]
+    runs_ = _batch_runs(surface, specs, start, noise=noise)
+    assert runs_[0].trajectory.batches is not None
+    script = numpy_script(surface, start, STEPS, runs_)
+    assert script.count("default_rng((batch_seed, epoch)).permutation(len(X))") == 3
+    assert "def batch_gradient(W, idx):" in script
+    _assert_same_finals(script, runs_, tmp_path)
+    # the batches matter: the same runs on the full batch end elsewhere
+    full = _runs(surface, [(c, k, kw) for c, k, kw, _, _ in specs[:1]], start)
+    assert not np.allclose(full[0].trajectory.points[-1], runs_[0].trajectory.points[-1])
+    ja = numpy_script(surface, start, STEPS, runs_, lang="ja")
+    assert "ミニバッチ" in ja and "エポック" in ja
+    _assert_same_finals(ja, runs_, tmp_path)
 
 
 def test_the_rule_is_written_out_for_the_runs_branches_only():
