@@ -214,6 +214,44 @@ def step_paths(optimizer, params: np.ndarray, steps: int, gradient: GradientSour
         return recorder.finish(params, state, gradient)
 
 
+def step_together(optimizers, params: np.ndarray, steps: int, grad, recorders) -> list:
+    """:func:`step_paths` for several optimizers from the same θ_0 ``(..., 2)``, in lock
+    step, with the exact gradient ``grad``: one call per step on all their points at once
+    ``(R, ..., 2)``, instead of one per optimizer. Returns each recorder's ``finish``.
+
+    Run r sees ``grad(stacked)[r]``, the same numbers as ``grad(θ_k of run r)``: a
+    surface's gradient is elementwise over the leading axes (each point's f and ∇f are
+    its own), so the runs stay exactly what :func:`step_paths` gives each alone. The
+    points are copied into a fresh stack every step (a gradient may return a view of it).
+    """
+    count = len(optimizers)
+    updates = [o.update for o in optimizers]
+    records = [r.record for r in recorders]
+    with np.errstate(all="ignore"):
+        states = [o.init(params) for o in optimizers]
+        for recorder, state in zip(recorders, states, strict=True):
+            recorder.begin(params, state)
+        current = [params] * count
+        for k in range(steps):
+            stacked = np.empty((count, *params.shape))
+            for r in range(count):
+                stacked[r] = current[r]
+            g_all = grad(stacked)
+            for r in range(count):
+                g = g_all[r]
+                step, states[r] = updates[r](g, states[r], current[r])
+                current[r] = current[r] + step
+                records[r](k + 1, g, current[r], states[r])
+
+        def source(p, k):
+            return grad(p)
+
+        return [
+            recorder.finish(p, state, source)
+            for recorder, p, state in zip(recorders, current, states, strict=True)
+        ]
+
+
 # ---------------------------------------------------------------------------------------
 # recorders
 
@@ -364,6 +402,18 @@ def run(
         surface, params.shape, noise=noise, seed=seed, batch_size=batch_size, batch_seed=batch_seed
     )
     return step_paths(optimizer, params, steps, gradient, History(surface, steps, max_abs, batches))
+
+
+def run_together(surface, optimizers, starts, steps, *, max_abs=1e6) -> list[Trajectory]:
+    """:func:`run` of each of ``optimizers`` from the same ``starts`` with the exact
+    gradient (no noise, full batch), stepped together (:func:`step_together`: one gradient
+    call per step for all of them). Each trajectory is exactly what
+    ``run(surface, optimizer, starts, steps, max_abs=max_abs)`` returns.
+    """
+    params = as_starts(starts)
+    steps = as_steps(steps)
+    recorders = [History(surface, steps, max_abs) for _ in optimizers]
+    return step_together(optimizers, params, steps, surface.grad, recorders)
 
 
 def run_final(

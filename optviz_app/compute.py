@@ -2,8 +2,8 @@
 typed formula's surface comes cached from :mod:`optviz_app.surface_builder`).
 
 Every function takes plain hashable values (surface key, parameter tuples, a
-:class:`RunSpec`, a start tuple, a step count), so :mod:`optviz_app.session` can wrap
-them in ``st.cache_data`` and a change of one run recomputes only that run.
+:class:`RunSpec`, a start tuple, a step count), so :mod:`optviz_app.session` can cache
+them per run and a change of one run recomputes only that run.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optviz import CONVENTIONS, Trajectory, run, schedules
-from optviz.descent import min_sq_distance
+from optviz.descent import min_sq_distance, run_together
 from optviz.minima import reference_minima
 
 from .state import RunSpec, factory_kwargs
@@ -92,6 +92,52 @@ def compute_run(
     except (ValueError, TypeError, ZeroDivisionError, OverflowError) as error:
         return RunResult(None, str(error) or type(error).__name__)
     return RunResult(traj)
+
+
+def steps_alone(spec: RunSpec, surface) -> bool:
+    """Whether run ``spec`` needs a gradient source of its own (gradient noise, or a
+    mini-batch size on a surface with data) rather than the surface's exact gradient."""
+    return bool(spec.noise) or (spec.batch_size is not None and surface.data is not None)
+
+
+def compute_runs(
+    surface_key: str,
+    surface_params: tuple[tuple[str, float], ...],
+    specs: tuple[RunSpec, ...],
+    start: tuple[float, float],
+    steps: int,
+) -> list[RunResult]:
+    """:func:`compute_run` of each of ``specs`` (same results, same errors), faster: the
+    runs on the exact gradient step together, one gradient call per step for all of
+    them (:func:`optviz.descent.run_together`); the others, a run whose optimizer cannot
+    be built, or all of them when stepping together fails, are computed one by one."""
+    surface, _ = build_surface(surface_key, surface_params)
+    together: list[tuple[int, object]] = []
+    for i, spec in enumerate(specs):
+        if steps_alone(spec, surface):
+            continue
+        try:
+            together.append((i, build_optimizer(spec)))
+        except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+            continue  # compute_run below says why
+    done: dict[int, RunResult] = {}
+    if len(together) > 1:
+        try:
+            trajectories = run_together(
+                surface,
+                [optimizer for _, optimizer in together],
+                np.asarray(start, dtype=np.float64),
+                steps,
+                max_abs=MAX_ABS,
+            )
+        except (ValueError, TypeError, ZeroDivisionError, OverflowError):
+            trajectories = None  # one by one, so each run gets its own message
+        if trajectories is not None:
+            done = {i: RunResult(t) for (i, _), t in zip(together, trajectories, strict=True)}
+    return [
+        done[i] if i in done else compute_run(surface_key, surface_params, spec, start, steps)
+        for i, spec in enumerate(specs)
+    ]
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,8 @@ Flow of one script run (the session's keys and the state <-> widgets mapping are
 
 1. On a session's first run the state comes from the link (:func:`teaching.first_load`).
    :func:`session.sync_state` reads the widgets into a validated :class:`PageState`.
-2. Runs are computed one by one through ``st.cache_data`` on plain arguments
-   (:func:`session.cached_run`).
+2. Runs are computed through a cache on plain arguments, those not cached yet together
+   (:func:`session.cached_runs`).
 3. The map, loss curves, results table, panels and (optionally) the 3-D view are drawn;
    the sidebar draws the widgets (their values seeded from the state).
 4. Structural edits (add/remove/duplicate a run, another optimizer or surface) are
@@ -51,7 +51,7 @@ from .session import (
     VIEW_SWITCHES,
     BoxShown,
     cached_map,
-    cached_run,
+    cached_runs,
     carried_open,
     core_hyper,
     in_more,
@@ -702,10 +702,8 @@ def main() -> None:
     teaching.top_controls(state, tch, query, lang)
     start = state.start_point()
     shown, lr_notes, fair_caption = studies_ui.shown_runs(state, start, lang)
-    results = [
-        (i, spec, cached_run(skey, sparams, spec, start, state.steps))
-        for i, spec in enumerate(shown)
-    ]
+    computed = cached_runs(skey, sparams, tuple(shown), start, state.steps)
+    results = [(i, spec, r) for i, (spec, r) in enumerate(zip(shown, computed, strict=True))]
     errors = {i: r.error for i, spec, r in results if r.trajectory is None}
     if errors != ss.get("run_errors", {}):
         ss["run_errors"] = errors

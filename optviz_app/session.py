@@ -22,7 +22,11 @@ Session keys:
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from typing import NamedTuple
+
+import numpy as np
 
 import streamlit as st
 
@@ -30,7 +34,7 @@ from optviz.catalog import SPEC, taught_keywords
 from optviz.drawing import figures as F
 from surfaces import SURFACE_PARAMS
 
-from .compute import RunResult, compute_run
+from .compute import RunResult, compute_runs
 from .links import Teach
 from .notices import Notice
 from .state import SCHEDULES, PageState, RunSpec, signature_defaults
@@ -62,11 +66,54 @@ LR_GRID = tuple(
 # cached computations (plain hashable arguments, bounded)
 
 
-@st.cache_data(max_entries=96, show_spinner=False)
+RUN_CACHE_ENTRIES = 96
+"""Runs kept (every session's together, the least recently used dropped first)."""
+
+_runs: OrderedDict = OrderedDict()
+_runs_lock = threading.Lock()  # the sessions' scripts run in threads
+
+
+def _read_only(result: RunResult) -> RunResult:
+    """``result`` with its arrays made read-only: one cached result is shared by every
+    session that asks for it, so no caller may change it in place."""
+    traj = result.trajectory
+    if traj is not None:
+        for array in (traj.points, traj.values, traj.grads, traj.diverged_at, *traj.states):
+            if isinstance(array, np.ndarray):
+                array.setflags(write=False)
+    return result
+
+
+def cached_runs(surface_key, surface_params, specs, start, steps) -> list[RunResult]:
+    """:func:`optviz_app.compute.compute_run` of each of ``specs``, cached per run on its
+    plain arguments (a change of one run recomputes only that run; the inspector reads the
+    same entries); the runs not cached yet are computed together
+    (:func:`optviz_app.compute.compute_runs`: one gradient call per step for all of them).
+    The results are shared and read-only; at most :data:`RUN_CACHE_ENTRIES` are kept."""
+    keys = [(surface_key, surface_params, spec, start, steps) for spec in specs]
+    with _runs_lock:
+        found = {}
+        for k in keys:
+            if k in _runs:
+                _runs.move_to_end(k)
+                found[k] = _runs[k]
+    missing = list(dict.fromkeys(k for k in keys if k not in found))
+    if missing:
+        fresh = compute_runs(
+            surface_key, surface_params, tuple(k[2] for k in missing), start, steps
+        )
+        with _runs_lock:
+            for k, result in zip(missing, fresh, strict=True):
+                found[k] = _runs[k] = _read_only(result)
+                _runs.move_to_end(k)
+            while len(_runs) > RUN_CACHE_ENTRIES:
+                _runs.popitem(last=False)
+    return [found[k] for k in keys]
+
+
 def cached_run(surface_key, surface_params, spec, start, steps) -> RunResult:
-    """:func:`optviz_app.compute.compute_run`, cached on its plain arguments (a change of
-    one run recomputes only that run; the inspector reads the same entries)."""
-    return compute_run(surface_key, surface_params, spec, start, steps)
+    """One run of :func:`cached_runs`."""
+    return cached_runs(surface_key, surface_params, (spec,), start, steps)[0]
 
 
 @st.cache_data(max_entries=24, show_spinner=False)

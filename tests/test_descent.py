@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from optviz import OPTIMIZERS, Trajectory, run, run_final
+from optviz.descent import run_together
 from surfaces import SURFACES
 
 
@@ -179,3 +180,42 @@ def test_run_final_without_targets_and_with_noise():
     full = run(surface, opt, [[-4.0, 2.0]], 50, noise=0.3, seed=1)
     assert lean.reached_at.tolist() == [-1]
     np.testing.assert_array_equal(lean.final_points, full.points[-1])
+
+
+def _assert_same_trajectory(a: Trajectory, b: Trajectory) -> None:
+    for name in ("points", "values", "grads", "diverged_at"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name))
+    assert type(a.states) is type(b.states)
+    for x, y in zip(a.states, b.states, strict=True):
+        np.testing.assert_array_equal(x, y)
+    assert a.batches is None and b.batches is None
+
+
+@pytest.mark.parametrize("key", ["rosenbrock", "rastrigin", "ackley", "saddle", "linear_regression"])
+def test_run_together_is_each_run_alone(key):
+    """Stepping several optimizers together (one gradient call per step) gives each one
+    exactly its own run, to the last bit: every registry optimizer, plus one that
+    diverges."""
+    surface = SURFACES[key]
+    optimizers = [factory() for factory in OPTIMIZERS.values()]
+    optimizers.append(OPTIMIZERS["sgd"](lr=1e7))
+    start = np.array([[0.7, -0.4]])
+    together = run_together(surface, optimizers, start, 120)
+    assert len(together) == len(optimizers)
+    for optimizer, traj in zip(optimizers, together, strict=True):
+        _assert_same_trajectory(traj, run(surface, optimizer, start, 120))
+    assert together[-1].diverged_at[0] > 0  # the lr-1e7 SGD run left
+
+
+def test_run_together_with_a_gradient_that_returns_its_input():
+    """A gradient that hands back (a view of) its argument cannot see another run's
+    point written into it."""
+
+    class Same:
+        f = staticmethod(HalfNorm.f)
+        grad = staticmethod(lambda xy: xy)
+
+    optimizers = [OPTIMIZERS["sgd"](lr=0.1), OPTIMIZERS["adam"](lr=0.3)]
+    together = run_together(Same, optimizers, [1.0, -2.0], 30)
+    for optimizer, traj in zip(optimizers, together, strict=True):
+        _assert_same_trajectory(traj, run(HalfNorm, optimizer, [1.0, -2.0], 30))
