@@ -8,11 +8,16 @@ damped Newton steps on the analytic gradient, kept if f rises all around). A run
 outside the window (``sin(x)*cos(y)`` has a minimum every 2π), so the search also covers a
 window of the same size centred on the run's final point.
 
-Results are cached per surface (its name, window and parameters) and point.
+That window is searched as the tiles it overlaps: copies of the surface's window shifted by
+whole widths and heights (tile (0, 0) is the window itself), each searched once and cached
+per surface (its name, window and parameters), so runs ending near each other (every start
+move of a class on one link) share the searches; the minima inside the centred window are
+kept.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 
 import numpy as np
@@ -66,23 +71,49 @@ def _cached(key: tuple, compute) -> np.ndarray:
     return value
 
 
+def _tile_minima(surface, i: int, j: int) -> np.ndarray:
+    """``(M, 2)`` minima found in tile ``(i, j)``: the surface's window shifted by ``i``
+    widths and ``j`` heights (cached; tile (0, 0) is the window itself)."""
+    (x0, x1), (y0, y1) = surface.bounds
+    if i == 0 and j == 0:
+        return _cached(("window", *_identity(surface)), lambda: _search(surface, surface.bounds))
+    wx, wy = x1 - x0, y1 - y0
+    tile = ((x0 + i * wx, x1 + i * wx), (y0 + j * wy, y1 + j * wy))
+    return _cached(("tile", *_identity(surface), i, j), lambda: _search(surface, tile))
+
+
 def window_minima(surface) -> np.ndarray:
     """``(M, 2)``: the surface's listed minima, or (none listed) those found on its window."""
     if surface.minima:
         return np.asarray(surface.minima, dtype=np.float64).reshape(-1, 2)
-    return _cached(("window", *_identity(surface)), lambda: _search(surface, surface.bounds))
+    return _tile_minima(surface, 0, 0)
+
+
+def _tiles(lo: float, hi: float, origin: float, width: float) -> range:
+    """Indices of the tiles ``[origin + i·width, origin + (i+1)·width]`` that meet
+    ``[lo, hi]``."""
+    return range(math.floor((lo - origin) / width), math.floor((hi - origin) / width) + 1)
 
 
 def minima_around(surface, point) -> np.ndarray:
     """``(M, 2)`` minima found in a window of the surface's size centred on ``point``
-    (none for a non-finite point)."""
+    (none for a non-finite point): those of the tiles the window overlaps
+    (:func:`_tile_minima`) that lie inside it."""
     x, y = (float(v) for v in np.asarray(point, dtype=np.float64).reshape(2))
     if not (np.isfinite(x) and np.isfinite(y)):
         return np.empty((0, 2))
     (x0, x1), (y0, y1) = surface.bounds
-    hx, hy = (x1 - x0) / 2, (y1 - y0) / 2
-    box = ((x - hx, x + hx), (y - hy, y + hy))
-    return _cached(("around", *_identity(surface), x, y), lambda: _search(surface, box))
+    wx, wy = x1 - x0, y1 - y0
+    lo, hi = np.array([x - wx / 2, y - wy / 2]), np.array([x + wx / 2, y + wy / 2])
+    found = [
+        _tile_minima(surface, i, j)
+        for i in _tiles(lo[0], hi[0], x0, wx)
+        for j in _tiles(lo[1], hi[1], y0, wy)
+    ]
+    points = np.concatenate(found).reshape(-1, 2)
+    slack = 1e-9 * np.array([wx, wy])
+    inside = np.all((points >= lo - slack) & (points <= hi + slack), axis=1)
+    return points[inside]
 
 
 def reference_minima(surface, final_point) -> np.ndarray:

@@ -27,7 +27,6 @@ from collections import OrderedDict
 from typing import NamedTuple
 
 import numpy as np
-
 import streamlit as st
 
 from optviz.catalog import SPEC, taught_keywords

@@ -191,7 +191,9 @@ def _assert_same_trajectory(a: Trajectory, b: Trajectory) -> None:
     assert a.batches is None and b.batches is None
 
 
-@pytest.mark.parametrize("key", ["rosenbrock", "rastrigin", "ackley", "saddle", "linear_regression"])
+@pytest.mark.parametrize(
+    "key", ["rosenbrock", "rastrigin", "ackley", "saddle", "linear_regression"]
+)
 def test_run_together_is_each_run_alone(key):
     """Stepping several optimizers together (one gradient call per step) gives each one
     exactly its own run, to the last bit: every registry optimizer, plus one that

@@ -12,7 +12,7 @@ from apptest_helpers import k, results_table
 from streamlit.testing.v1 import AppTest
 
 from optviz import OPTIMIZERS, run
-from optviz.minima import has_exact_minima, reference_minima, window_minima
+from optviz.minima import has_exact_minima, minima_around, reference_minima, window_minima
 from optviz_app.compute import (
     build_surface,
     compute_run,
@@ -58,6 +58,27 @@ def test_sin_cos_minimum_outside_the_window_is_found_around_the_run_end():
     assert np.min(np.hypot(*(found - [3 * math.pi / 2, 0.0]).T)) < 1e-6
     # every minimum found is one: f = −1 there (the minimum value of sin·cos)
     np.testing.assert_allclose(surface.f(found), -1.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("point", [(4.6, 0.1), (-7.9, 5.2), (1.2, -9.4)])
+def test_minima_around_a_point_are_those_of_its_centred_window(point):
+    """Searched tile by tile (copies of the window, cached), the minima around a run's end
+    are what a search of the window centred there finds: every minimum of sin·cos inside
+    it (f = −1, ∇f = 0), and no other."""
+    surface = from_expression(SINCOS, DEFAULT_BOUNDS)
+    found = minima_around(surface, point)
+    (x0, x1), (y0, y1) = surface.bounds
+    hx, hy = (x1 - x0) / 2, (y1 - y0) / 2
+    # sin x cos y has its minima at (−π/2 + 2πa, 2πb) and (π/2 + 2πa, π + 2πb)
+    grid = np.arange(-4, 5) * 2 * math.pi
+    exact = [(-math.pi / 2 + a, b) for a in grid for b in grid]
+    exact += [(math.pi / 2 + a, math.pi + b) for a in grid for b in grid]
+    inside = [p for p in exact if abs(p[0] - point[0]) <= hx and abs(p[1] - point[1]) <= hy]
+    assert len(inside) >= 1 and len(found) == len(inside)
+    for p in inside:
+        assert np.min(np.hypot(*(found - p).T)) < 1e-6
+    # the same call again is served from the tiles already searched
+    np.testing.assert_array_equal(minima_around(surface, point), found)
 
 
 def test_exact_minima_are_used_as_they_are():
