@@ -45,6 +45,38 @@ def _search(surface, bounds) -> np.ndarray:
     return np.asarray(found, dtype=np.float64).reshape(-1, 2)
 
 
+def _interior_local_minimum(zs: np.ndarray) -> bool:
+    """Whether some grid point off the grid's border is finite and ≤ its 8 neighbours."""
+    z = np.where(np.isfinite(zs), zs, np.inf)
+    centre = z[1:-1, 1:-1]
+    local = np.isfinite(centre)
+    n0, n1 = centre.shape
+    for dj in (-1, 0, 1):
+        for di in (-1, 0, 1):
+            if dj or di:
+                local &= centre <= z[1 + dj : 1 + dj + n0, 1 + di : 1 + di + n1]
+    return bool(local.any())
+
+
+def _search_tile(surface, tile) -> np.ndarray:
+    """``(M, 2)`` isolated minima inside ``tile``: the search of :func:`_search` on the tile
+    grown by two grid spacings on every side (a minimum inside it then lies off the grid's
+    border), kept inside the tile; nothing when no grid point off the border is a local
+    minimum (f falls towards the edges, as on a saddle: nothing inside to polish)."""
+    (a0, a1), (b0, b1) = tile
+    mx, my = 2 * (a1 - a0) / (SEARCH_GRID - 1), 2 * (b1 - b0) / (SEARCH_GRID - 1)
+    box = ((a0 - mx, a1 + mx), (b0 - my, b1 + my))
+    _, _, zs = base.grid(surface, SEARCH_GRID, box)
+    if not np.isfinite(zs).any() or not _interior_local_minimum(zs):
+        return np.empty((0, 2))
+    with np.errstate(all="ignore"):
+        found = estimate_minima(surface.f, surface.grad, box, zs).minima
+    found = np.asarray(found, dtype=np.float64).reshape(-1, 2)
+    slack = 1e-9 * np.array([a1 - a0, b1 - b0])
+    lo, hi = np.array([a0, b0]) - slack, np.array([a1, b1]) + slack
+    return found[np.all((found >= lo) & (found <= hi), axis=1)]
+
+
 def _identity(surface) -> tuple:
     """What tells two equal surfaces apart from other ones (name, window, parameters)."""
     params = tuple(sorted((str(k), repr(v)) for k, v in (surface.params or {}).items()))
@@ -73,13 +105,14 @@ def _cached(key: tuple, compute) -> np.ndarray:
 
 def _tile_minima(surface, i: int, j: int) -> np.ndarray:
     """``(M, 2)`` minima found in tile ``(i, j)``: the surface's window shifted by ``i``
-    widths and ``j`` heights (cached; tile (0, 0) is the window itself)."""
+    widths and ``j`` heights (cached; tile (0, 0) is the window itself, searched as
+    :func:`window_minima` has it, the others by :func:`_search_tile`)."""
     (x0, x1), (y0, y1) = surface.bounds
     if i == 0 and j == 0:
         return _cached(("window", *_identity(surface)), lambda: _search(surface, surface.bounds))
     wx, wy = x1 - x0, y1 - y0
     tile = ((x0 + i * wx, x1 + i * wx), (y0 + j * wy, y1 + j * wy))
-    return _cached(("tile", *_identity(surface), i, j), lambda: _search(surface, tile))
+    return _cached(("tile", *_identity(surface), i, j), lambda: _search_tile(surface, tile))
 
 
 def window_minima(surface) -> np.ndarray:
