@@ -1,10 +1,23 @@
-"""optviz: interactive loss-surface descent. Run with ``streamlit run app.py``."""
+"""optviz: interactive loss-surface descent. Run with ``streamlit run app.py``.
 
-from optviz_app import warmup
+``streamlit run`` finds ``app`` below and serves the page through it: Streamlit's own
+server (``st.App``) with the files that never change sent compressed
+(:mod:`optviz_app.serving`). Each session's script run executes this file as
+``__main__``: the page.
+"""
 
-slot = warmup.start()  # first visit: the browser loads plotly.js while we import/compute
+if __name__ == "__main__":
+    from optviz_app import warmup
 
-from optviz_app.page import main  # noqa: E402
+    slot = warmup.start()  # first visit: the browser loads plotly.js while we import/compute
 
-warmup.done(slot)
-main()
+    from optviz_app.page import main
+
+    warmup.done(slot)
+    main()
+else:
+    import streamlit as st
+
+    from optviz_app import serving
+
+    app = st.App(__file__, middleware=serving.middleware())

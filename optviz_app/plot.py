@@ -32,10 +32,11 @@ trace type here (``memoArrayAttributes``, checked against plotly.js's own answer
 
 plotly.js itself is the copy that ships inside the ``plotly`` Python package (the version
 that also writes the HTML exports). The browser loads it once per page from Streamlit's
-own component file route (``component/<name>/plotly.min.js``, gzip-compressed to 1.5 MB,
-relative to the page so that a base URL path works too — tried with
-``--server.baseUrlPath``), registered below with ``components.v1.declare_component(path=)``;
-nothing is copied or downloaded at start-up.
+own component file route (``component/<name>/plotly.min.js?v=<version>``, relative to the
+page so that a base URL path works too — tried with ``--server.baseUrlPath``), registered
+below with ``components.v1.declare_component(path=)``; nothing is copied or downloaded at
+start-up. The server sends it gzip-compressed (1.5 MB) and cacheable for good
+(:mod:`optviz_app.serving`).
 """
 
 from __future__ import annotations
@@ -583,8 +584,12 @@ _COMPONENT = components_v2.component("optviz.plot", js=JS, isolate_styles=False)
 
 
 def plotly_src() -> str:
-    """URL of plotly.js relative to the page (Streamlit's component file route)."""
-    return f"component/{_PLOTLY_FILES.name}/{PLOTLY_FILE}"
+    """URL of plotly.js relative to the page (Streamlit's component file route).
+
+    The query names the plotly version, so the file at this URL never changes: the server
+    (:mod:`optviz_app.serving`) sends it compressed and lets the browser keep it for good.
+    """
+    return f"component/{_PLOTLY_FILES.name}/{PLOTLY_FILE}?v={plotly.__version__}"
 
 
 def chart(

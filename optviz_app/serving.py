@@ -1,0 +1,227 @@
+"""The web server's side of a first visit: files that never change sent gzip-compressed.
+
+Streamlit serves its JavaScript bundles (``/static/...``, ~2.6 MB before the first chart)
+uncompressed and compresses the component files (plotly.js, 4.8 MB) again on every request;
+it leaves compression to a proxy in front. A class on one ``streamlit run app.py`` has no
+proxy, and lecture-hall Wi-Fi makes every megabyte about a second. :class:`CompressedFiles`
+is an ASGI middleware for Streamlit's own server (``st.App(middleware=...)``, see app.py):
+
+* A GET of an *immutable* file is answered by Streamlit once, without compression; the body
+  is gzip-compressed once (level 9, in a worker thread) and kept, and every later request
+  for that URL is answered from memory with ``Content-Encoding: gzip``. Immutable means:
+  Streamlit marks the response ``Cache-Control: ... immutable`` (its content-hashed bundles,
+  cached by the browser for a year), or the URL is a component file with a version in its
+  query (``component/<name>/<file>?v=<version>``: plotly.js, see
+  :func:`optviz_app.plot.plotly_src`), whose response is then marked immutable too, so a
+  second visit or a reconnect loads it from the browser's cache.
+* Everything else (the page, the websocket, media, downloads, health checks, clients that
+  do not accept gzip, errors and conditional answers) passes through untouched: Streamlit's
+  routes, security checks and headers stay as they are.
+* Memory is bounded: at most ``max_bytes`` of compressed bodies, least recently used
+  dropped first (Streamlit's bundles for the page are ~0.9 MB compressed, plotly.js 1.5 MB).
+
+Behind HAProxy (deploy/haproxy.cfg) the replicas' responses arrive compressed already and
+the balancer passes them on; it compresses only what a replica sends uncompressed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import hashlib
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+IMMUTABLE = b"public, max-age=31536000, immutable"
+"""Cache-Control of a versioned component file (a year, as Streamlit's hashed bundles)."""
+
+MIN_SIZE = 1024
+"""Smaller bodies are not worth a gzip header and a cache slot."""
+
+TEXT_TYPES = (b"text/", b"application/javascript", b"application/json", b"image/svg+xml")
+"""Content types worth compressing (fonts, images and archives are compressed already)."""
+
+_DROPPED = {b"content-length", b"content-encoding", b"vary", b"etag", b"accept-ranges"}
+
+
+@dataclass(frozen=True)
+class Compressed:
+    """One cached answer: the response headers (without length/encoding) and the gzip body."""
+
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    etag: bytes
+
+
+def _header(scope: Scope, name: bytes) -> bytes:
+    return next((v for k, v in scope.get("headers", ()) if k.lower() == name), b"")
+
+
+def accepts_gzip(scope: Scope) -> bool:
+    """Whether the request's ``Accept-Encoding`` lists gzip (and does not refuse it: ``q=0``)."""
+    for part in _header(scope, b"accept-encoding").decode("latin-1").lower().split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip() in ("gzip", "*"):
+            q = params.strip().removeprefix("q=")
+            return not (params.strip().startswith("q=") and _is_zero(q))
+    return False
+
+
+def _is_zero(q: str) -> bool:
+    try:
+        return float(q) == 0
+    except ValueError:
+        return False
+
+
+def is_candidate(scope: Scope) -> bool:
+    """A GET (not a range) of a static bundle or versioned component file, gzip accepted.
+
+    Any other request goes to Streamlit exactly as it came (its own gzip included).
+    """
+    return (
+        scope["type"] == "http"
+        and scope.get("method") == "GET"
+        and ("/static/" in scope.get("path", "") or is_versioned_component_file(scope))
+        and accepts_gzip(scope)
+        and not _header(scope, b"range")
+    )
+
+
+def is_versioned_component_file(scope: Scope) -> bool:
+    """A component file URL with a version in its query: ``.../component/<name>/<f>?v=...``."""
+    query = scope.get("query_string", b"").split(b"&")
+    return "/component/" in scope.get("path", "") and any(q.startswith(b"v=") for q in query)
+
+
+def cacheable(status: int, headers: list[tuple[bytes, bytes]], versioned: bool) -> bool:
+    """Whether a response (status and headers) is kept compressed rather than passed on as is.
+
+    A 200 of a :data:`TEXT_TYPES` type that is not compressed already and either immutable
+    (Streamlit's ``Cache-Control``) or ``versioned``.
+    """
+    named = {k.lower(): v for k, v in headers}
+    return (
+        status == 200
+        and named.get(b"content-encoding", b"identity") == b"identity"
+        and named.get(b"content-type", b"").lower().startswith(TEXT_TYPES)
+        and (versioned or b"immutable" in named.get(b"cache-control", b""))
+    )
+
+
+def compressed_answer(headers: list[tuple[bytes, bytes]], body: bytes) -> Compressed:
+    """The compressed form of a :func:`cacheable` response: gzip body, immutable, an ETag."""
+    kept = [(k, v) for k, v in headers if k.lower() not in _DROPPED]
+    if not any(k.lower() == b"cache-control" and b"immutable" in v for k, v in kept):
+        kept = [(k, v) for k, v in kept if k.lower() != b"cache-control"]
+        kept.append((b"cache-control", IMMUTABLE))
+    etag = b'"gz-' + hashlib.sha1(body).hexdigest()[:20].encode() + b'"'
+    kept += [(b"content-encoding", b"gzip"), (b"vary", b"Accept-Encoding"), (b"etag", etag)]
+    return Compressed(tuple(kept), gzip.compress(body, compresslevel=9, mtime=0), etag)
+
+
+class CompressedFiles:
+    """ASGI middleware: immutable files compressed once and served from memory (see module)."""
+
+    def __init__(self, app: ASGIApp, *, max_bytes: int = 32 * 1024 * 1024) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self._cache: OrderedDict[str, Compressed] = OrderedDict()
+        self._bytes = 0
+        self._pending: dict[str, asyncio.Future] = {}
+
+    @property
+    def cached_bytes(self) -> int:
+        """Compressed bytes held now (at most ``max_bytes``)."""
+        return self._bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not is_candidate(scope):
+            await self.app(scope, receive, send)
+            return
+        key = scope.get("path", "") + "?" + scope.get("query_string", b"").decode("latin-1")
+        entry = self._cache.get(key)
+        if entry is not None:
+            self._cache.move_to_end(key)
+        elif key in self._pending:  # a class arriving at once: one compression, not thirty
+            entry = await asyncio.shield(self._pending[key])
+            if entry is None:
+                await self.app(scope, receive, send)
+                return
+        else:
+            self._pending[key] = asyncio.get_running_loop().create_future()
+            try:
+                entry = await self._fill(key, scope, receive, send)
+            finally:
+                self._pending.pop(key).set_result(entry)
+            if entry is None:
+                return  # answered as Streamlit answered it
+        if entry.etag in _header(scope, b"if-none-match"):
+            await _answer(send, 304, entry.headers, b"")
+        else:
+            await _answer(send, 200, entry.headers, entry.body)
+
+    async def _fill(self, key: str, scope: Scope, receive: Receive, send: Send):
+        """Ask Streamlit for the plain file: keep it compressed, or pass its answer on as is."""
+        plain = dict(scope)
+        plain["headers"] = [
+            (k, v)
+            for k, v in scope.get("headers", ())
+            if k.lower() not in (b"accept-encoding", b"if-none-match", b"if-modified-since")
+        ]
+        versioned = is_versioned_component_file(scope)
+        start: Message = {}
+        chunks: list[bytes] = []
+        keep = [False]
+
+        async def catch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(message)
+                keep[0] = cacheable(message["status"], list(message.get("headers", ())), versioned)
+                if not keep[0]:
+                    await send(message)
+            elif keep[0] and message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            else:
+                await send(message)
+
+        await self.app(plain, receive, catch)
+        if not keep[0]:
+            return None
+        body = b"".join(chunks)
+        entry = await asyncio.to_thread(compressed_answer, list(start.get("headers", ())), body)
+        if len(body) >= MIN_SIZE:
+            self._store(key, entry)
+        return entry
+
+    def _store(self, key: str, entry: Compressed) -> None:
+        if len(entry.body) > self.max_bytes:
+            return
+        old = self._cache.pop(key, None)
+        self._bytes -= len(old.body) if old else 0
+        while self._cache and self._bytes + len(entry.body) > self.max_bytes:
+            _, dropped = self._cache.popitem(last=False)
+            self._bytes -= len(dropped.body)
+        self._cache[key] = entry
+        self._bytes += len(entry.body)
+
+
+async def _answer(send: Send, status: int, headers: tuple, body: bytes) -> None:
+    headers = [*headers, (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def middleware() -> list:
+    """The middleware list for ``st.App``: :class:`CompressedFiles` around Streamlit's server."""
+    from starlette.middleware import Middleware
+
+    return [Middleware(CompressedFiles)]
