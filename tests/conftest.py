@@ -110,3 +110,22 @@ def artifacts() -> Path:
     out = ROOT / "artifacts"
     out.mkdir(exist_ok=True)
     return out
+
+
+def fetch(url: str, **headers: str):
+    """GET ``url`` with headers given as keywords (accept_encoding=...): status, headers
+    by lower-case name, the body as sent (not decompressed)."""
+    req = urllib.request.Request(url, headers={k.replace("_", "-"): v for k, v in headers.items()})
+    with urllib.request.urlopen(req, timeout=60) as r:
+        return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+
+
+def streamlit_bundle() -> tuple[str, bytes]:
+    """The page's main bundle: its URL path (from index.html) and the file's bytes."""
+    import streamlit
+
+    static = Path(streamlit.__file__).parent / "static"
+    index = (static / "index.html").read_text()
+    name = index.split('src="./static/js/index.', 1)[1].split('"', 1)[0]
+    path = f"static/js/index.{name}"
+    return path, (static / path).read_bytes()

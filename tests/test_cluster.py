@@ -8,6 +8,7 @@ the environment variable CI is not set.
 
 from __future__ import annotations
 
+import gzip
 import os
 import shutil
 import signal
@@ -17,6 +18,7 @@ import sys
 import time
 from pathlib import Path
 
+import plotly
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,6 +135,32 @@ def test_load_through_the_balancer_spreads_sessions_without_errors(cluster):
     stats = cluster.stats()
     assert all(int(stats[r]["stot"]) > 0 for r in ("r1", "r2"))
     assert all(stats[r]["status"] == "UP" for r in ("r1", "r2"))
+
+
+def test_the_balancer_sends_the_page_and_its_files_compressed(cluster):
+    """Through HAProxy: the page (sent plain by a replica) compressed by the balancer;
+    Streamlit's main bundle and plotly.js compressed by the replicas and passed on as they
+    are, plotly.js cacheable for good; the bytes match the files."""
+    from conftest import fetch, streamlit_bundle
+
+    from optviz_app.plot import plotly_src
+
+    _, page, body = fetch(cluster.url, accept_encoding="gzip")
+    assert page["content-encoding"] == "gzip" and b"<html" in gzip.decompress(body)
+    # later requests carry the replica's cookie, as a browser's do (a response that sets
+    # it is marked private by haproxy)
+    cookie = page["set-cookie"].split(";")[0]
+    assert cookie.startswith("OPTVIZ_REPLICA=")
+    path, plain = streamlit_bundle()
+    _, headers, body = fetch(cluster.url + path, accept_encoding="gzip, br", cookie=cookie)
+    assert headers["content-encoding"] == "gzip" and gzip.decompress(body) == plain
+    assert "immutable" in headers["cache-control"]
+    src = cluster.url + plotly_src()
+    _, headers, body = fetch(src, accept_encoding="gzip", cookie=cookie)
+    assert headers["content-encoding"] == "gzip"
+    assert headers["cache-control"] == "public, max-age=31536000, immutable"
+    js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    assert gzip.decompress(body) == js.read_bytes()
 
 
 def test_cluster_script_checks_its_arguments():

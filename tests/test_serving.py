@@ -7,14 +7,12 @@ from __future__ import annotations
 import asyncio
 import gzip
 import sys
-import urllib.request
 from pathlib import Path
 
 import plotly
 import pytest
-import streamlit
 
-from optviz_app.serving import MIN_SIZE, CompressedFiles
+from optviz_app.serving import CompressedFiles
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -205,22 +203,6 @@ def test_a_class_arriving_at_once_costs_one_compression():
     asyncio.run(class_of(30))
     assert len(files.calls) == 1
     assert all(gzip.decompress(b) == JS for b in bodies) and len(bodies) == 30
-    assert MIN_SIZE < len(JS)
-
-
-def fetch(url: str, **headers: str):
-    req = urllib.request.Request(url, headers={k.replace("_", "-"): v for k, v in headers.items()})
-    with urllib.request.urlopen(req, timeout=60) as r:
-        return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
-
-
-def streamlit_bundle() -> tuple[str, bytes]:
-    """The page's main bundle: its URL path (from index.html) and the file's bytes."""
-    static = Path(streamlit.__file__).parent / "static"
-    index = (static / "index.html").read_text()
-    name = index.split('src="./static/js/index.', 1)[1].split('"', 1)[0]
-    path = f"static/js/index.{name}"
-    return path, (static / path).read_bytes()
 
 
 def test_streamlit_run_app_sends_bundles_and_plotly_compressed_and_cacheable():
@@ -228,7 +210,7 @@ def test_streamlit_run_app_sends_bundles_and_plotly_compressed_and_cacheable():
     session has drawn the page, plotly.js at the URL the page uses come gzip-compressed
     and immutable; the page itself is not cached."""
     import bench_load
-    from conftest import free_port, serve, stop
+    from conftest import fetch, free_port, serve, stop, streamlit_bundle
 
     port = free_port()
     proc = serve(ROOT / "app.py", port)
