@@ -42,10 +42,15 @@ MAX_EPOCHS = 1000
 BATCH_SIZES = (0, 256, 64, 16)
 """The batch-size choices; 0 is the full batch."""
 BLAS_THREADS = 1
-"""BLAS threads while training. The products are small (100 × 100 weights); with the cores
-busy (other sessions, other programs) several BLAS threads spin against each other and were
-measured up to ten times slower than one; on two idle cores two threads could at most
-halve the time."""
+"""BLAS threads of the server process, set once below. The products are small (100 × 100
+weights); with the cores busy (other sessions, other programs) several BLAS threads spin
+against each other and were measured up to ten times slower than one; on two idle cores two
+threads could at most halve the time. OpenBLAS's thread count is one setting for the whole
+process, not per call or per session: set and restored around each training, it changed the
+other sessions' BLAS while one trained, and two overlapping trainings restored it out of
+order (left at one for good). So it is one fixed setting for every session instead."""
+threadpool_limits(limits=BLAS_THREADS, user_api="blas")  # the whole process, once
+
 DTYPE = np.float32
 """The matrix products run in float32 (the weights and the optimizers' state stay float64)."""
 
@@ -84,18 +89,17 @@ def trained(
     """``(loss, accuracy)``, each ``(runs, epochs + 1)``: the runs trained together.
 
     ``_progress(done, epochs)`` after each epoch (not part of the cache key). The matrix
-    products use one BLAS thread (:data:`BLAS_THREADS`).
+    products use :data:`BLAS_THREADS` BLAS threads.
     """
-    with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
-        histories = mlp.train_many(
-            [build_optimizer(spec) for spec in specs],
-            epochs,
-            hidden=HIDDEN,
-            seed=seed,
-            batch_size=batch_size,
-            dtype=DTYPE,
-            progress=_progress,
-        )
+    histories = mlp.train_many(
+        [build_optimizer(spec) for spec in specs],
+        epochs,
+        hidden=HIDDEN,
+        seed=seed,
+        batch_size=batch_size,
+        dtype=DTYPE,
+        progress=_progress,
+    )
     return (
         np.stack([h.loss for h in histories]),
         np.stack([h.accuracy for h in histories]),
