@@ -9,5 +9,7 @@ Its modules look one way (checked by ``lint-imports``, contracts in pyproject.to
 * the model: ``compute`` (runs, summaries), ``links`` (the URL), ``state`` (the page
   state as one value), ``surface_builder`` (surfaces from plain values, typed formulas
   cached), ``i18n`` (strings), ``notices`` (messages as values), ``plot`` (the charts'
-  component).
+  component);
+* ``serving``, beside the page: the web server's compressed, cacheable files (app.py's
+  ``st.App``).
 """
