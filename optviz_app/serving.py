@@ -14,6 +14,11 @@ is an ASGI middleware for Streamlit's own server (``st.App(middleware=...)``, se
   query (``component/<name>/<file>?v=<version>``: plotly.js, see
   :func:`optviz_app.plot.plotly_src`), whose response is then marked immutable too, so a
   second visit or a reconnect loads it from the browser's cache.
+* Once a versioned component script has been served (a first session drew the page), the
+  page's HTML carries a ``Link: <...>; rel=preload; as=script`` header for it: the browser
+  fetches plotly.js alongside Streamlit's bundles instead of after the first script run's
+  messages (the server computes the first chart meanwhile). Not before: on a fresh server
+  the component is registered only by a session, and a preloaded 404 would be reused.
 * Everything else (the page, the websocket, media, downloads, health checks, clients that
   do not accept gzip, errors and conditional answers) passes through untouched: Streamlit's
   routes, security checks and headers stay as they are.
@@ -137,6 +142,7 @@ class CompressedFiles:
         self._cache: OrderedDict[str, Compressed] = OrderedDict()
         self._bytes = 0
         self._pending: dict[str, asyncio.Future] = {}
+        self._scripts: dict[str, None] = {}  # versioned component scripts served: preloaded
 
     @property
     def cached_bytes(self) -> int:
@@ -145,6 +151,8 @@ class CompressedFiles:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not is_candidate(scope):
+            if self._scripts and scope["type"] == "http" and scope.get("method") == "GET":
+                send = self._with_preload(send)
             await self.app(scope, receive, send)
             return
         key = scope.get("path", "") + "?" + scope.get("query_string", b"").decode("latin-1")
@@ -164,6 +172,8 @@ class CompressedFiles:
                 self._pending.pop(key).set_result(entry)
             if entry is None:
                 return  # answered as Streamlit answered it
+            if is_versioned_component_file(scope) and key.split("?")[0].endswith(".js"):
+                self._scripts[key] = None
         if entry.etag in _header(scope, b"if-none-match"):
             await _answer(send, 304, entry.headers, b"")
         else:
@@ -201,6 +211,20 @@ class CompressedFiles:
         if len(body) >= MIN_SIZE:
             self._store(key, entry)
         return entry
+
+    def _with_preload(self, send: Send) -> Send:
+        """``send`` adding to an HTML page a ``Link`` header that preloads the scripts."""
+        link = ", ".join(f"<{key}>; rel=preload; as=script" for key in self._scripts)
+
+        async def preloading(message: Message) -> None:
+            if message["type"] == "http.response.start" and message.get("status") == 200:
+                headers = list(message.get("headers", ()))
+                named = dict((k.lower(), v) for k, v in headers)
+                if named.get(b"content-type", b"").startswith(b"text/html"):
+                    message = {**message, "headers": [*headers, (b"link", link.encode())]}
+            await send(message)
+
+        return preloading
 
     def _store(self, key: str, entry: Compressed) -> None:
         if len(entry.body) > self.max_bytes:

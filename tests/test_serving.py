@@ -129,6 +129,20 @@ def test_a_versioned_component_file_becomes_immutable_an_unversioned_one_passes(
     assert files.calls[-1][b"accept-encoding"] == b"gzip"  # left to Streamlit as it came
 
 
+def test_the_page_preloads_a_versioned_script_once_it_was_served():
+    files = Files()
+    files.routes["/"] = (200, [(b"content-type", b"text/html; charset=utf-8")], b"<html>")
+    app = CompressedFiles(files)
+    _, page, _ = get(app, "/", accept_encoding="gzip")
+    assert "link" not in page  # a fresh server: the component may not be registered yet
+    get(app, "/component/c.plotly_js/plotly.min.js", b"v=6.1.0", accept_encoding="gzip")
+    _, page, body = get(app, "/", accept_encoding="gzip")
+    assert page["link"] == "</component/c.plotly_js/plotly.min.js?v=6.1.0>; rel=preload; as=script"
+    assert body == b"<html>"
+    _, headers, _ = get(app, "/static/media/font.woff2", accept_encoding="gzip")
+    assert "link" not in headers  # only HTML pages
+
+
 @pytest.mark.parametrize(
     ("path", "headers"),
     [
@@ -208,7 +222,7 @@ def test_a_class_arriving_at_once_costs_one_compression():
 def test_streamlit_run_app_sends_bundles_and_plotly_compressed_and_cacheable():
     """`streamlit run app.py` (the README's command): Streamlit's main bundle and, once a
     session has drawn the page, plotly.js at the URL the page uses come gzip-compressed
-    and immutable; the page itself is not cached."""
+    and immutable; the page itself is not cached, and preloads plotly.js."""
     import bench_load
     from conftest import fetch, free_port, serve, stop, streamlit_bundle
 
@@ -237,5 +251,6 @@ def test_streamlit_run_app_sends_bundles_and_plotly_compressed_and_cacheable():
 
         _, headers, _ = fetch(url, accept_encoding="gzip")
         assert headers["cache-control"] == "no-cache"
+        assert headers["link"] == f"</{src}>; rel=preload; as=script"  # served once: preloaded
     finally:
         stop(proc)
