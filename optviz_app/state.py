@@ -627,18 +627,13 @@ def clean_view(raw) -> tuple[View, list[Notice]]:
             kw["fair"] = raw["fair"]
         else:
             notices.append(notice("notice.bad_hyper", name="fair", value=shown(raw["fair"], 20)))
-    if "fair_lr" in raw:
-        lr = raw["fair_lr"]
-        if _finite(lr) and lr > 0:
-            kw["fair_lr"] = float(lr)
-        else:
-            notices.append(notice("notice.bad_hyper", name="fair_lr", value=shown(lr, 20)))
-    if "tol" in raw:
-        tol = raw["tol"]
-        if _finite(tol) and tol > 0:
-            kw["tol"] = float(tol)
-        else:
-            notices.append(notice("notice.bad_hyper", name="tol", value=shown(tol, 20)))
+    for name in ("fair_lr", "tol"):  # positive numbers
+        if name in raw:
+            value = raw[name]
+            if _finite(value) and value > 0:
+                kw[name] = float(value)
+            else:
+                notices.append(notice("notice.bad_hyper", name=name, value=shown(value, 20)))
     return replace(base, **kw), notices
 
 
