@@ -817,44 +817,19 @@ def _off_map(surface, key, base, columns, valid, start, steps, within, conventio
     return ~(inside.all(axis=0) & valid)
 
 
-def fair_lrs(
-    surface,
-    runs: Sequence[tuple],
-    *,
-    start=None,
-    steps: int = 300,
-    lrs=None,
-    criterion: str = "final_loss",
-    tol: float = 1e-3,
-    max_abs: float = 1e6,
-    neighbours: int = 0,
-    within=None,
-) -> tuple[float | None, ...]:
+def fair_lrs(surface, runs: Sequence[tuple], **options) -> tuple[float | None, ...]:
     """Each run's best learning rate over the same step budget (one batched sweep per run).
 
     ``runs`` is a sequence of ``(optimizer_key, kwargs)`` or ``(optimizer_key, kwargs,
     convention)`` (kwargs a mapping or pairs under that convention's names, default
-    PyTorch's; its learning rate is ignored). Returns one lr (or None: none qualifies)
-    per run, in order, so the page can show "each optimizer at its best learning rate"
-    instead of one shared lr.
-    ``neighbours`` and ``within`` make the pick stable and keep it on the map, as in
-    :func:`best_learning_rate`.
+    PyTorch's; its learning rate is ignored). ``options`` are those of
+    :func:`best_learning_rate` (``start``, ``steps``, ``lrs``, ``criterion``, ``tol``,
+    ``max_abs``, ``neighbours``, ``within``), the same for every run. Returns one lr (or
+    None: none qualifies) per run, in order, so the page can show "each optimizer at its
+    best learning rate" instead of one shared lr.
     """
     return tuple(
-        best_learning_rate(
-            surface,
-            key,
-            kwargs,
-            start=start,
-            steps=steps,
-            lrs=lrs,
-            criterion=criterion,
-            tol=tol,
-            max_abs=max_abs,
-            neighbours=neighbours,
-            within=within,
-            convention=convention,
-        )[0]
+        best_learning_rate(surface, key, kwargs, convention=convention, **options)[0]
         for key, kwargs, convention in (_with_convention(r) for r in runs)
     )
 

@@ -424,19 +424,15 @@ def _sweep_body(surface_key, surface_params, run, start, steps, lang, key, on_pi
         return
     dx, dy = _default_pair(names)
     c1, c2, c3 = st.columns(3)
-    x_param = c1.selectbox(
-        _t("x_param", lang),
-        names,
-        index=names.index(dx),
-        format_func=lambda n: param_name(n, lang),
-        key=f"{key}_x_{optimizer_key}",
-    )
-    y_param = c2.selectbox(
-        _t("y_param", lang),
-        names,
-        index=names.index(dy),
-        format_func=lambda n: param_name(n, lang),
-        key=f"{key}_y_{optimizer_key}",
+    x_param, y_param = (
+        column.selectbox(
+            _t(f"{axis}_param", lang),
+            names,
+            index=names.index(default),
+            format_func=lambda n: param_name(n, lang),
+            key=f"{key}_{axis}_{optimizer_key}",
+        )
+        for column, axis, default in ((c1, "x", dx), (c2, "y", dy))
     )
     with c3:
         n = st.selectbox(_t("cells", lang), SWEEP_RESOLUTIONS, index=2, key=f"{key}_cells")
