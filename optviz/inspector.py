@@ -51,8 +51,13 @@ class StepReport:
     Attributes:
         k: the step shown, after clamping to ``[0, T]``; ``requested_k`` as asked.
         steps: T. ``t``: the update number that starts here, k + 1.
-        theta: (2,) θ_k. ``grad``: (2,) g_k, noise included (``noisy``).
-        true_grad: (2,) ∇f(θ_k) without noise when a surface was given, else None.
+        theta: (2,) θ_k. ``grad``: (2,) g_k, the gradient the step used: noise included
+            (``noisy``), taken on step k's mini-batch only (``batched``).
+        true_grad: (2,) ∇f(θ_k), the full-data gradient without noise, when a surface was
+            given, else None.
+        batch_grad: (2,) the gradient of the mean over step k's mini-batch without noise,
+            for a mini-batch run with noise on a surface with data (else None; without
+            noise it is ``grad`` itself).
         delta: (2,) θ_{k+1} − θ_k; NaN at k = T or when the path has diverged by k + 1.
         loss: f(θ_k). ``lr``: the learning rate update t uses (a schedule at step k).
         state: readable name -> value of the state after k steps (what update t reads).
@@ -81,7 +86,9 @@ class StepReport:
     effective_lr: np.ndarray | None = None
     adaptive_lr: np.ndarray | None = None
     true_grad: np.ndarray | None = None
+    batch_grad: np.ndarray | None = None
     noisy: bool = False
+    batched: bool = False
     diverged: bool = False
     diverged_at: int | None = None
     last: bool = False
@@ -91,14 +98,24 @@ class StepReport:
         """The update number that starts at θ_k (t = k + 1)."""
         return self.k + 1
 
+    def _grad_name(self) -> str:
+        """g_k's row name: what the gradient the step used was taken on."""
+        if not self.batched:
+            return "g"
+        if self.noisy:
+            return "g (mini-batch gradient + noise, used for the step)"
+        return "g (mini-batch gradient, used for the step)"
+
     def rows(self) -> list[tuple[str, str, np.ndarray]]:
         """Table rows ``(latex, name, value)``: θ_k, g_k, Δθ, the lrs, state, derived."""
-        rows = [
-            (r"\theta_k", "θ", self.theta),
-            (r"g_k", "g", self.grad),
-        ]
+        rows = [(r"\theta_k", "θ", self.theta), (r"g_k", self._grad_name(), self.grad)]
+        if self.batch_grad is not None:
+            rows.append(
+                (r"\nabla f_B(\theta_k)", "∇f_B (mini-batch gradient, no noise)", self.batch_grad)
+            )
         if self.true_grad is not None:
-            rows.append((r"\nabla f(\theta_k)", "∇f (no noise)", self.true_grad))
+            name = "∇f (full-data gradient)" if self.batched else "∇f (no noise)"
+            rows.append((r"\nabla f(\theta_k)", name, self.true_grad))
         rows.append((r"\Delta\theta", "Δθ", self.delta))
         if self.effective_lr is not None:
             rows.append((r"-\Delta\theta / g", "effective lr", self.effective_lr))
@@ -160,8 +177,12 @@ def inspect_step(trajectory, optimizer, k: int, path: int = 0, *, surface=None, 
         optimizer: the :class:`optviz.optimizers.Optimizer` that produced it.
         k: the step (synced with the animation); out of range is clamped.
         path: which of the N starts.
-        surface: optional; gives the noise-free gradient ∇f(θ_k) for comparison.
+        surface: optional; gives the full-data, noise-free gradient ∇f(θ_k) for
+            comparison (and, for a noisy mini-batch run, the batch's gradient without noise).
         noise: the run's gradient-noise level (only flags that g_k is noisy).
+
+    A mini-batch run (``trajectory.batches`` set) is ``batched``: g_k is the gradient of
+    the mean over step k's batch, ``batches.indices(k)``.
     """
     n_steps = trajectory.points.shape[0] - 1
     n = trajectory.points.shape[1]
@@ -179,10 +200,14 @@ def inspect_step(trajectory, optimizer, k: int, path: int = 0, *, surface=None, 
     delta = np.full(2, np.nan)
     if not last:
         delta = trajectory.points[k + 1, path] - theta
-    true_grad = None
+    noisy = bool(np.any(np.asarray(noise) > 0))
+    batches = getattr(trajectory, "batches", None)
+    true_grad = batch_grad = None
     if surface is not None:
         with np.errstate(all="ignore"):
             true_grad = np.asarray(surface.grad(theta), dtype=float)
+            if batches is not None and noisy and getattr(surface, "data", None) is not None:
+                batch_grad = np.asarray(surface.data.grad(theta, batches.indices(k)), dtype=float)
     family = eq.FAMILY[key]
     state_row = _state_row(trajectory.states, k, path, n)
     used = set()
@@ -220,7 +245,9 @@ def inspect_step(trajectory, optimizer, k: int, path: int = 0, *, surface=None, 
         effective_lr=effective,
         adaptive_lr=adaptive,
         true_grad=true_grad,
-        noisy=bool(np.any(np.asarray(noise) > 0)),
+        batch_grad=batch_grad,
+        noisy=noisy,
+        batched=batches is not None,
         diverged=diverged,
         diverged_at=diverged_at if diverged_at >= 0 else None,
         last=last,

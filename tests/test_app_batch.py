@@ -184,3 +184,23 @@ def test_the_fit_view_circles_step_ks_batch_and_the_inspector_says_so():
     assert not at.exception
     note = t("insp_batch", "en", b=2, n=30)
     assert note in [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_the_inspector_names_the_mini_batch_and_the_full_data_gradients(lang):
+    spec = RunSpec("sgd", 0.05, seed=1, batch_size=4)
+    s, _ = PageState.from_dict({"surface": LINE, "steps": 60, "runs": [spec.to_dict()]})
+    at = run_app({**encode(Link(s, Teach(step=7))), "lang": lang})
+    open_box(at, "open_inspector")
+    assert not at.exception
+    table = next(m.value for m in at.markdown if "g_k" in m.value)
+    traj = reference(spec, 60, batch_size=4, seed=1)
+    surface, _ = build_surface(LINE)
+    g_row = next(line for line in table.splitlines() if line.startswith("| $g_k$"))
+    f_row = next(line for line in table.splitlines() if "nabla f(" in line)
+    assert t("insp:g (mini-batch gradient, used for the step)", lang) in g_row
+    assert t("insp:∇f (full-data gradient)", lang) in f_row
+    assert t("insp:∇f (no noise)", lang) not in table
+    batch_grad = surface.data.grad(traj.points[7, 0], traj.batches.indices(7))
+    full = surface.grad(traj.points[7, 0])
+    assert f"{batch_grad[0]:.5g}" in g_row and f"{full[0]:.5g}" in f_row

@@ -108,6 +108,35 @@ def test_noise_and_true_gradient():
     assert any(name == "∇f (no noise)" for _, name, _ in report.rows())
 
 
+@pytest.mark.parametrize("noise", [0.0, 0.5])
+def test_a_mini_batch_step_names_the_batch_gradient_and_the_full_data_gradient(noise):
+    from surfaces import make_linear_regression
+
+    line = make_linear_regression(n=12, seed=3)
+    optimizer = OPTIMIZERS["sgd"](lr=0.05)
+    traj = run(line, optimizer, starts=[0.0, 0.0], steps=8, noise=noise, seed=2, batch_size=5)
+    report = inspect_step(traj, optimizer, 4, surface=line, noise=noise)
+    rows = {name: (tex, value) for tex, name, value in report.rows()}
+    batch = traj.batches.indices(4)
+    on_batch = line.data.grad(report.theta, batch)
+    full = line.grad(report.theta)
+    assert report.batched and len(batch) == 5
+    assert "∇f (no noise)" not in rows
+    np.testing.assert_allclose(rows["∇f (full-data gradient)"][1], full)
+    assert not np.allclose(on_batch, full)
+    if noise:
+        g = rows["g (mini-batch gradient + noise, used for the step)"][1]
+        np.testing.assert_array_equal(rows["∇f_B (mini-batch gradient, no noise)"][1], on_batch)
+        assert not np.allclose(g, on_batch)
+    else:
+        g = rows["g (mini-batch gradient, used for the step)"][1]
+        np.testing.assert_array_equal(g, on_batch)
+        assert report.batch_grad is None
+    np.testing.assert_array_equal(g, traj.grads[4, 0])
+    # the step moved by −η g (SGD): g is the gradient the step used
+    np.testing.assert_allclose(rows["Δθ"][1], -0.05 * g, rtol=1e-12)
+
+
 def test_batched_lr_sweep_picks_the_path():
     lrs = np.array([[0.01], [0.02], [0.04]])
     optimizer = OPTIMIZERS["rmsprop"](lr=lrs, centered=True, momentum=0.5)
