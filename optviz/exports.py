@@ -300,7 +300,11 @@ def _formula_torch(expr) -> str:
 
 
 def surface_torch(surface) -> list[str]:
-    """Lines of Python defining ``f(p)`` (``p`` a ``(..., 2)`` tensor -> ``(...)``)."""
+    """Lines of Python defining ``f(p)`` (``p`` a ``(..., 2)`` tensor -> ``(...)``).
+
+    A loss over data points (the line fit) is ``f(p, batch=None)``: ``batch``, a tensor of
+    point indices, restricts the mean to those points (a mini-batch).
+    """
     name = surface.name
     params = dict(surface.params or {})
     head = ["def f(p):", "    x, y = p[..., 0], p[..., 1]"]
@@ -325,10 +329,12 @@ def surface_torch(surface) -> list[str]:
             f"Y = torch.tensor([{ys}], dtype=torch.float64)",
             "",
             "",
-            "def f(p):",
-            "    # mean squared error of the line Y ≈ w·X + b, as a function of p = (w, b)",
+            "def f(p, batch=None):",
+            "    # mean squared error of the line Y ≈ w·X + b, as a function of p = (w, b),",
+            "    # over all the points or over the points `batch` (a mini-batch) only",
+            "    x, y = (X, Y) if batch is None else (X[batch], Y[batch])",
             "    w, b = p[..., 0:1], p[..., 1:2]",
-            "    return ((w * X + b - Y) ** 2).mean(dim=-1)",
+            "    return ((w * x + b - y) ** 2).mean(dim=-1)",
         ]
     if name == "formula" or "expression" in params:
         expr = _formula_expr(surface)
@@ -339,17 +345,33 @@ def surface_torch(surface) -> list[str]:
 
 
 _DESCEND = """
-def descend(make_optimizer, make_scheduler=None, noise=0.0, seed=None):
-    \"\"\"STEPS steps from START; gradient noise drawn like optviz (numpy default_rng).
+def batch_at(k, n, batch_size, batch_seed):
+    \"\"\"The data points step k takes its gradient on, as optviz.gradients.MiniBatches:
+    epoch e = k // per_epoch is the permutation np.random.default_rng((batch_seed, e)),
+    cut into batches of batch_size (the last one of an epoch may be smaller).\"\"\"
+    per_epoch = -(-n // batch_size)
+    epoch, j = divmod(k, per_epoch)
+    order = np.random.default_rng((batch_seed, epoch)).permutation(n)
+    return torch.from_numpy(order[j * batch_size : (j + 1) * batch_size])
+
+
+def descend(make_optimizer, make_scheduler=None, noise=0.0, seed=None, batch_size=None,
+            batch_seed=0):
+    \"\"\"STEPS steps from START; gradient noise drawn like optviz (numpy default_rng);
+    with batch_size, each step's gradient is that of the mean over its mini-batch.
 
     Each start is its own parameter, a 2-vector, as each path is in optviz.\"\"\"
     starts = [torch.tensor(row, requires_grad=True) for row in START]
     opt = make_optimizer(starts)
     scheduler = make_scheduler(opt) if make_scheduler else None
     rng = np.random.default_rng(seed)
-    for _ in range(STEPS):
+    for k in range(STEPS):
         opt.zero_grad()
-        f(torch.stack(starts)).sum().backward()
+        if batch_size is None:
+            loss = f(torch.stack(starts))
+        else:
+            loss = f(torch.stack(starts), batch_at(k, len(X), batch_size, batch_seed))
+        loss.sum().backward()
         if noise:
             draws = torch.from_numpy(noise * rng.standard_normal((len(starts), 2)))
             for p, draw in zip(starts, draws):
@@ -367,13 +389,19 @@ def pytorch_script(surface, start, steps: int, runs: Sequence[ExportRun]) -> str
     Same surface (catalog formula, the bowl's Hessian, the regression data, or a typed
     formula printed from SymPy), the same start (``(2,)`` or ``(N, 2)``), steps,
     hyperparameters, schedules (``torch.optim.lr_scheduler``) and gradient noise (numpy
-    ``default_rng(seed)`` draws added to ``.grad`` in optviz's order). float64 throughout.
+    ``default_rng(seed)`` draws added to ``.grad`` in optviz's order) and mini-batches
+    (a run whose ``trajectory.batches`` is set takes each step's gradient on the same
+    batch as :class:`optviz.gradients.MiniBatches`, the permutations drawn the same way).
+    float64 throughout.
     Prints one line per run: ``final[i] <label>: [[x, y], ...]`` (repr precision).
 
     Raises:
-        ValueError: a surface, optimizer or schedule without a PyTorch equivalent, or
-            array-valued hyperparameters (batched sweeps).
+        ValueError: a surface, optimizer or schedule without a PyTorch equivalent,
+            array-valued hyperparameters (batched sweeps), or mini-batches on a surface
+            other than the line fit.
     """
+    if surface.name != "linear_regression" and any(r.trajectory.batches for r in runs):
+        raise ValueError(f"no PyTorch version of mini-batches on the surface {surface.name!r}")
     start = np.asarray(start, dtype=float)
     start = start[None] if start.ndim == 1 else start
     start_text = "[" + ", ".join(f"[{x!r}, {y!r}]" for x, y in start.tolist()) + "]"
@@ -403,6 +431,8 @@ def pytorch_script(surface, start, steps: int, runs: Sequence[ExportRun]) -> str
             call.append(f"make_scheduler=lambda opt: {sched}")
         if noise > 0:
             call += [f"noise={noise!r}", f"seed={run.seed!r}"]
+        if (batches := run.trajectory.batches) is not None:
+            call += [f"batch_size={batches.size!r}", f"batch_seed={batches.seed!r}"]
         label = f"final[{index}] {run.label}:"
         lines += [
             f"# {' '.join(str(run.label).split())}",  # one line: a label is never code

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import csv
+import dataclasses
 import io
 import itertools
 import json
@@ -343,6 +344,57 @@ def test_pytorch_script_lands_on_the_same_points(case, tmp_path):
         assert np.all(np.isfinite(want))
         scale = np.maximum(np.abs(want), 1.0)
         assert np.max(np.abs(got - want) / scale) < 1e-9, (run_.label, got, want)
+
+
+def _script_finals(script: str, tmp_path) -> list[np.ndarray]:
+    """Run an exported script in a subprocess; the final points it prints, run by run."""
+    path = tmp_path / "script.py"
+    path.write_text(script)
+    out = subprocess.run(
+        [sys.executable, str(path)], capture_output=True, text=True, timeout=300, check=True
+    )
+    lines = [line for line in out.stdout.splitlines() if line.startswith("final[")]
+    return [np.array(ast.literal_eval(line[line.rindex(": ") + 2 :])) for line in lines]
+
+
+def test_pytorch_script_reproduces_mini_batch_runs(tmp_path):
+    pytest.importorskip("torch")
+    surface = make_linear_regression(n=13, seed=5)
+    start = np.array([surface.start, np.asarray(surface.start) + 0.4])
+    steps = 40  # 4 does not divide 13: every epoch ends on a batch of one point
+    specs = [
+        ("sgd", {"lr": 0.05}, dict(batch_size=4, batch_seed=3)),
+        ("adam", {"lr": 0.1}, dict(batch_size=1, batch_seed=0, noise=0.3, seed=11)),
+        ("momentum", {"lr": 0.02}, dict(batch_size=13, batch_seed=2)),
+        ("rmsprop", {"lr": 0.01}, dict(batch_size=5, batch_seed=2**31 - 1)),
+    ]
+    runs_ = []
+    for key, kw, how in specs:
+        optimizer = OPTIMIZERS[key](**kw)
+        traj = run(surface, optimizer, starts=start, steps=steps, **how)
+        assert traj.batches is not None and traj.batches.size == how["batch_size"]
+        runs_.append(ex.ExportRun(key, optimizer, traj, how.get("noise", 0.0), how.get("seed")))
+    full = run(surface, OPTIMIZERS["sgd"](lr=0.05), starts=start, steps=steps)
+    # the mini-batch paths are not the full-batch path: the batches matter
+    assert np.max(np.abs(runs_[0].trajectory.points[-1] - full.points[-1])) > 1e-3
+    script = ex.pytorch_script(surface, start, steps, runs_)
+    assert "batch_size=4, batch_seed=3" in script
+    finals = _script_finals(script, tmp_path)
+    assert len(finals) == len(runs_)
+    for got, run_ in zip(finals, runs_, strict=True):
+        want = run_.trajectory.points[-1]
+        assert np.all(np.isfinite(want))
+        scale = np.maximum(np.abs(want), 1.0)
+        assert np.max(np.abs(got - want) / scale) < 1e-12, (run_.label, got, want)
+
+
+def test_pytorch_script_refuses_mini_batches_without_a_torch_version():
+    surface = make_linear_regression(n=10, seed=1)
+    optimizer = OPTIMIZERS["sgd"](lr=0.05)
+    traj = run(surface, optimizer, starts=[0.0, 0.0], steps=3, batch_size=2)
+    other = dataclasses.replace(surface, name="my_data_loss")
+    with pytest.raises(ValueError, match="mini-batches"):
+        ex.pytorch_script(other, [0.0, 0.0], 3, [ex.ExportRun("s", optimizer, traj)])
 
 
 @pytest.mark.parametrize("key", sorted(SURFACES))
