@@ -1,9 +1,15 @@
 """The study section "On a real network": the page's runs train a multilayer perceptron.
 
 Each run of the page (its optimizer, learning rate, schedule and other settings) trains the
-same 64 → 100 → 100 → 10 network (:mod:`optviz.mlp`) on the 8×8 digits from the same
-initial weights; the section draws the training loss and accuracy against the epoch, one
-colour per run as everywhere on the page, and a table of the final values.
+same network (:mod:`optviz.mlp`; inputs → 100 → 100 → 10) from the same initial weights;
+the section draws the training loss and accuracy against the epoch, one colour per run as
+everywhere on the page, and a table of the final values.
+
+The data are the 8×8 digits that ship with optviz (64 inputs). MNIST (784 inputs) is offered
+when the environment variable :data:`MNIST_ENV` names a folder holding its standard IDX
+training files; nothing is downloaded. Only its first :data:`MNIST_IMAGES` training images
+are used, so that an epoch costs about as much as one on the digits, and the section says
+so; a folder that is missing or holds no readable files gives a notice and the digits.
 
 Nothing is computed until the expander is opened. The training is cached
 (``st.cache_data``, :data:`CACHE_ENTRIES` entries) on plain arguments — the run specs, the
@@ -11,13 +17,14 @@ epochs, the batch size and the seed — so reopening the section or any other ch
 page costs nothing. The work is bounded: at most :data:`WORK_BUDGET` multiply-adds, about
 the course's experiment (six runs × 100 full-batch epochs), by training fewer epochs than
 asked (the section says so). A progress bar follows the epochs while a result is computed.
-Session-state keys: ``net_epochs``, ``net_batch``, ``net_seed`` (widgets) and
+Session-state keys: ``net_data``, ``net_epochs``, ``net_batch``, ``net_seed`` (widgets) and
 ``open_network`` (the expander).
 """
 
 from __future__ import annotations
 
 import contextvars
+import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -29,7 +36,7 @@ from optviz.drawing import figures as F
 from optviz.drawing.network import training_figure
 
 from .compute import build_optimizer
-from .i18n import run_name, small_note, t
+from .i18n import escape_markdown, run_name, small_note, t
 from .state import PageState, RunSpec
 
 HIDDEN = (100, 100)
@@ -53,6 +60,37 @@ threadpool_limits(limits=BLAS_THREADS, user_api="blas")  # the whole process, on
 
 DTYPE = np.float32
 """The matrix products run in float32 (the weights and the optimizers' state stay float64)."""
+MNIST_ENV = "OPTVIZ_MNIST_DIR"
+"""The environment variable naming the folder of MNIST's IDX files (``train-images-idx3-ubyte``
+and ``train-labels-idx1-ubyte``, plain or ``.gz``); unset: the section offers no MNIST."""
+MNIST_IMAGES = 1000
+"""MNIST images used: the first ones of the training set. The network then has 5 times the
+weights of the digits' network and a subset this size keeps an epoch at about three times
+the cost of one on the digits, so the work budget still allows tens of epochs."""
+DIGITS = ("digits",)
+"""The data key of the 8×8 digits; MNIST's is ``("mnist", folder, images)``."""
+
+
+def mnist_folder() -> str | None:
+    """The MNIST folder named by :data:`MNIST_ENV`, or None when it is unset or blank."""
+    folder = os.environ.get(MNIST_ENV, "").strip()
+    return folder or None
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def mnist_subset(folder: str, images: int) -> mlp.Dataset:
+    """The first ``images`` MNIST training images from ``folder``, read once per process.
+
+    Errors of :func:`optviz.mlp.load_mnist` propagate (and are not cached).
+    """
+    return mlp.load_mnist(folder, limit=images)
+
+
+def dataset(key: tuple) -> mlp.Dataset:
+    """The training set of a data key (:data:`DIGITS` or ``("mnist", folder, images)``)."""
+    if key[0] == "mnist":
+        return mnist_subset(key[1], key[2])
+    return mlp.load_digits()
 
 
 def capped_epochs(asked: int, runs: int, batch_size: int | None, n: int, sizes) -> int:
@@ -84,9 +122,11 @@ def trained(
     epochs: int,
     batch_size: int | None,
     seed: int,
+    data_key: tuple = DIGITS,
     _progress: Callable[[int, int], None] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(loss, accuracy)``, each ``(runs, epochs + 1)``: the runs trained together.
+    """``(loss, accuracy)``, each ``(runs, epochs + 1)``: the runs trained together on the
+    data of ``data_key`` (:func:`dataset`).
 
     ``_progress(done, epochs)`` after each epoch (not part of the cache key). The matrix
     products use :data:`BLAS_THREADS` BLAS threads.
@@ -97,6 +137,7 @@ def trained(
         hidden=HIDDEN,
         seed=seed,
         batch_size=batch_size,
+        data=dataset(data_key),
         dtype=DTYPE,
         progress=_progress,
     )
@@ -133,19 +174,56 @@ def results_table(names: Sequence[str], loss: np.ndarray, accuracy: np.ndarray, 
     return "\n".join([head, *rows])
 
 
+def _choose_data(lang: str) -> tuple[tuple, mlp.Dataset, str]:
+    """The data key, the training set and the sentence that names it.
+
+    Without :data:`MNIST_ENV` the digits, and no choice is shown. With it, a choice between
+    the digits and MNIST; MNIST that cannot be read gives a warning and the digits.
+    """
+    digits = (DIGITS, mlp.load_digits(), t("net.data_digits", lang))
+    folder = mnist_folder()
+    if folder is None:
+        return digits
+    ss = st.session_state
+    ss.setdefault("net_data", "digits")
+    choice = st.radio(
+        t("net.dataset", lang),
+        ("digits", "mnist"),
+        format_func=lambda c: t(f"net.dataset_{c}", lang, n=f"{MNIST_IMAGES:,}"),
+        horizontal=True,
+        key="net_data",
+    )
+    if choice != "mnist":
+        return digits
+    shown = escape_markdown(folder)
+    try:
+        data = mnist_subset(folder, MNIST_IMAGES)
+    except FileNotFoundError as error:
+        st.warning(t("net.mnist_missing", lang, path=shown, error=escape_markdown(str(error))))
+        return digits
+    except (ValueError, OSError) as error:
+        st.warning(t("net.mnist_broken", lang, path=shown, error=escape_markdown(str(error))))
+        return digits
+    sentence = t("net.data_mnist", lang, path=shown, n=f"{data.size:,}")
+    return ("mnist", folder, MNIST_IMAGES), data, sentence
+
+
 def _controls(n: int, lang: str) -> tuple[int, int | None, int]:
-    """Epochs, batch size (None: full batch) and seed from the section's widgets."""
+    """Epochs, batch size (None: full batch) and seed from the section's widgets; batch
+    sizes offered are those below ``n``, the size of the training set."""
     ss = st.session_state
     ss.setdefault("net_epochs", DEFAULT_EPOCHS)
-    ss.setdefault("net_batch", 0)
     ss.setdefault("net_seed", 0)
+    sizes = tuple(b for b in BATCH_SIZES if b < n)
+    if ss.get("net_batch") not in sizes:
+        ss["net_batch"] = 0
     row = st.container(horizontal=True, gap="medium")
     epochs = row.number_input(
         t("net.epochs", lang), min_value=1, max_value=MAX_EPOCHS, step=10, key="net_epochs"
     )
     batch = row.selectbox(
         t("net.batch", lang),
-        BATCH_SIZES,
+        sizes,
         format_func=lambda b: t("net.full_batch", lang, n=f"{n:,}") if b == 0 else str(b),
         key="net_batch",
     )
@@ -167,8 +245,10 @@ def section(state: PageState, lang: str) -> None:
     if not box.open:
         return
     with box:
-        data = mlp.load_digits()
-        st.markdown(small_note(t("net.help", lang)))
+        data_key, data, data_sentence = _choose_data(lang)
+        sizes = mlp.layer_sizes(data, HIDDEN)
+        shape = " → ".join(str(width) for width in sizes)
+        st.markdown(small_note(t("net.help", lang, sizes=shape, data=data_sentence)))
         if not state.runs:
             st.info(t("studies.no_runs", lang))
             return
@@ -182,13 +262,12 @@ def section(state: PageState, lang: str) -> None:
         if any(state.runs[i].noise for i in good):
             st.caption(t("net.noise", lang))
         specs = tuple(state.runs[i] for i in good)
-        sizes = mlp.layer_sizes(data, HIDDEN)
         epochs = capped_epochs(asked, len(specs), batch_size, data.size, sizes)
         if epochs < asked:
             st.caption(t("net.capped", lang, epochs=epochs, asked=asked))
         bar = st.empty()
         progress = _progress_updater(bar, lang)
-        loss, accuracy = trained(specs, epochs, batch_size, seed, _progress=progress)
+        loss, accuracy = trained(specs, epochs, batch_size, seed, data_key, _progress=progress)
         bar.empty()
         names = [run_name(i, state.runs[i], lang=lang) for i in good]
         colors = [F.color(i) for i in good]

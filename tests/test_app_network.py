@@ -155,3 +155,117 @@ def test_results_table_states_the_final_values():
     table = network_ui.results_table(["1 · Adam", "2 · SGD"], loss, accuracy, "en")
     assert "Loss after 2 epochs" in table
     assert "| 1 · Adam | 0.5 | 95.0 % |" in table and "| 2 · SGD | 2.1 | 20.0 % |" in table
+
+
+# ---------------------------------------------------------------------------------------
+# MNIST where the user has its files (OPTVIZ_MNIST_DIR)
+
+
+def write_idx(path: Path, values: np.ndarray) -> None:
+    """``values`` (uint8) as an IDX file: 0, 0, type 0x08, ndim, big-endian sizes, data."""
+    header = bytes([0, 0, 0x08, values.ndim]) + np.array(values.shape, dtype=">u4").tobytes()
+    path.write_bytes(header + values.astype(np.uint8).tobytes())
+
+
+def tiny_mnist(folder: Path, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic 28×28 "digits": class c is a bright bar in row band c, plus noise."""
+    rng = np.random.default_rng(4)
+    labels = np.arange(n) % 10
+    images = rng.integers(0, 60, size=(n, 28, 28))
+    for i, c in enumerate(labels):
+        images[i, 2 * c + 3 : 2 * c + 6, 4:24] = 255
+    folder.mkdir(parents=True, exist_ok=True)
+    write_idx(folder / "train-images-idx3-ubyte", images)
+    write_idx(folder / "train-labels-idx1-ubyte", labels)
+    return images, labels
+
+
+def data_radio(at: AppTest):
+    return next((r for r in at.radio if r.key == "net_data"), None)
+
+
+def help_text(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if "multilayer perceptron" in m.value)
+
+
+def test_no_mnist_choice_without_the_folder_setting(monkeypatch):
+    monkeypatch.delenv(network_ui.MNIST_ENV, raising=False)
+    network_ui.trained.clear()
+    at = open_network(page(), net_epochs=2)
+    assert data_radio(at) is None
+    assert "64 → 100 → 100 → 10" in help_text(at) and "not MNIST" in help_text(at)
+
+
+def test_mnist_from_the_users_files_trains_the_784_input_network(monkeypatch, tmp_path):
+    folder = tmp_path / "mnist"
+    tiny_mnist(folder)
+    monkeypatch.setenv(network_ui.MNIST_ENV, str(folder))
+    network_ui.trained.clear()
+    network_ui.mnist_subset.clear()
+    at = open_network(page(), net_epochs=4)
+    radio = data_radio(at)
+    assert radio is not None and radio.value == "digits"  # the digits until MNIST is chosen
+    digits_curves = curves(network_figure(at))
+    at = open_network(at, net_data="mnist")
+    text = help_text(at)
+    assert "784 → 100 → 100 → 10" in text and "MNIST" in text and "first 40 training" in text
+    assert not at.warning
+    # the page's batch sizes that fit 40 images: full batch and 16
+    assert [o for o in next(s for s in at.selectbox if s.key == "net_batch").options] == [
+        t("net.full_batch", "en", n="40"),
+        "16",
+    ]
+    runs = at.session_state["state"].runs
+    lines = curves(network_figure(at))
+    assert lines.keys() == digits_curves.keys()
+    data = mlp.load_mnist(folder, limit=network_ui.MNIST_IMAGES)
+    assert data.size == 40 and data.x.shape[1] == 784
+    spec = runs[0]
+    expected = mlp.train(
+        OPTIMIZERS[spec.optimizer](lr=spec.lr, **dict(spec.hyper)), 4, data=data, dtype=np.float32
+    ).loss
+    name = next(n for n in lines if n.startswith("1 · "))
+    np.testing.assert_allclose(decoded(lines[name][0]), expected, rtol=1e-5)
+    assert not np.allclose(decoded(lines[name][0]), decoded(digits_curves[name][0]))
+
+
+def test_mnist_choice_in_japanese_names_the_data(monkeypatch, tmp_path):
+    folder = tmp_path / "mnist"
+    tiny_mnist(folder)
+    monkeypatch.setenv(network_ui.MNIST_ENV, str(folder))
+    network_ui.trained.clear()
+    network_ui.mnist_subset.clear()
+    at = open_network(page({"lang": "ja"}), net_epochs=2, net_data="mnist")
+    assert data_radio(at).label == t("net.dataset", "ja")
+    text = next(m.value for m in at.markdown if "多層パーセプトロン" in m.value)
+    assert "784 → 100 → 100 → 10" in text and "最初の 40 枚" in text
+
+
+def test_a_missing_or_broken_mnist_folder_gives_a_notice_and_the_digits(monkeypatch, tmp_path):
+    network_ui.trained.clear()
+    network_ui.mnist_subset.clear()
+    monkeypatch.setenv(network_ui.MNIST_ENV, str(tmp_path / "nowhere"))
+    at = open_network(page(), net_epochs=3, net_batch=16, net_seed=5)
+    before_state = at.session_state["state"]
+    digits = network_figure(at)["data"]
+    at = open_network(at, net_data="mnist")
+    assert any("MNIST was not found at" in w.value for w in at.warning)
+    assert "not MNIST" in help_text(at)
+    assert network_figure(at)["data"] == digits  # the same training as before
+    assert at.session_state["state"] == before_state
+    assert (at.session_state["net_epochs"], at.session_state["net_batch"]) == (3, 16)
+    assert at.session_state["net_seed"] == 5
+    # files that are there but are not IDX files
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "train-images-idx3-ubyte").write_bytes(b"not an idx file at all")
+    (broken / "train-labels-idx1-ubyte").write_bytes(b"\x00\x00\x08\x01\x00\x00\x00\x02\x01")
+    monkeypatch.setenv(network_ui.MNIST_ENV, str(broken))
+    at.run()
+    assert not at.exception
+    assert any("could not be read" in w.value for w in at.warning)
+    assert network_figure(at)["data"] == digits
+    # and in Japanese, no English beyond the file names
+    at = open_network(page({"lang": "ja"}), net_data="mnist")
+    warning = next(w.value for w in at.warning if "MNIST" in w.value)
+    assert "読めませんでした" in warning and "not an IDX" not in warning
