@@ -35,8 +35,10 @@ from optviz import mlp
 from optviz.drawing import figures as F
 from optviz.drawing.network import training_figure
 
+from . import presenter
 from .compute import build_optimizer
 from .i18n import escape_markdown, run_name, small_note, t
+from .session import teach
 from .state import PageState, RunSpec
 
 HIDDEN = (100, 100)
@@ -272,7 +274,9 @@ def section(state: PageState, lang: str) -> None:
         names = [run_name(i, state.runs[i], lang=lang) for i in good]
         colors = [F.color(i) for i in good]
         st.plotly_chart(
-            training_figure(list(loss), list(accuracy), names, colors, lang),
+            training_figure(
+                list(loss), list(accuracy), names, colors, lang, style=presenter.style(teach())
+            ),
             key="net_chart",
             config={"displayModeBar": False},  # it would cover the legend on a phone
         )

@@ -14,6 +14,8 @@ from plotly.subplots import make_subplots
 
 from optviz import strings
 
+from .figures import Style
+
 
 def _text(key: str, lang: str) -> str:
     return strings.text("fig." + key, lang)
@@ -26,13 +28,17 @@ def training_figure(
     colors: Sequence[str],
     lang: str = "en",
     *,
-    height: int = 560,
+    style: Style | None = None,
 ) -> go.Figure:
     """Loss (log axis, top) and accuracy in % (bottom) against the epoch, one colour per run.
 
     ``losses[i]`` and ``accuracies[i]``: (epochs + 1,) for run ``i`` (epoch 0 is the start).
     A loss that overflowed (inf or NaN) leaves a gap: the line ends where training diverged.
+    ``style`` (default :class:`~optviz.drawing.figures.Style`) sets the height, the fonts
+    and the lines; :meth:`~optviz.drawing.figures.Style.presenter` is the projector's.
     """
+    style = Style() if style is None else style
+    width = style.line_width
     loss_title, accuracy_title = _text("net_loss", lang), _text("net_accuracy", lang)
     epoch = _text("net_epoch", lang)
     fig = make_subplots(
@@ -53,7 +59,7 @@ def training_figure(
                 mode="lines",
                 name=name,
                 legendgroup=name,
-                line=dict(color=color, width=2),
+                line=dict(color=color, width=width),
                 hovertemplate=f"{name}<br>{epoch} %{{x}}<br>%{{y:.4g}}<extra></extra>",
             ),
             row=1,
@@ -67,7 +73,7 @@ def training_figure(
                 name=name,
                 legendgroup=name,
                 showlegend=False,
-                line=dict(color=color, width=2),
+                line=dict(color=color, width=width),
                 hovertemplate=f"{name}<br>{epoch} %{{x}}<br>%{{y:.1f}} %<extra></extra>",
             ),
             row=2,
@@ -77,12 +83,16 @@ def training_figure(
     fig.update_yaxes(range=[0, 101], ticksuffix=" %", gridcolor="#e5e5e5", row=2, col=1)
     fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False)
     fig.update_xaxes(title_text=epoch, row=2, col=1)
+    fig.update_annotations(font_size=style.font_size)  # the two panels' titles
     fig.update_layout(
-        height=height,
+        height=style.height,
         margin=dict(l=10, r=10, t=40, b=10),
+        font=dict(size=style.font_size),
         plot_bgcolor="white",
         paper_bgcolor="white",
-        legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0),
+        legend=dict(
+            orientation="h", yanchor="bottom", y=1.06, x=0, font=dict(size=style.font_size - 1)
+        ),
         uirevision="network",
     )
     return fig
