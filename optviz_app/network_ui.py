@@ -200,11 +200,11 @@ def _choose_data(lang: str) -> tuple[tuple, mlp.Dataset, str]:
     shown = escape_markdown(folder)
     try:
         data = mnist_subset(folder, MNIST_IMAGES)
-    except FileNotFoundError as error:
-        st.warning(t("net.mnist_missing", lang, path=shown, error=escape_markdown(str(error))))
+    except FileNotFoundError:
+        st.warning(t("net.mnist_missing", lang, path=shown))
         return digits
-    except (ValueError, OSError) as error:
-        st.warning(t("net.mnist_broken", lang, path=shown, error=escape_markdown(str(error))))
+    except (ValueError, OSError):
+        st.warning(t("net.mnist_broken", lang, path=shown))
         return digits
     sentence = t("net.data_mnist", lang, path=shown, n=f"{data.size:,}")
     return ("mnist", folder, MNIST_IMAGES), data, sentence
