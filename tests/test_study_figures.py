@@ -455,3 +455,28 @@ def test_fit_spec_page_json_is_the_validated_figure(regression_runs):
     from_page = go.Figure(json.loads(spec.to_json()))
     validated = fit_figure(*args)
     assert json.loads(from_page.to_json()) == json.loads(validated.to_json())
+
+
+def test_network_figure_draws_each_run_and_grows_for_the_projector():
+    from optviz.drawing import figures as F
+    from optviz.drawing.network import MAX_HEIGHT, training_figure
+
+    loss = [np.array([2.3, 1.0, np.inf, np.nan]), np.array([2.3, 2.2, 2.1, 2.0])]
+    accuracy = [np.array([0.1, 0.5, 0.0, 0.0]), np.array([0.1, 0.2, 0.3, 0.35])]
+    names, colors = ["1 · Adam", "2 · SGD"], [F.color(0), F.color(1)]
+    page = training_figure(loss, accuracy, names, colors, "en")
+    projector = training_figure(loss, accuracy, names, colors, "ja", style=F.Style.presenter())
+    for fig in (page, projector):
+        legend = [tr for tr in fig.data if tr.showlegend is not False]
+        assert [tr.name for tr in legend] == names
+        assert [tr.line.color for tr in legend] == colors
+        # an overflowed loss leaves a gap; accuracy in %
+        assert np.isnan(fig.data[0].y[2]) and np.isnan(fig.data[0].y[3])
+        np.testing.assert_allclose(fig.data[3].y, [10, 20, 30, 35])
+    assert page.layout.height == F.Style().height <= MAX_HEIGHT
+    assert projector.layout.height == MAX_HEIGHT < F.Style.presenter().height
+    big, small = F.Style.presenter(), F.Style()
+    assert projector.layout.font.size == big.font_size > page.layout.font.size == small.font_size
+    assert projector.layout.xaxis2.tickfont.size == big.font_size - 2
+    assert projector.data[0].line.width == big.line_width > page.data[0].line.width
+    assert projector.layout.xaxis2.title.text == "エポック"

@@ -21,6 +21,11 @@ def _text(key: str, lang: str) -> str:
     return strings.text("fig." + key, lang)
 
 
+MAX_HEIGHT = 600
+"""The figure's greatest height (px): scrolled to, it fits under the page's header on the
+720-px screen of a projector with its legend."""
+
+
 def training_figure(
     losses: Sequence[np.ndarray],
     accuracies: Sequence[np.ndarray],
@@ -34,8 +39,9 @@ def training_figure(
 
     ``losses[i]`` and ``accuracies[i]``: (epochs + 1,) for run ``i`` (epoch 0 is the start).
     A loss that overflowed (inf or NaN) leaves a gap: the line ends where training diverged.
-    ``style`` (default :class:`~optviz.drawing.figures.Style`) sets the height, the fonts
-    and the lines; :meth:`~optviz.drawing.figures.Style.presenter` is the projector's.
+    ``style`` (default :class:`~optviz.drawing.figures.Style`) sets the fonts, the lines and
+    the height, at most :data:`MAX_HEIGHT`; :meth:`~optviz.drawing.figures.Style.presenter`
+    is the projector's.
     """
     style = Style() if style is None else style
     width = style.line_width
@@ -82,10 +88,12 @@ def training_figure(
     fig.update_yaxes(type="log", exponentformat="power", gridcolor="#e5e5e5", row=1, col=1)
     fig.update_yaxes(range=[0, 101], ticksuffix=" %", gridcolor="#e5e5e5", row=2, col=1)
     fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False)
+    fig.update_xaxes(tickfont_size=style.font_size - 2, title_font_size=style.font_size)
+    fig.update_yaxes(tickfont_size=style.font_size - 2)
     fig.update_xaxes(title_text=epoch, row=2, col=1)
     fig.update_annotations(font_size=style.font_size)  # the two panels' titles
     fig.update_layout(
-        height=style.height,
+        height=min(style.height, MAX_HEIGHT),
         margin=dict(l=10, r=10, t=40, b=10),
         font=dict(size=style.font_size),
         plot_bgcolor="white",
