@@ -480,3 +480,10 @@ def test_network_figure_draws_each_run_and_grows_for_the_projector():
     assert projector.layout.xaxis2.tickfont.size == big.font_size - 2
     assert projector.data[0].line.width == big.line_width > page.data[0].line.width
     assert projector.layout.xaxis2.title.text == "エポック"
+    # a label per decade when the losses span decades; plotly's ticks for a narrow range
+    assert page.layout.yaxis.dtick is None
+    wide = [np.array([2.3, 0.5, 1e-3]), np.array([2.3, 2.2, 2.1])]
+    assert (
+        training_figure(wide, [np.array([0.1, 0.5, 0.9])] * 2, names, colors).layout.yaxis.dtick
+        == 1
+    )

@@ -21,6 +21,17 @@ def _text(key: str, lang: str) -> str:
     return strings.text("fig." + key, lang)
 
 
+def _decade_ticks(losses: Sequence[np.ndarray]) -> int | None:
+    """1 (a label per power of ten only) when the finite positive losses span two decades
+    or more, else None (plotly's choice, which labels 2 and 5 in between): the in-between
+    labels crowd a short panel with large fonts, but a narrow range needs them."""
+    values = np.concatenate([np.asarray(loss, dtype=np.float64).ravel() for loss in losses])
+    values = values[np.isfinite(values) & (values > 0)]
+    if values.size and np.log10(values.max() / values.min()) >= 2:
+        return 1
+    return None
+
+
 MAX_HEIGHT = 600
 """The figure's greatest height (px): scrolled to, it fits under the page's header on the
 720-px screen of a projector with its legend."""
@@ -85,7 +96,14 @@ def training_figure(
             row=2,
             col=1,
         )
-    fig.update_yaxes(type="log", exponentformat="power", gridcolor="#e5e5e5", row=1, col=1)
+    fig.update_yaxes(
+        type="log",
+        exponentformat="power",
+        dtick=_decade_ticks(losses),
+        gridcolor="#e5e5e5",
+        row=1,
+        col=1,
+    )
     fig.update_yaxes(range=[0, 101], ticksuffix=" %", gridcolor="#e5e5e5", row=2, col=1)
     fig.update_xaxes(gridcolor="#e5e5e5", zeroline=False)
     fig.update_xaxes(tickfont_size=style.font_size - 2, title_font_size=style.font_size)
