@@ -38,3 +38,30 @@ def test_course_preset_trains_and_draws_the_six(browser, served_app, artifacts):
     assert page.locator('[data-testid="stException"]').count() == 0
     box.screenshot(path=str(artifacts / "browser_network.png"))
     page.close()
+
+
+def test_presenter_mode_fits_the_figure_on_a_projector_screen(browser, served_app, artifacts):
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(f"{served_app}?preset=course_network&present=1")
+    page.wait_for_selector(PLOT, timeout=60_000)
+    page.wait_for_timeout(800)
+    box = page.locator('[data-testid="stExpander"]', has_text="On a real network").first
+    box.locator("summary").first.click()
+    chart = box.locator(PLOT).first
+    chart.wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)
+    chart.scroll_into_view_if_needed()
+    layout = chart.evaluate(
+        "el => ({font: el._fullLayout.font.size, height: el._fullLayout.height,"
+        " tick: el._fullLayout.xaxis2.tickfont.size})"
+    )
+    big = F.Style.presenter()
+    assert layout["font"] == big.font_size and layout["tick"] == big.font_size - 2
+    drawn = chart.bounding_box()
+    header = page.locator('[data-testid="stHeader"]').bounding_box()
+    # the whole figure, legend included, fits under the page's header on a 720-px screen
+    assert drawn["height"] <= 720 - (header["height"] if header else 0)
+    assert chart.locator(".legendtext").count() == 6
+    assert page.locator('[data-testid="stException"]').count() == 0
+    page.screenshot(path=str(artifacts / "browser_network_present.png"))
+    page.close()
