@@ -226,7 +226,8 @@ def _controls(n: int, lang: str) -> tuple[int, int | None, int]:
     batch = row.selectbox(
         t("net.batch", lang),
         sizes,
-        format_func=lambda b: t("net.full_batch", lang, n=f"{n:,}") if b == 0 else str(b),
+        # the same words for every data set: the browser keeps a selected option's text
+        format_func=lambda b: t("net.full_batch", lang) if b == 0 else str(b),
         key="net_batch",
     )
     seed = row.number_input(

@@ -212,7 +212,7 @@ def test_mnist_from_the_users_files_trains_the_784_input_network(monkeypatch, tm
     assert not at.warning
     # the page's batch sizes that fit 40 images: full batch and 16
     assert [o for o in next(s for s in at.selectbox if s.key == "net_batch").options] == [
-        t("net.full_batch", "en", n="40"),
+        t("net.full_batch", "en"),
         "16",
     ]
     runs = at.session_state["state"].runs
