@@ -124,8 +124,8 @@ def trained(
     epochs: int,
     batch_size: int | None,
     seed: int,
-    data_key: tuple = DIGITS,
     _progress: Callable[[int, int], None] | None = None,
+    data_key: tuple = DIGITS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(loss, accuracy)``, each ``(runs, epochs + 1)``: the runs trained together on the
     data of ``data_key`` (:func:`dataset`).
@@ -270,7 +270,9 @@ def section(state: PageState, lang: str) -> None:
             st.caption(t("net.capped", lang, epochs=epochs, asked=asked))
         bar = st.empty()
         progress = _progress_updater(bar, lang)
-        loss, accuracy = trained(specs, epochs, batch_size, seed, data_key, _progress=progress)
+        loss, accuracy = trained(
+            specs, epochs, batch_size, seed, _progress=progress, data_key=data_key
+        )
         bar.empty()
         names = [run_name(i, state.runs[i], lang=lang) for i in good]
         colors = [F.color(i) for i in good]
