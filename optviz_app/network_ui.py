@@ -35,10 +35,8 @@ from optviz import mlp
 from optviz.drawing import figures as F
 from optviz.drawing.network import training_figure
 
-from . import presenter
 from .compute import build_optimizer
 from .i18n import escape_markdown, run_name, small_note, t
-from .session import teach
 from .state import PageState, RunSpec
 
 HIDDEN = (100, 100)
@@ -240,8 +238,11 @@ def _controls(n: int, lang: str) -> tuple[int, int | None, int]:
     return int(epochs), (int(batch) or None), int(seed)
 
 
-def section(state: PageState, lang: str) -> None:
-    """The expander "On a real network"; trains and draws only while it is open."""
+def section(state: PageState, lang: str, style: F.Style | None = None) -> None:
+    """The expander "On a real network"; trains and draws only while it is open.
+
+    ``style``: the figure's sizes (the page's; presenter mode's on a projector).
+    """
     box = st.expander(
         t("net.title", lang), icon=":material/hub:", key="open_network", on_change="rerun"
     )
@@ -277,9 +278,7 @@ def section(state: PageState, lang: str) -> None:
         names = [run_name(i, state.runs[i], lang=lang) for i in good]
         colors = [F.color(i) for i in good]
         st.plotly_chart(
-            training_figure(
-                list(loss), list(accuracy), names, colors, lang, style=presenter.style(teach())
-            ),
+            training_figure(list(loss), list(accuracy), names, colors, lang, style=style),
             key="net_chart",
             config={"displayModeBar": False},  # it would cover the legend on a phone
         )

@@ -805,4 +805,4 @@ def main() -> None:
             config={"responsive": True},
             lang=lang,
         )
-    studies_ui.sections(state, shown, start, lang)  # computed only when opened
+    studies_ui.sections(state, shown, start, lang, style)  # computed only when opened

@@ -207,11 +207,12 @@ def on_fair_change() -> None:
 # the sections
 
 
-def sections(state: PageState, shown, start, lang: str) -> None:
+def sections(state: PageState, shown, start, lang: str, style: F.Style | None = None) -> None:
     """Basin map, sweep, fair comparison and the network, each computed only while its
     expander is open.
 
-    ``shown``: the specs the main view runs (:func:`shown_runs`).
+    ``shown``: the specs the main view runs (:func:`shown_runs`). ``style``: the charts'
+    sizes (presenter mode's for a projector), used by the network's figure.
     """
     gen = st.session_state["gen"]
     skey, sparams = state.surface_args()
@@ -267,7 +268,7 @@ def sections(state: PageState, shown, start, lang: str) -> None:
         with box:
             _fair(state, gen, skey, sparams, start, lang)
 
-    network_ui.section(state, lang)
+    network_ui.section(state, lang, style)
 
 
 def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:
