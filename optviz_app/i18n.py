@@ -54,16 +54,22 @@ def optimizer_name(key: str) -> str:
     return DISPLAY_NAMES.get(key, key)
 
 
-def run_name(i: int, spec, detail: str = "", lang: str = "en") -> str:
-    """``2 · Adam (η 0.05)``: how legends, hovers, equations and exports name run ``i``;
-    a run in another convention than PyTorch's says so (``2 · Adam · Keras (η 0.05)``, the
-    convention switch's short label in ``lang``); ``detail`` follows the lr inside the
-    parentheses (see :func:`noise_note`)."""
+def run_title(i: int, spec, lang: str = "en") -> str:
+    """``2 · Adam``: run ``i``'s number and optimizer; a run in another convention than
+    PyTorch's says so (``2 · Adam · Keras``, the convention switch's short label in
+    ``lang``)."""
     name = optimizer_name(spec.optimizer)
     convention = getattr(spec, "convention", "pytorch")
     if convention != "pytorch":
         name += f" · {t(f'convention_short.{convention}', lang)}"
-    return f"{i + 1} · {name} (η {spec.lr:g}{detail})"
+    return f"{i + 1} · {name}"
+
+
+def run_name(i: int, spec, detail: str = "", lang: str = "en") -> str:
+    """``2 · Adam (η 0.05)``: how legends, hovers, equations and exports name run ``i``
+    (:func:`run_title` and its lr); ``detail`` follows the lr inside the parentheses (see
+    :func:`noise_note`)."""
+    return f"{run_title(i, spec, lang)} (η {spec.lr:g}{detail})"
 
 
 def noise_note(spec) -> str:

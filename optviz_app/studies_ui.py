@@ -4,16 +4,16 @@ comparison.
 * :func:`shown_runs` — the runs the main view draws: each run's own lr, or (fair
   comparison, ``View.fair``) one shared lr or each optimizer's best lr from a sweep over
   the same step budget (``studies.fair_cached``, the very cache the section fills).
-
-The basin map and the best-lr search run each run in its own convention (PyTorch, Keras
-or the book: ``CONVENTIONS[spec.convention]`` with that convention's keywords,
-:func:`kwargs_pairs`). The sweep varies PyTorch's keywords, so it takes PyTorch runs only
-and names the runs it leaves out (:func:`left_out_note`).
 * :func:`fit_view` — the data-fitting view beside the map (``linear_regression`` only;
   cheap: it reuses the main view's trajectories and frame steps).
 * :func:`sections` — the basin map, the sweep and the fair comparison, each in an
   expander that tracks its state (``on_change="rerun"``): nothing is computed until it
   is opened, and results are cached (``st.cache_data``) so reopening costs nothing.
+
+The basin map and the best-lr search run each run in its own convention (PyTorch, Keras
+or the book: ``CONVENTIONS[spec.convention]`` with that convention's keywords,
+:func:`kwargs_pairs`). The sweep varies PyTorch's keywords, so it takes PyTorch runs only
+and names the runs it leaves out (:func:`left_out_note`).
 
 Picks come back through callbacks (run before the script): a basin cell writes the
 page's start widgets ``f"{gen}:x"``/``f"{gen}:y"`` (as a click on the map does); a sweep
@@ -31,20 +31,11 @@ import streamlit as st
 from optviz.drawing import figures as F
 
 from . import network_ui, studies
-from .i18n import optimizer_name, small_note, t
+from .i18n import run_title, small_note, t
 from .session import key, restructure
 from .state import DEFAULT_CONVENTION, FAIR_CHOICES, PageState, RunSpec, factory_kwargs
 
 FIT_SURFACE = "linear_regression"
-
-
-def run_label(i: int, spec: RunSpec, lang: str = "en") -> str:
-    """``2 · Adam``; a run in another convention than PyTorch's says so (``2 · Adam ·
-    Keras``, the convention's short label in ``lang``), as the legends do."""
-    name = optimizer_name(spec.optimizer)
-    if spec.convention != DEFAULT_CONVENTION:
-        name += f" · {t(f'convention_short.{spec.convention}', lang)}"
-    return f"{i + 1} · {name}"
 
 
 def in_sweep(spec: RunSpec) -> bool:
@@ -101,12 +92,12 @@ def shown_runs(state: PageState, start, lang: str):
         if lr is None:
             specs.append(spec)
             notes.append("")
-            label = run_label(i, spec, lang)
+            label = run_title(i, spec, lang)
             parts.append(t("studies.caption_none", lang, label=label, lr=spec.lr))
         else:
             specs.append(replace(spec, lr=float(f"{lr:.3g}")))  # the lr shown is the lr used
             notes.append(" · " + t("fair.lr_sweep", lang))
-            parts.append(f"{run_label(i, spec, lang)} {lr:.3g}")
+            parts.append(f"{run_title(i, spec, lang)} {lr:.3g}")
     grid = studies.lr_grid(studies.FAIR_LRS)
     caption = t(
         "studies.caption_best",
@@ -140,7 +131,7 @@ def fit_view(state: PageState, surface, results, lang: str, step: int | None = N
     studies.fit_section(
         surface,
         [r.points for _, _, r in ok],
-        [run_label(i, spec, lang) for i, spec, _ in ok],
+        [run_title(i, spec, lang) for i, spec, _ in ok],
         [F.color(i) for i, _, _ in ok],
         [int(k) for k in F.frame_steps(state.steps)],
         lang,
@@ -224,7 +215,7 @@ def sections(state: PageState, shown, start, lang: str, style: F.Style | None = 
     if box.open:
         with box:
             runs = tuple(
-                (run_label(i, s, lang), s.optimizer, kwargs_pairs(s), F.color(i), s.convention)
+                (run_title(i, s, lang), s.optimizer, kwargs_pairs(s), F.color(i), s.convention)
                 for i, s in enumerate(shown)
             )
             studies.basin_section(
@@ -246,14 +237,14 @@ def sections(state: PageState, shown, start, lang: str, style: F.Style | None = 
                 i = st.selectbox(
                     t("studies.sweep_run", lang),
                     sweepable,
-                    format_func=lambda j: run_label(j, state.runs[j], lang),
+                    format_func=lambda j: run_title(j, state.runs[j], lang),
                     key="sweep_run",
                 )
                 spec = state.runs[i]
                 studies.sweep_section(
                     skey,
                     sparams,
-                    (run_label(i, spec, lang), spec.optimizer, kwargs_pairs(spec)),
+                    (run_title(i, spec, lang), spec.optimizer, kwargs_pairs(spec)),
                     tuple(start),
                     state.steps,
                     lang,
@@ -281,7 +272,7 @@ def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:
     if key(gen, "fair_lr") not in ss:
         ss[key(gen, "fair_lr")] = float(view.fair_lr)
     runs = tuple(
-        (run_label(i, s, lang), s.optimizer, kwargs_pairs(s), s.convention)
+        (run_title(i, s, lang), s.optimizer, kwargs_pairs(s), s.convention)
         for i, s in enumerate(state.runs)
     )
     studies.fair_section(

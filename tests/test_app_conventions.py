@@ -189,7 +189,7 @@ def test_basin_map_runs_each_run_in_its_own_convention():
 
     from optviz.drawing.studies import basin_figure
     from optviz.explore import basin_map
-    from optviz_app.studies_ui import run_label
+    from optviz_app.i18n import run_title
 
     at = fresh(STUDY_QUERY)
     at.session_state["open_basin"] = True
@@ -204,7 +204,7 @@ def test_basin_map_runs_each_run_in_its_own_convention():
     surface = SURFACES["himmelblau"]
     runs = study_runs(at)
     maps = [basin_map(surface, opt, resolution=101, steps=20) for _, opt in runs]
-    labels = [run_label(i, s) for i, (s, _) in enumerate(runs)]
+    labels = [run_title(i, s) for i, (s, _) in enumerate(runs)]
     assert labels[:2] == ["1 · RMSprop · Keras", "2 · Momentum · From Scratch"]
     want = json.loads(
         basin_figure(maps, labels, ["red"] * 3, "final_loss", f_min=surface.f_min).to_json()
