@@ -129,3 +129,14 @@ def streamlit_bundle() -> tuple[str, bytes]:
     name = index.split('src="./static/js/index.', 1)[1].split('"', 1)[0]
     path = f"static/js/index.{name}"
     return path, (static / path).read_bytes()
+
+
+def websocket_extensions(url: str) -> str:
+    """The extensions a server at ``url`` accepts on the page's websocket, offered
+    permessage-deflate as a browser offers it."""
+    from websockets.sync.client import connect
+
+    ws_url = url.replace("http://", "ws://", 1).rstrip("/") + "/_stcore/stream"
+    origin = url.split("://", 1)[0] + "://" + url.split("://", 1)[1].split("/", 1)[0]
+    with connect(ws_url, subprotocols=["streamlit"], origin=origin, open_timeout=60) as ws:
+        return ws.response.headers.get("Sec-WebSocket-Extensions", "")

@@ -140,8 +140,8 @@ def test_load_through_the_balancer_spreads_sessions_without_errors(cluster):
 def test_the_balancer_sends_the_page_and_its_files_compressed(cluster):
     """Through HAProxy: the page (sent plain by a replica) compressed by the balancer;
     Streamlit's main bundle and plotly.js compressed by the replicas and passed on as they
-    are, plotly.js cacheable for good; the bytes match the files."""
-    from conftest import fetch, streamlit_bundle
+    are, plotly.js cacheable for good; the bytes match the files; the websocket deflated."""
+    from conftest import fetch, streamlit_bundle, websocket_extensions
 
     from optviz_app.plot import plotly_src
 
@@ -161,6 +161,7 @@ def test_the_balancer_sends_the_page_and_its_files_compressed(cluster):
     assert headers["cache-control"] == "public, max-age=31536000, immutable"
     js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     assert gzip.decompress(body) == js.read_bytes()
+    assert websocket_extensions(cluster.url).startswith("permessage-deflate")
 
 
 def test_cluster_script_checks_its_arguments():

@@ -222,9 +222,10 @@ def test_a_class_arriving_at_once_costs_one_compression():
 def test_streamlit_run_app_sends_bundles_and_plotly_compressed_and_cacheable():
     """`streamlit run app.py` (the README's command): Streamlit's main bundle and, once a
     session has drawn the page, plotly.js at the URL the page uses come gzip-compressed
-    and immutable; the page itself is not cached, and preloads plotly.js."""
+    and immutable; the page itself is not cached, and preloads plotly.js; the websocket
+    is deflated."""
     import bench_load
-    from conftest import fetch, free_port, serve, stop, streamlit_bundle
+    from conftest import fetch, free_port, serve, stop, streamlit_bundle, websocket_extensions
 
     port = free_port()
     proc = serve(ROOT / "app.py", port)
@@ -252,5 +253,7 @@ def test_streamlit_run_app_sends_bundles_and_plotly_compressed_and_cacheable():
         _, headers, _ = fetch(url, accept_encoding="gzip")
         assert headers["cache-control"] == "no-cache"
         assert headers["link"] == f"</{src}>; rel=preload; as=script"  # served once: preloaded
+        # the page's messages are deflated on the websocket (.streamlit/config.toml)
+        assert websocket_extensions(url).startswith("permessage-deflate")
     finally:
         stop(proc)
