@@ -14,8 +14,9 @@ bandwidth, round-trip latency). Printed: seconds from the navigation to the firs
 drawn (the map's Plotly layout exists), and the bytes on the wire until then: HTTP (as
 sent, i.e. compressed; the largest responses listed, with their Content-Encoding) and
 websocket messages (their payload: on the wire they travel deflated, permessage-deflate,
-about a third of it for the page's messages). Then the same student opens the link again in the same browser (a
-second visit or a reconnect, with what the browser cached): its seconds and bytes.
+about a third of it for the page's messages). Then the same student opens the link again
+in the same browser (a second visit or a reconnect, with what the browser cached): its
+seconds and bytes.
 The machine's other load shows in the seconds; the bytes do not depend on it.
 """
 
