@@ -24,35 +24,44 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import re
 from collections.abc import Sequence
 
 import numpy as np
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
 
 from . import symbols as _symbols
-from .catalog import DISPLAY_NAMES, OPTIMIZERS, SPEC, SPECS, keyword_symbols
+from .catalog import DISPLAY_NAMES, SPECS, keyword_symbols
+from .rules import OWN_SYMBOLS, RULES, UpdateRule
 from .symbols import (  # noqa: F401  (the symbols are part of this module's interface)
     ALPHA,
     BETA1,
     BETA2,
+    COURSE_TEX,
+    COURSE_TEXT,
     DELTA,
+    ELEMENTWISE_SQUARES,
     EPS,
     ETA,
     ETA_T,
     GAMMA,
     GBAR,
     LAM,
+    LR_T,
     MHAT,
     MU,
     MU_NEXT,
     MU_T,
+    NOTATIONS,
     PI,
     PSI,
     RHO,
     RHO_INF,
     RHO_T,
     RMS,
+    SYMBOL_TEXT,
     TAU,
     THETA,
     VHAT,
@@ -61,6 +70,7 @@ from .symbols import (  # noqa: F401  (the symbols are part of this module's int
     B,
     C,
     G,
+    H,
     M,
     R,
     S,
@@ -74,7 +84,7 @@ from .symbols import (  # noqa: F401  (the symbols are part of this module's int
 
 SYMBOL_TEX: dict[sp.Symbol, str] = {
     **_symbols.SYMBOL_TEX,
-    **{symbol: tex for spec in SPECS for symbol, (tex, _) in spec.symbols.items()},
+    **{symbol: tex for symbol, (tex, _) in OWN_SYMBOLS.items()},
 }
 """LaTeX name of every symbol used in the update rules."""
 
@@ -101,53 +111,127 @@ NOTES: dict[str, dict[str, str]] = {spec.key: dict(spec.note) for spec in SPECS}
 # building the assignments
 
 
-def resolve_hyperparams(key: str, hyperparams: dict | None = None) -> dict:
+def rule_record(key: str, convention: str = "pytorch") -> UpdateRule:
+    """The :class:`optviz.rules.UpdateRule` of ``CONVENTIONS[convention][key]``;
+    ValueError if there is none."""
+    if convention not in RULES or key not in RULES[convention]:
+        raise ValueError(f"Unknown optimizer: {key!r} (convention {convention!r})")
+    return RULES[convention][key]
+
+
+def resolve_hyperparams(
+    key: str, hyperparams: dict | None = None, convention: str = "pytorch"
+) -> dict:
     """The factory's resolved keyword values: defaults filled in, unknown keys dropped.
 
     ``hyperparams`` may be ``Optimizer.hyperparams`` (it can hold keys a factory does not
     take, e.g. AdamW's ``decoupled_weight_decay``; those are dropped and re-derived).
     """
-    if key not in OPTIMIZERS:
-        raise ValueError(f"Unknown optimizer: {key!r}")
-    factory = OPTIMIZERS[key]
+    factory = rule_record(key, convention).factory
     accepted = inspect.signature(factory).parameters
     kwargs = {k: v for k, v in (hyperparams or {}).items() if k in accepted}
     return dict(factory(**kwargs).hyperparams)
 
 
-def update_steps(key: str, hyperparams: dict | None = None) -> list[tuple[sp.Symbol, sp.Expr]]:
+def update_steps(
+    key: str, hyperparams: dict | None = None, convention: str = "pytorch"
+) -> list[tuple[sp.Symbol, sp.Expr]]:
     """The update of one step as ordered assignments ``[(lhs, rhs), ...]``.
 
-    ``hyperparams`` are torch keyword arguments (or ``Optimizer.hyperparams``); missing
-    ones take the factory's defaults. Variants follow them: momentum/dampening/nesterov,
-    coupled or decoupled weight decay, amsgrad, centered, maximize, lr_decay.
+    ``hyperparams`` are the factory's keyword arguments (or ``Optimizer.hyperparams``);
+    missing ones take the factory's defaults. Variants follow them: momentum/dampening/
+    nesterov, coupled or decoupled weight decay, amsgrad, centered, maximize, lr_decay.
     Right-hand sides are unevaluated SymPy expressions (kept in reading order).
     """
-    hp = resolve_hyperparams(key, hyperparams)
+    hp = resolve_hyperparams(key, hyperparams, convention)
     with sp.evaluate(False):
-        return SPEC[key].rule(hp)
+        return rule_record(key, convention).rule(hp)
 
 
 def _is_schedule(lr) -> bool:
     return callable(lr)
 
 
-def update_latex(key: str, hyperparams: dict | None = None, lang: str = "en") -> str:
+def symbol_names(
+    key: str, convention: str = "pytorch", notation: str = "pytorch"
+) -> dict[sp.Symbol, str]:
+    """Symbol -> LaTeX name in ``notation`` (:data:`optviz.symbols.NOTATIONS`): the
+    library's letters, or the course's W, ∂L/∂W and its state names (the record's
+    ``course``)."""
+    if notation not in NOTATIONS:
+        raise ValueError(f"Unknown notation: {notation!r}")
+    names = dict(SYMBOL_TEX)
+    if notation == "course":
+        names.update(COURSE_TEX)
+        names.update({s: tex for s, (tex, _) in rule_record(key, convention).course.items()})
+    return names
+
+
+def symbol_texts(
+    key: str, convention: str = "pytorch", notation: str = "pytorch"
+) -> dict[sp.Symbol, str]:
+    """Symbol -> plain-text name in ``notation`` (the step inspector's rows)."""
+    texts = {**SYMBOL_TEXT, **{s: text for s, (_, text) in OWN_SYMBOLS.items()}}
+    if notation == "course":
+        texts.update(COURSE_TEXT)
+        texts.update({s: text for s, (_, text) in rule_record(key, convention).course.items()})
+    return texts
+
+
+class _RulePrinter(LatexPrinter):
+    """SymPy's LaTeX printer; in the course notation a square of the gradient (or of
+    AdaDelta's Δw, of ḡ) is written as the course writes it, ``g ⊙ g``."""
+
+    def __init__(self, names: dict, squares_as_products: bool):
+        super().__init__({"symbol_names": names, "order": "none"})
+        self._products = squares_as_products
+
+    def _print_Pow(self, expr, **kwargs):
+        base, exponent = expr.args
+        if self._products and base in ELEMENTWISE_SQUARES and exponent == 2:
+            name = self._print(base)
+            return rf"{name} \odot {name}"
+        return super()._print_Pow(expr, **kwargs)
+
+
+def update_latex(
+    key: str,
+    hyperparams: dict | None = None,
+    lang: str = "en",
+    convention: str = "pytorch",
+    notation: str = "pytorch",
+) -> str:
     r"""The update rule as a LaTeX ``aligned`` block, one ``lhs ← rhs`` line per assignment.
 
-    The learning rate is written ``\eta_t`` when it follows a schedule. The words of a case
-    split (SymPy writes "for" and "otherwise") are in ``lang`` (:func:`case_words`).
+    ``notation`` picks the names (:func:`symbol_names`). The learning rate is written
+    ``\eta_t`` when it follows a schedule (``\eta(t)`` where the rule already has an
+    ``\eta_t``). A number the library writes into its rule (the book's ε = 1e-7) is
+    given on a last line. The words of a case split (SymPy writes "for" and "otherwise")
+    are in ``lang`` (:func:`case_words`).
     """
-    hp = resolve_hyperparams(key, hyperparams)
-    names = dict(SYMBOL_TEX)
-    if _is_schedule(hp.get("lr")):
-        names[ETA] = r"\eta_t"
+    record = rule_record(key, convention)
+    hp = resolve_hyperparams(key, hyperparams, convention)
+    names = symbol_names(key, convention, notation)
+    if _is_schedule(hp.get(record.lr_keyword)):
+        names[ETA] = r"\eta(t)" if r"\eta_t" in names.values() else r"\eta_t"
+    printer = _RulePrinter(names, squares_as_products=notation == "course")
     lines = [
-        rf"{names[lhs]} &\leftarrow {sp.latex(rhs, symbol_names=names, order='none')}"
-        for lhs, rhs in update_steps(key, hp)
+        rf"{names[lhs]} &\leftarrow {printer.doprint(rhs)}"
+        for lhs, rhs in update_steps(key, hp, convention)
     ]
+    for symbol, value in record.constants.items():
+        lines.append(rf"{names[symbol]} &= {number_latex(value)}")
     block = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
     return case_words(block, lang)
+
+
+def number_latex(value: float) -> str:
+    r"""A constant of a rule as LaTeX: a power of ten as ``10^{-7}``, else its shortest
+    decimal form."""
+    exponent = math.log10(value) if value > 0 else math.nan
+    if math.isfinite(exponent) and exponent == round(exponent):
+        return f"10^{{{round(exponent)}}}"
+    return f"{value:g}"
 
 
 _CASE_CONDITION = re.compile(r"\\text\{for\}\\:\s*(.*?)(?=\s*\\\\|\s*\\end\{cases\})")
@@ -163,30 +247,34 @@ def case_words(latex: str, lang: str) -> str:
     return latex.replace(r"\text{otherwise}", r"\text{それ以外}")
 
 
-def adaptive_lr_expr(key: str, hyperparams: dict | None = None) -> sp.Expr | None:
+def adaptive_lr_expr(
+    key: str, hyperparams: dict | None = None, convention: str = "pytorch"
+) -> sp.Expr | None:
     """The per-coordinate step factor P with ``Δθ = −P · direction``, where one exists.
 
-    Each record gives its own (``OptimizerSpec.step_factor``): η for SGD (direction g, b
-    or g + μb), η/(√v̂ + ε) for Adam (direction m̂), ...; None where the step has no such
-    factor (a piecewise or sign step). Evaluate with :func:`adaptive_lr`.
+    Each record gives its own (``step_factor``): η for SGD (direction g, b or g + μb),
+    η/(√v̂ + ε) for Adam (direction m̂), ...; None where the step has no such factor (a
+    piecewise or sign step, a velocity that holds η). Evaluate with :func:`adaptive_lr`.
     """
-    hp = resolve_hyperparams(key, hyperparams)
+    hp = resolve_hyperparams(key, hyperparams, convention)
     with sp.evaluate(False):
-        return SPEC[key].step_factor(hp)
+        return rule_record(key, convention).step_factor(hp)
 
 
-def adaptive_lr(key: str, hyperparams: dict, before: dict, after: dict) -> np.ndarray | None:
+def adaptive_lr(
+    key: str, hyperparams: dict, before: dict, after: dict, convention: str = "pytorch"
+) -> np.ndarray | None:
     """Evaluate :func:`adaptive_lr_expr` for one step.
 
     ``before`` is :func:`initial_env`, ``after`` the result of :func:`evaluate_update` for
-    the same step; the symbols of ``OptimizerSpec.factor_reads_before`` (AdaDelta's u: its
+    the same step; the symbols of the record's ``factor_reads_before`` (AdaDelta's u: its
     step uses the old u) come from ``before``, everything else from ``after``.
     """
-    expr = adaptive_lr_expr(key, hyperparams)
+    expr = adaptive_lr_expr(key, hyperparams, convention)
     if expr is None:
         return None
     env = dict(after)
-    for symbol in SPEC[key].factor_reads_before:
+    for symbol in rule_record(key, convention).factor_reads_before:
         env[symbol] = before[symbol]
     return evaluate_expr(expr, env)
 
@@ -229,46 +317,56 @@ def lr_at(lr, count: int):
     return lr(count) if callable(lr) else lr
 
 
-def initial_env(key: str, hyperparams: dict, grad, state, params) -> dict:
+def initial_env(
+    key: str, hyperparams: dict, grad, state, params, convention: str = "pytorch"
+) -> dict:
     """Symbol values before the step: g, θ, t = count + 1, η at this step, the other
-    hyperparameters, and the state buffers (NamedTuple fields, torch's names)."""
-    hp = resolve_hyperparams(key, hyperparams)
+    hyperparameters, the numbers the rule holds, and the state (NamedTuple fields, the
+    library's names)."""
+    record = rule_record(key, convention)
+    hp = resolve_hyperparams(key, hyperparams, convention)
     count = int(state.count)
     env = {G: np.asarray(grad, dtype=float), THETA: np.asarray(params, dtype=float)}
     env[T] = count + 1
-    for kw in SPEC[key].keywords:
-        if kw.symbol is not None:
-            env[kw.symbol] = hp[kw.name]
-        if kw.parts:
-            for part, value in zip(kw.parts, hp[kw.name], strict=True):
-                if part.symbol is not None:
-                    env[part.symbol] = value
-    env[ETA] = lr_at(hp["lr"], count)
-    for field, symbol in STATE_SYMBOLS[FAMILY[key]].items():
+    for name, symbol in record.keywords.items():
+        if name not in hp:
+            continue
+        if isinstance(symbol, tuple):
+            for part, value in zip(symbol, hp[name], strict=True):
+                if part is not None:
+                    env[part] = value
+        else:
+            env[symbol] = hp[name]
+    env.update(record.constants)
+    env[ETA] = lr_at(hp[record.lr_keyword], count)
+    for field, symbol in record.state.items():
         env[symbol] = getattr(state, field)
     return env
 
 
-def evaluate_update(key: str, hyperparams: dict, grad, state, params) -> dict:
+def evaluate_update(
+    key: str, hyperparams: dict, grad, state, params, convention: str = "pytorch"
+) -> dict:
     """Apply :func:`update_steps` numerically; return the final symbol environment.
 
     Args:
         grad, params: arrays of the same shape (e.g. ``(N, 2)``).
         state: the optimizer's state NamedTuple before the step.
+        convention: whose factory ``key`` names (``optviz.CONVENTIONS``).
 
     Returns:
         ``{symbol: value}`` after all assignments: ``env[THETA]`` is the new θ, state
         symbols hold the new buffers, intermediate symbols (m̂, v̂, a, …) their values.
     """
-    env = initial_env(key, hyperparams, grad, state, params)
-    for lhs, rhs in update_steps(key, hyperparams):
+    env = initial_env(key, hyperparams, grad, state, params, convention)
+    for lhs, rhs in update_steps(key, hyperparams, convention):
         env[lhs] = evaluate_expr(rhs, env)
     return env
 
 
-def new_state(key: str, env: dict, state) -> tuple:
+def new_state(key: str, env: dict, state, convention: str = "pytorch") -> tuple:
     """The state NamedTuple after the step, read from ``env`` (untouched fields kept)."""
-    symbols = STATE_SYMBOLS[FAMILY[key]]
+    symbols = rule_record(key, convention).state
     values = {
         field: env.get(symbols[field], getattr(state, field)) if field in symbols else None
         for field in state._fields

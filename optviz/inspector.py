@@ -27,21 +27,42 @@ import numpy as np
 import sympy as sp
 
 from . import equations as eq
-from .catalog import SPECS
+from .rules import OWN_SYMBOLS, RULES
 from .symbols import SYMBOL_NOTES, SYMBOL_TEXT
-
-STATE_LABELS: dict[str, str] = {
-    name: f"{SYMBOL_TEXT.get(symbol) or spec.symbols[symbol][1]} ({name})"
-    for spec in SPECS
-    for name, symbol in spec.state.items()
-}
-"""State field (torch's buffer name) -> readable name with the equations' symbol."""
 
 DERIVED_LABELS: dict[sp.Symbol, str] = {
     **SYMBOL_NOTES,
-    **{symbol: text for spec in SPECS for symbol, (_, text) in spec.symbols.items()},
+    **{symbol: text for symbol, (_, text) in OWN_SYMBOLS.items()},
 }
-"""Intermediate symbols -> readable names (state symbols use :data:`STATE_LABELS`)."""
+"""Intermediate symbols -> readable names (state rows use :func:`state_label`)."""
+
+
+def state_label(text: str, field: str) -> str:
+    """A state row's name: its symbol's text and the library's variable name,
+    ``"m (exp_avg)"``, or the text alone where they agree (the book's ``"h"``)."""
+    return text if text == field else f"{text} ({field})"
+
+
+STATE_LABELS: dict[str, str] = {
+    name: state_label(SYMBOL_TEXT.get(symbol) or OWN_SYMBOLS[symbol][1], name)
+    for name, symbol in {
+        field: symbol
+        for record in RULES["pytorch"].values()
+        for field, symbol in record.state.items()
+    }.items()
+}
+"""torch's buffer name -> its row name in PyTorch's notation (``"m (exp_avg)"``)."""
+
+
+def derived_label(symbol: sp.Symbol, texts: dict) -> str:
+    """An intermediate quantity's row name, its symbol written as ``texts`` writes it
+    (the course's Δw for AdaDelta's Δ)."""
+    label = DERIVED_LABELS.get(symbol, str(symbol))
+    plain = SYMBOL_TEXT.get(symbol) or SYMBOL_NOTES.get(symbol, "").split(" ")[0]
+    text = texts.get(symbol)
+    if text and plain and text != plain and label.startswith(plain):
+        return text + label[len(plain) :]
+    return label
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +90,9 @@ class StepReport:
         diverged: θ_k is no longer finite (k ≥ ``diverged_at``).
         diverged_at: the step the path diverged at, or None.
         last: k = T, so there is no next step.
+        notation: the names of the symbols (:data:`optviz.symbols.NOTATIONS`).
+        words: row name of a state (and its new value) -> ``(field, meaning)``: the
+            library's variable name and a key of what it holds (the page's words).
     """
 
     k: int
@@ -92,6 +116,8 @@ class StepReport:
     diverged: bool = False
     diverged_at: int | None = None
     last: bool = False
+    notation: str = "pytorch"
+    words: dict = field(default_factory=dict)
 
     @property
     def t(self) -> int:
@@ -108,17 +134,24 @@ class StepReport:
 
     def rows(self) -> list[tuple[str, str, np.ndarray]]:
         """Table rows ``(latex, name, value)``: θ_k, g_k, Δθ, the lrs, state, derived."""
-        rows = [(r"\theta_k", "θ", self.theta), (r"g_k", self._grad_name(), self.grad)]
+        if self.notation == "course":
+            theta, grad, delta = "W_k", r"\left(\frac{\partial L}{\partial W}\right)_k", r"\Delta W"
+            names, ratio = ("W", "∂L/∂W", "ΔW"), r"-\Delta W \,/\, \frac{\partial L}{\partial W}"
+            batch_grad, true_grad = r"\nabla L_B(W_k)", r"\nabla L(W_k)"
+        else:
+            theta, grad, delta = r"\theta_k", "g_k", r"\Delta\theta"
+            names, ratio = ("θ", "g", "Δθ"), r"-\Delta\theta / g"
+            batch_grad, true_grad = r"\nabla f_B(\theta_k)", r"\nabla f(\theta_k)"
+        grad_name = self._grad_name() if self.batched else names[1]
+        rows = [(theta, names[0], self.theta), (grad, grad_name, self.grad)]
         if self.batch_grad is not None:
-            rows.append(
-                (r"\nabla f_B(\theta_k)", "∇f_B (mini-batch gradient, no noise)", self.batch_grad)
-            )
+            rows.append((batch_grad, "∇f_B (mini-batch gradient, no noise)", self.batch_grad))
         if self.true_grad is not None:
             name = "∇f (full-data gradient)" if self.batched else "∇f (no noise)"
-            rows.append((r"\nabla f(\theta_k)", name, self.true_grad))
-        rows.append((r"\Delta\theta", "Δθ", self.delta))
+            rows.append((true_grad, name, self.true_grad))
+        rows.append((delta, names[2], self.delta))
         if self.effective_lr is not None:
-            rows.append((r"-\Delta\theta / g", "effective lr", self.effective_lr))
+            rows.append((ratio, "effective lr", self.effective_lr))
         if self.adaptive_lr is not None:
             rows.append((r"\eta_{\text{eff}}", "adaptive lr", self.adaptive_lr))
         rows += [(self.tex[name], name, value) for name, value in self.state.items()]
@@ -169,8 +202,13 @@ def _scalar_lr(lr, k: int) -> float | None:
     return float(value) if value.size == 1 else None
 
 
-def inspect_step(trajectory, optimizer, k: int, path: int = 0, *, surface=None, noise=0.0):
+def inspect_step(
+    trajectory, optimizer, k: int, path: int = 0, *, surface=None, noise=0.0, notation="pytorch"
+):
     """The :class:`StepReport` of run ``path`` at step ``k`` (clamped to ``[0, T]``).
+
+    The optimizer's own convention (``optimizer.convention``: PyTorch, Keras or the book)
+    gives the rule and the state's names; ``notation`` the symbols they are written with.
 
     Args:
         trajectory: :class:`optviz.descent.Trajectory` (points ``(T+1, N, 2)``, ...).
@@ -191,6 +229,10 @@ def inspect_step(trajectory, optimizer, k: int, path: int = 0, *, surface=None, 
     requested = int(k)
     k = min(max(requested, 0), n_steps)
     key = optimizer.name
+    convention = getattr(optimizer, "convention", "pytorch")
+    record = eq.rule_record(key, convention)
+    names = eq.symbol_names(key, convention, notation)
+    texts = eq.symbol_texts(key, convention, notation)
     hp = _pick_hyperparams(dict(optimizer.hyperparams or {}), path, n)
     theta = trajectory.points[k, path].copy()
     grad = trajectory.grads[k, path].copy()
@@ -208,24 +250,25 @@ def inspect_step(trajectory, optimizer, k: int, path: int = 0, *, surface=None, 
             true_grad = np.asarray(surface.grad(theta), dtype=float)
             if batches is not None and noisy and getattr(surface, "data", None) is not None:
                 batch_grad = np.asarray(surface.data.grad(theta, batches.indices(k)), dtype=float)
-    family = eq.FAMILY[key]
     state_row = _state_row(trajectory.states, k, path, n)
     used = set()
-    for lhs, rhs in eq.update_steps(key, hp):
+    for lhs, rhs in eq.update_steps(key, hp, convention):
         used |= {lhs} | rhs.free_symbols
-    state, tex = {}, {}
+    state, tex, words = {}, {}, {}
     for name in state_row._fields:
-        if eq.STATE_SYMBOLS[family].get(name) in used:
-            label = STATE_LABELS.get(name, name)
+        symbol = record.state.get(name)
+        if symbol in used:
+            label = state_label(texts[symbol], name)
             state[label] = _as_row(getattr(state_row, name))
-            tex[label] = eq.SYMBOL_TEX[eq.STATE_SYMBOLS[family][name]]
+            tex[label] = names[symbol]
+            words[label] = words["new " + label] = (name, record.meanings.get(name, name))
     derived, adaptive, effective = {}, None, None
     if not last and not diverged:
-        before = eq.initial_env(key, hp, grad[None], state_row, theta[None])
-        after = eq.evaluate_update(key, hp, grad[None], state_row, theta[None])
-        derived, derived_tex = _derived(key, hp, after)
+        before = eq.initial_env(key, hp, grad[None], state_row, theta[None], convention)
+        after = eq.evaluate_update(key, hp, grad[None], state_row, theta[None], convention)
+        derived, derived_tex = _derived(key, hp, after, convention, names, texts)
         tex.update(derived_tex)
-        value = eq.adaptive_lr(key, hp, before, after)
+        value = eq.adaptive_lr(key, hp, before, after, convention)
         adaptive = None if value is None else np.broadcast_to(value, (1, 2))[0].copy()
         with np.errstate(all="ignore"):
             effective = np.where(grad != 0, -delta / np.where(grad != 0, grad, 1.0), np.nan)
@@ -238,7 +281,7 @@ def inspect_step(trajectory, optimizer, k: int, path: int = 0, *, surface=None, 
         grad=grad,
         delta=delta,
         loss=float(trajectory.values[k, path]),
-        lr=_scalar_lr(hp.get("lr"), k),
+        lr=_scalar_lr(hp.get(record.lr_keyword), k),
         state=state,
         derived=derived,
         tex=tex,
@@ -251,23 +294,24 @@ def inspect_step(trajectory, optimizer, k: int, path: int = 0, *, surface=None, 
         diverged=diverged,
         diverged_at=diverged_at if diverged_at >= 0 else None,
         last=last,
+        notation=notation,
+        words=words,
     )
 
 
-def _derived(key: str, hyperparams: dict, env: dict) -> tuple[dict, dict]:
+def _derived(key, hyperparams, env, convention, names, texts) -> tuple[dict, dict]:
     """Readable name -> value (and -> LaTeX) for every quantity update t assigned."""
-    family = eq.FAMILY[key]
-    field_of = {symbol: name for name, symbol in eq.STATE_SYMBOLS[family].items()}
+    field_of = {symbol: name for name, symbol in eq.rule_record(key, convention).state.items()}
     values, tex = {}, {}
-    for lhs, _ in eq.update_steps(key, hyperparams):
+    for lhs, _ in eq.update_steps(key, hyperparams, convention):
         if lhs == eq.THETA:
             continue
         if lhs in field_of:
-            label = "new " + STATE_LABELS.get(field_of[lhs], field_of[lhs])
+            label = "new " + state_label(texts[lhs], field_of[lhs])
         else:
-            label = DERIVED_LABELS.get(lhs, str(lhs))
+            label = derived_label(lhs, texts)
         values[label] = _as_row(env[lhs])
-        tex[label] = eq.SYMBOL_TEX[lhs]
+        tex[label] = names[lhs]
     return values, tex
 
 

@@ -21,6 +21,7 @@ ETA, BETA1, BETA2, EPS, MU, TAU, RHO, ALPHA, LAM, GAMMA, PSI = sp.symbols(
 M, V, B, S, U, GBAR, VMAX, PI = sp.symbols("m v b s u gbar vmax Pi")
 MHAT, VHAT, A, ETA_T, DELTA, C = sp.symbols("mhat vhat a eta_t Delta c")
 MU_T, MU_NEXT, RHO_INF, RHO_T, R = sp.symbols("mu_t mu_next rho_inf rho_t r")
+H, LR_T = sp.symbols("h lr_t")
 
 RMS = sp.Function("RMS")
 """Root mean square of one start's coordinates (each start is its own 2-vector)."""
@@ -59,6 +60,8 @@ SYMBOL_TEX: dict[sp.Symbol, str] = {
     RHO_INF: r"\rho_\infty",
     RHO_T: r"\rho_t",
     R: "r",
+    H: "h",
+    LR_T: r"\alpha_t",
 }
 """LaTeX name of every shared symbol."""
 
@@ -71,6 +74,7 @@ SYMBOL_TEXT: dict[sp.Symbol, str] = {
     M: "m",
     VMAX: "v_max",
     PI: "Π",
+    H: "h",
 }
 """Plain-text name of the state symbols (the inspector writes ``"m (exp_avg)"``)."""
 
@@ -87,5 +91,28 @@ SYMBOL_NOTES: dict[sp.Symbol, str] = {
     RHO_INF: "ρ_∞",
     RHO_T: "ρ_t",
     R: "r (rectification)",
+    LR_T: "α_t (bias-corrected lr)",
 }
 """Intermediate symbols -> readable names (the inspector's rows)."""
+
+
+# ---------------------------------------------------------------------------------------
+# notations
+
+NOTATIONS = ("course", "pytorch")
+"""How the update rules are written: ``"course"``, the Japanese course's notation (in the
+style of 「ゼロから作るDeep Learning」: W for the parameters, ∂L/∂W for the gradient, the
+course's state names h, v, m, ...), or ``"pytorch"``: θ, g and the library's own letters."""
+
+COURSE_TEX: dict[sp.Symbol, str] = {
+    THETA: "W",
+    G: r"\frac{\partial L}{\partial W}",
+}
+"""The course notation's names of the parameters and the gradient (every rule); each
+record adds the course's names of its own states (``course`` of its record)."""
+
+COURSE_TEXT: dict[sp.Symbol, str] = {THETA: "W", G: "∂L/∂W"}
+"""Plain-text names of :data:`COURSE_TEX` (the step inspector's rows)."""
+
+ELEMENTWISE_SQUARES = frozenset({G, DELTA, GBAR})
+"""Symbols whose square the course writes as an element-wise product, ``∂L/∂W ⊙ ∂L/∂W``."""

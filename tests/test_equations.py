@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from optviz import OPTIMIZERS
+from optviz import CONVENTIONS, OPTIMIZERS, run
 from optviz import equations as eq
-from optviz.schedules import cosine_annealing_lr, linear_warmup
+from optviz.schedules import cosine_annealing_lr, linear_warmup, step_lr
+from optviz.textbook_optimizers import TEXTBOOK
 
 VARIANTS = [
     ("sgd", {"lr": 0.1}),
@@ -158,3 +159,163 @@ def test_case_words_in_japanese():
     assert ja.replace(r"\ \text{のとき}", "").replace(r"\text{それ以外}", "") == en.replace(
         r"\text{for}\: ", ""
     ).replace(r"\text{otherwise}", "")
+
+
+# ---------------------------------------------------------------------------------------
+# Keras 3 and the book: each convention's own rule, checked against its own factory
+
+CONVENTION_VARIANTS = [
+    ("keras", "sgd", {"learning_rate": 0.1}),
+    ("keras", "sgd", {"learning_rate": 0.05, "momentum": 0.9}),
+    ("keras", "sgd", {"learning_rate": 0.05, "momentum": 0.8, "nesterov": True}),
+    ("keras", "sgd", {"learning_rate": 0.05, "momentum": 0.5, "weight_decay": 0.2}),
+    ("keras", "sgd", {"learning_rate": step_lr(0.1, step_size=2, gamma=0.5), "momentum": 0.9}),
+    ("keras", "adagrad", {}),
+    ("keras", "adagrad", {"learning_rate": 0.3, "initial_accumulator_value": 0.5}),
+    ("keras", "adagrad", {"learning_rate": 0.3, "epsilon": 1e-3, "weight_decay": 0.1}),
+    ("keras", "rmsprop", {"learning_rate": 0.05}),
+    ("keras", "rmsprop", {"learning_rate": 0.05, "centered": True}),
+    ("keras", "rmsprop", {"learning_rate": 0.05, "momentum": 0.7, "centered": True}),
+    ("keras", "rmsprop", {"learning_rate": 0.05, "momentum": 0.5, "weight_decay": 0.1}),
+    ("keras", "adadelta", {}),
+    ("keras", "adadelta", {"learning_rate": 1.0, "rho": 0.8, "epsilon": 1e-3}),
+    ("keras", "adadelta", {"learning_rate": 0.5, "weight_decay": 0.2}),
+    ("keras", "adam", {"learning_rate": 0.1}),
+    ("keras", "adam", {"learning_rate": 0.1, "amsgrad": True, "epsilon": 1e-3}),
+    ("keras", "adam", {"learning_rate": linear_warmup(0.1, warmup_steps=3), "weight_decay": 0.1}),
+    ("keras", "adamw", {"learning_rate": 0.1}),
+    ("keras", "adamw", {"learning_rate": 0.1, "weight_decay": 0.3, "amsgrad": True}),
+    ("keras", "nadam", {"learning_rate": 0.1}),
+    ("keras", "nadam", {"learning_rate": 0.1, "beta_1": 0.8, "weight_decay": 0.2}),
+    ("keras", "adamax", {"learning_rate": 0.1}),
+    ("keras", "adamax", {"learning_rate": 0.1, "epsilon": 1e-3, "weight_decay": 0.2}),
+    ("keras", "lion", {"learning_rate": 0.1}),
+    ("keras", "lion", {"learning_rate": 0.1, "beta_1": 0.8, "weight_decay": 0.5}),
+    ("textbook", "sgd", {}),
+    ("textbook", "sgd", {"lr": cosine_annealing_lr(0.1, T_max=7)}),
+    ("textbook", "momentum", {}),
+    ("textbook", "momentum", {"lr": 0.05, "momentum": 0.5}),
+    ("textbook", "nesterov", {}),
+    ("textbook", "nesterov", {"lr": 0.05, "momentum": 0.7}),
+    ("textbook", "adagrad", {}),
+    ("textbook", "adagrad", {"lr": 1.5}),
+    ("textbook", "rmsprop", {}),
+    ("textbook", "rmsprop", {"lr": 0.05, "decay_rate": 0.9}),
+    ("textbook", "adam", {}),
+    ("textbook", "adam", {"lr": 0.3, "beta1": 0.8, "beta2": 0.99}),
+]
+
+
+def test_every_key_of_every_convention_is_checked():
+    checked = {(c, k) for c, k, _ in CONVENTION_VARIANTS}
+    for convention in ("keras", "textbook"):
+        assert {k for c, k in checked if c == convention} == set(CONVENTIONS[convention])
+        assert set(eq.RULES[convention]) == set(CONVENTIONS[convention])
+
+
+@pytest.mark.parametrize(("convention", "key", "kwargs"), CONVENTION_VARIANTS)
+@pytest.mark.parametrize("warm_steps", [0, 1, 2, 7])
+def test_convention_equations_reproduce_update(convention, key, kwargs, warm_steps):
+    """The rule the panel shows for a Keras or book run is its factory's update: θ and
+    every state the rule writes, to rounding, from random consistent states."""
+    seed = zlib.crc32(f"{convention}{key}{warm_steps}{sorted(kwargs)}".encode())
+    rng = np.random.default_rng(seed)
+    optimizer = CONVENTIONS[convention][key](**kwargs)
+    params = rng.normal(size=(6, 2)) * 2
+    state, params = _random_state(optimizer, rng, params, warm_steps)
+    g = rng.normal(size=params.shape) * rng.choice([0.01, 1.0, 100.0])
+    step, expected_state = optimizer.update(g, state, params)
+    hp = optimizer.hyperparams
+    env = eq.evaluate_update(key, hp, g, state, params, convention)
+    np.testing.assert_allclose(env[eq.THETA], params + step, rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(env[eq.THETA] - params, step, rtol=1e-9, atol=1e-15)
+    got_state = eq.new_state(key, env, state, convention)
+    assert got_state.count == expected_state.count
+    written = {lhs for lhs, _ in eq.update_steps(key, hp, convention)}
+    record = eq.RULES[convention][key]
+    for field, symbol in record.state.items():
+        if symbol not in written:
+            continue  # a buffer the rule does not use (Keras's momentum at μ = 0)
+        np.testing.assert_allclose(
+            np.asarray(getattr(got_state, field), dtype=float),
+            np.asarray(getattr(expected_state, field), dtype=float),
+            rtol=1e-12,
+            atol=1e-300,
+            err_msg=field,
+        )
+
+
+@pytest.mark.parametrize(("convention", "key", "kwargs"), CONVENTION_VARIANTS)
+def test_convention_runs_follow_their_rule_for_many_steps(convention, key, kwargs):
+    """Evaluating the displayed rule step after step, its own state fed back, draws the
+    factory's path (the bowl, 30 steps)."""
+    from surfaces import SURFACES
+
+    surface = SURFACES["bowl"]
+    optimizer = CONVENTIONS[convention][key](**kwargs)
+    params = np.array([[-4.0, 2.0], [1.5, -0.7]])
+    traj = run(surface, optimizer, starts=params, steps=30)
+    assert np.all(np.isfinite(traj.points))
+    state, theta = optimizer.init(params), params
+    for k in range(30):
+        env = eq.evaluate_update(
+            key, optimizer.hyperparams, surface.grad(theta), state, theta, convention
+        )
+        state, theta = eq.new_state(key, env, state, convention), env[eq.THETA]
+        np.testing.assert_allclose(theta, traj.points[k + 1], rtol=1e-10, atol=1e-12)
+
+
+def test_convention_rules_differ_where_the_libraries_do():
+    """ε placement and state names of each convention's rule."""
+    torch = eq.update_latex("adagrad")
+    keras = eq.update_latex("adagrad", convention="keras")
+    book = eq.update_latex("adagrad", convention="textbook")
+    assert r"\sqrt{s} + \varepsilon" in torch
+    assert r"\sqrt{s + \varepsilon}" in keras
+    assert r"\sqrt{h} + \varepsilon" in book and r"\varepsilon &= 10^{-7}" in book
+    assert r"\alpha_t" in eq.update_latex("adam", convention="textbook")
+    assert r"\hat m" in eq.update_latex("adam") and r"\hat m" not in eq.update_latex(
+        "adam", convention="keras"
+    )
+    assert r"\theta &\leftarrow \theta + v" in eq.update_latex(
+        "sgd", {"momentum": 0.9}, convention="keras"
+    )
+    assert r"v &\leftarrow \alpha v - \eta g" in eq.update_latex("momentum", convention="textbook")
+    assert eq.RULES["keras"]["adam"].state["velocity"] == eq.V
+    assert set(eq.RULES["textbook"]["adam"].state) == {"m", "v"}
+
+
+def test_course_notation():
+    """The course writes W, ∂L/∂W, g ⊙ g and its own state names (AdaGrad's h)."""
+    course = eq.update_latex("adagrad", notation="course")
+    assert (
+        r"h &\leftarrow h + \frac{\partial L}{\partial W} \odot \frac{\partial L}{\partial W}"
+        in (course)
+    )
+    assert r"W &\leftarrow W" in course and r"\theta" not in course and "s " not in course
+    assert r"\theta" in eq.update_latex("adagrad", notation="pytorch")
+    assert r"\Delta w" in eq.update_latex("adadelta", notation="course")
+    assert r"W &\leftarrow W + v" in eq.update_latex(
+        "momentum", convention="textbook", notation="course"
+    )
+    with pytest.raises(ValueError):
+        eq.update_latex("sgd", notation="nope")
+
+
+def test_momentum_pytorch_and_course_forms_agree_only_at_constant_lr():
+    """PyTorch's b ← μb + g, θ ← θ − ηb and the course's v ← αv − η∂L/∂W, W ← W + v
+    draw the same path at a constant η (v = −ηb) and different ones with a schedule."""
+    from surfaces import SURFACES
+
+    surface = SURFACES["rosenbrock"]
+    starts = [[-1.2, 1.0], [0.4, -0.6]]
+    torch = run(surface, OPTIMIZERS["momentum"](lr=1e-3, momentum=0.9), starts=starts, steps=80)
+    book = run(surface, TEXTBOOK["momentum"](lr=1e-3, momentum=0.9), starts=starts, steps=80)
+    np.testing.assert_allclose(torch.points, book.points, rtol=1e-12, atol=1e-12)
+    b = torch.states.momentum_buffer[1:]
+    np.testing.assert_allclose(book.states.v[1:], -1e-3 * b, rtol=1e-12, atol=1e-15)
+    schedule = step_lr(1e-3, step_size=10, gamma=0.3)
+    torch = run(surface, OPTIMIZERS["momentum"](lr=schedule, momentum=0.9), starts=starts, steps=80)
+    book = run(surface, TEXTBOOK["momentum"](lr=schedule, momentum=0.9), starts=starts, steps=80)
+    np.testing.assert_allclose(torch.points[:11], book.points[:11], rtol=1e-12, atol=1e-12)
+    assert np.max(np.abs(torch.points[-1] - book.points[-1])) > 1e-4

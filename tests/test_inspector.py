@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optviz import OPTIMIZERS, run
+from optviz import CONVENTIONS, OPTIMIZERS, run
 from optviz.inspector import gradient_scale, inspect_step, step_arrows
+from optviz.rules import RULES
 from optviz.schedules import exponential_lr
+from optviz.textbook_optimizers import TEXTBOOK
 from surfaces import SURFACES
 
 ROSEN = SURFACES["rosenbrock"]
@@ -184,3 +186,64 @@ def test_gradient_scale_is_one_for_the_whole_animation():
     (x0, x1), (y0, y1) = surface.bounds
     assert scale * norms.max() == pytest.approx(0.12 * np.hypot(x1 - x0, y1 - y0))
     assert gradient_scale([], surface.bounds) == 0.0
+
+
+CONVENTION_KEYS = [(c, key) for c in ("keras", "textbook") for key in CONVENTIONS[c]]
+
+
+@pytest.mark.parametrize(("convention", "key"), CONVENTION_KEYS)
+@pytest.mark.parametrize("k", [0, 5])
+def test_keras_and_book_runs_are_inspected_with_their_own_rule(convention, key, k):
+    """A Keras or book run's inspector evaluates that convention's rule: its new state
+    equals the trajectory's state one step later, under the library's variable names."""
+    optimizer = CONVENTIONS[convention][key]()
+    traj = run(BOWL, optimizer, starts=[[-4.0, 2.0], [1.0, -1.0]], steps=8)
+    report = inspect_step(traj, optimizer, k, path=1)
+    np.testing.assert_allclose(report.delta, traj.points[k + 1, 1] - traj.points[k, 1])
+    record = RULES[convention][key]
+    for label, value in report.derived.items():
+        if not label.startswith("new "):
+            continue
+        field, _ = report.words[label]
+        expected = np.asarray(getattr(traj.states, field))[k + 1]
+        expected = expected[1] if expected.ndim else expected  # Nadam's Π is one number
+        np.testing.assert_allclose(value, np.broadcast_to(expected, np.shape(value)), rtol=1e-12)
+        assert field in record.state
+    for label in report.state:
+        field, meaning = report.words[label]
+        assert label == field or label.endswith(f"({field})")
+        assert meaning in record.meanings.values()
+    assert report.derived or key == "sgd"
+    if key in ("sgd", "adagrad"):  # no momentum: the step is −P·g, P the adaptive lr
+        np.testing.assert_allclose(report.adaptive_lr, report.effective_lr, rtol=1e-12)
+
+
+def test_state_names_follow_convention_and_notation():
+    keras = CONVENTIONS["keras"]["adam"](learning_rate=0.1)
+    traj = run(BOWL, keras, starts=[-4.0, 2.0], steps=4)
+    report = inspect_step(traj, keras, 2)
+    assert set(report.state) == {"m (momentum)", "v (velocity)"}
+    book = TEXTBOOK["adagrad"](lr=0.5)
+    traj = run(BOWL, book, starts=[-4.0, 2.0], steps=4)
+    report = inspect_step(traj, book, 2)
+    assert set(report.state) == {"h"} and report.tex["h"] == "h"
+    assert report.adaptive_lr is not None
+    np.testing.assert_allclose(report.adaptive_lr, report.effective_lr, rtol=1e-12)
+    torch = OPTIMIZERS["adagrad"](lr=0.5)
+    traj = run(BOWL, torch, starts=[-4.0, 2.0], steps=4)
+    pytorch = inspect_step(traj, torch, 2)
+    course = inspect_step(traj, torch, 2, notation="course")
+    assert set(pytorch.state) == {"s (sum)"} and set(course.state) == {"h (sum)"}
+    np.testing.assert_array_equal(pytorch.state["s (sum)"], course.state["h (sum)"])
+    assert [r[0] for r in course.rows()][:2] == [
+        "W_k",
+        r"\left(\frac{\partial L}{\partial W}\right)_k",
+    ]
+    assert [r[0] for r in pytorch.rows()][:2] == [r"\theta_k", "g_k"]
+    adadelta = OPTIMIZERS["adadelta"]()
+    traj = run(BOWL, adadelta, starts=[-4.0, 2.0], steps=4)
+    course = inspect_step(traj, adadelta, 2, notation="course")
+    assert (
+        "Δw (AdaDelta step)" in course.derived and course.tex["Δw (AdaDelta step)"] == r"\Delta w"
+    )
+    assert {"h (square_avg)", "s (acc_delta)"} == set(course.state)
