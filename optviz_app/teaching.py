@@ -27,10 +27,9 @@ import numpy as np
 import streamlit as st
 
 from optviz import exports as X
-from optviz.conventions import CONVENTION_NAMES
 from optviz.drawing import figures as F
 from optviz.drawing import render as R
-from optviz.equations import DESCRIPTIONS, NOTES, update_latex
+from optviz.equations import DESCRIPTIONS, NOTATIONS, NOTES, update_latex
 from optviz.inspector import gradient_scale, inspect_step, step_arrows
 from optviz.numpy_script import numpy_script
 from optviz.presets import PRESETS, PRESETS_BY_KEY
@@ -41,7 +40,7 @@ from .i18n import STRINGS, optimizer_name, run_name, t
 from .links import Link, Teach, canonical_teach, decode, encode, normalize_lang, preset_link
 from .notices import Notice
 from .session import TEACH, cached_run, current_key, load_state, teach
-from .state import PageState
+from .state import PageState, factory_kwargs
 from .surface_builder import build_surface
 
 NOTICES = "link_notices"
@@ -350,20 +349,77 @@ def arrows_caption(k: int, lang: str) -> None:
 # panels
 
 
+NOTATION = "notation"
+"""Session key of the notation the user picked (absent: the page language's default)."""
+
+
+def default_notation(lang: str) -> str:
+    """The course's notation on a Japanese page (its students learned from the Japanese
+    course material), PyTorch's on an English one."""
+    return "course" if lang == "ja" else "pytorch"
+
+
+def notation_of(lang: str) -> str:
+    """The notation the equations panel and the step inspector write (an
+    :data:`optviz.symbols.NOTATIONS` name): the user's pick, kept for the session."""
+    chosen = st.session_state.get(NOTATION)
+    return chosen if chosen in NOTATIONS else default_notation(lang)
+
+
+def _on_notation(widget: str) -> None:
+    value = st.session_state.get(widget)
+    if value in NOTATIONS:  # a click on the selected option deselects it: keep the pick
+        st.session_state[NOTATION] = value
+
+
+def notation_switch(where: str, lang: str) -> str:
+    """One click between the course's notation and PyTorch's (a segmented control; the
+    equations panel and the inspector each show one, both bound to one choice)."""
+    widget = f"t:notation:{where}"
+    current = notation_of(lang)
+    st.session_state[widget] = current
+    st.segmented_control(
+        t("notation", lang),
+        NOTATIONS,
+        format_func=lambda n: t(f"notation.{n}", lang),
+        key=widget,
+        on_change=_on_notation,
+        args=(widget,),
+        help=t("notation_help", lang),
+    )
+    return current
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def _latex(spec, lang: str) -> str:
-    hyper = {**spec.hyper_values(), "lr": build_lr(spec)}
-    return update_latex(spec.optimizer, hyper, lang)
+def _latex(spec, lang: str, notation: str) -> str:
+    hyper = {**factory_kwargs(spec.optimizer, spec.convention, build_lr(spec), spec.hyper_values())}
+    return update_latex(spec.optimizer, hyper, lang, spec.convention, notation)
 
 
 def _dot(i: int) -> str:
     return f'<span style="color:{F.color(i)};font-size:1.2em">●</span>'
 
 
+def momentum_forms_note(spec, lang: str) -> str | None:
+    """For a PyTorch Momentum run (b ← μb + g, θ ← θ − ηb): the course's form
+    v ← αv − η∂L/∂W, W ← W + v gives the same path at a constant η (α = μ, v = −ηb) and
+    another one under a learning-rate schedule; which of the two this run is. None for
+    any other run (dampening or Nesterov: the forms are not the same method)."""
+    if spec.convention != "pytorch":
+        return None
+    hyper = spec.hyper_values()
+    plain = not hyper.get("nesterov") and not hyper.get("dampening")
+    if not (hyper.get("momentum") and plain):
+        return None
+    case = "momentum_forms.constant" if spec.schedule == "constant" else "momentum_forms.schedule"
+    return t("momentum_forms", lang) + " " + t(case, lang)
+
+
 def equations_panel(results, tch: Teach, lang: str) -> None:
-    """Each run's update rule (LaTeX from :mod:`optviz.equations`, the definition the
-    optimizers are checked against), its one-line description and where textbooks,
-    Keras and PyTorch differ."""
+    """Each run's update rule in its own convention (LaTeX from :mod:`optviz.equations`,
+    the definition that run's optimizer is checked against) in the notation picked at the
+    top (the course's or PyTorch's), its one-line description and where textbooks, Keras
+    and PyTorch differ."""
     specs = [(i, spec) for i, spec, _ in results]
     if not specs or not tch.shown("equations"):
         return
@@ -377,6 +433,8 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
     if not box.open:
         return  # lazy: drawn only while open (KaTeX is costly to re-render on every rerun)
     with box:
+        notation = notation_switch("equations", lang)
+        st.caption(t(f"notation_legend.{notation}", lang))
         n = min(len(specs), 4)
         for row in range(0, len(specs), n):
             cols = st.columns(n)
@@ -384,26 +442,27 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
                 with cols[j]:
                     name = run_name(i, spec, lang=lang)
                     st.markdown(f"{_dot(i)} **{name}**", unsafe_allow_html=True)
-                    if spec.convention != "pytorch":  # the panel writes PyTorch's rules
-                        convention = CONVENTION_NAMES[spec.convention][lang]
-                        st.caption(t("equations_convention", lang, convention=convention))
-                    else:
-                        try:
-                            st.latex(_latex(spec, lang))
-                        except (ValueError, TypeError, KeyError) as error:
-                            st.caption(str(error))
+                    try:
+                        st.latex(_latex(spec, lang, notation))
+                    except (ValueError, TypeError, KeyError) as error:
+                        st.caption(str(error))
                     st.caption(DESCRIPTIONS[spec.optimizer][lang])
+                    if note := momentum_forms_note(spec, lang):
+                        st.caption(note)
         st.markdown(f"**{t('notes', lang)}**")
         for opt in dict.fromkeys(spec.optimizer for _, spec in specs):
             st.caption(f"**{optimizer_name(opt)}** — {NOTES[opt][lang]}")
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
-def _report(skey, sparams, spec, start, steps, k):
+def _report(skey, sparams, spec, start, steps, k, notation="pytorch"):
     r = cached_run(skey, sparams, spec, start, steps)
     exact = spec.noise or spec.batch_size is not None  # g_k is not ∇f(θ_k): show both
     surface = build_surface(skey, sparams)[0] if exact else None
-    return inspect_step(r.trajectory, build_optimizer(spec), k, surface=surface, noise=spec.noise)
+    optimizer = build_optimizer(spec)
+    return inspect_step(
+        r.trajectory, optimizer, k, surface=surface, noise=spec.noise, notation=notation
+    )
 
 
 def _num(v) -> str:
@@ -413,10 +472,20 @@ def _num(v) -> str:
     return f"{v:.5g}"
 
 
-def row_name(name: str, lang: str) -> str:
-    """An inspector row name in ``lang`` (torch buffer names stay as they are)."""
+def row_name(name: str, lang: str, words: dict | None = None) -> str:
+    """An inspector row name in ``lang``. A state row (``words``: its library variable
+    name and what it holds) reads ``m (exp_avg)`` in English and ``m（勾配の移動平均）`` in
+    Japanese; other rows are looked up in the string tables."""
+    words = words or {}
     if name.startswith("new "):
-        return t("insp.new", lang, name=row_name(name[4:], lang))
+        return t("insp.new", lang, name=row_name(name[4:], lang, words))
+    if name in words:
+        field, meaning = words[name]
+        symbol = name.split(" (")[0]
+        held = t(f"insp.meaning:{meaning}", lang)
+        if lang == "ja":
+            return f"{symbol}（{held}）"
+        return f"{symbol} ({field})" if field != symbol else f"{symbol} ({held})"
     entry = STRINGS.get("insp:" + name)
     return name if entry is None else t("insp:" + name, lang)
 
@@ -429,7 +498,8 @@ def report_table(report, lang: str) -> str:
     for tex, name, value in report.rows():
         v = np.atleast_1d(np.asarray(value, dtype=float)).ravel()
         cells = [_num(v[0]), _num(v[1]) if v.size > 1 else ""]
-        lines.append(f"| ${tex}$ | {row_name(name, lang)} | {cells[0]} | {cells[1]} |")
+        quantity = row_name(name, lang, report.words)
+        lines.append(f"| ${tex}$ | {quantity} | {cells[0]} | {cells[1]} |")
     return "\n".join(lines)
 
 
@@ -451,10 +521,11 @@ def inspector_panel(state: PageState, results, tch: Teach, lang: str) -> None:
     if not box.open:
         return  # lazy: ~30 formulas per rerun are costly to re-render while nobody looks
     with box:
-        _inspector_tables(state, results, step_of(tch, state.steps), lang)
+        notation = notation_switch("inspector", lang)
+        _inspector_tables(state, results, step_of(tch, state.steps), lang, notation)
 
 
-def _inspector_tables(state: PageState, results, k: int, lang: str) -> None:
+def _inspector_tables(state: PageState, results, k: int, lang: str, notation: str) -> None:
     st.markdown(f"#### {t('inspector', lang, k=k)}")
     skey, sparams = state.surface_args()
     start = state.start_point()
@@ -465,13 +536,9 @@ def _inspector_tables(state: PageState, results, k: int, lang: str) -> None:
     cols = st.columns(2)
     for n, (i, spec, r) in enumerate(ok):
         with cols[n % 2]:
-            if spec.convention != "pytorch":  # its state and rule are PyTorch's here
-                st.markdown(f"{_dot(i)} **{run_name(i, spec, lang=lang)}**", unsafe_allow_html=True)
-                name = CONVENTION_NAMES[spec.convention][lang]
-                st.caption(t("insp_convention", lang, convention=name))
-                continue
-            report = _report(skey, sparams, spec, start, state.steps, k)
-            loss = rf"$f(\theta_{{{report.k}}})$ = {_num(report.loss)}"
+            report = _report(skey, sparams, spec, start, state.steps, k, notation)
+            loss = "L(W" if notation == "course" else r"f(\theta"
+            loss = rf"${loss}_{{{report.k}}})$ = {_num(report.loss)}"
             head = f"{_dot(i)} **{run_name(i, spec, lang=lang)}** · {loss}"
             if report.lr is not None:
                 head += rf" · $\eta$ = {report.lr:.4g}"

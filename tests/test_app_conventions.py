@@ -292,9 +292,15 @@ def test_book_figure_preset_on_the_page():
     ]
     assert not at.warning
     assert results_table(at).count("ゼロから作る流") == 4
-    # the preset opens the step inspector, which says it writes PyTorch's rules
-    note = t("insp_convention", "ja", convention="ゼロから作る流")
-    assert texts(at, "caption").count(note) == 4
+    # the preset opens the step inspector: each run's own rule, with the book's state names
+    tables = "\n".join(m for m in texts(at, "markdown") if m.startswith("| "))
+    assert tables.count("$W_k$") == 4  # a Japanese page: the course's notation
+    for row in (
+        "| $v$ | v（速度） |",
+        "| $h$ | h（勾配の 2 乗和） |",
+        "| $m$ | m（勾配の移動平均） |",
+    ):
+        assert row in tables, row
     skey, sparams = s.surface_args()
     for spec in s.runs:
         points = compute_run(skey, sparams, spec, s.start, s.steps).points
