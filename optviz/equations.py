@@ -178,6 +178,15 @@ def symbol_texts(
     return texts
 
 
+def _factors(expr: sp.Expr):
+    """The factors of a (possibly nested, unevaluated) product."""
+    if expr.is_Mul:
+        for arg in expr.args:
+            yield from _factors(arg)
+    else:
+        yield expr
+
+
 class _RulePrinter(LatexPrinter):
     """SymPy's LaTeX printer; in the course notation a square of the gradient (or of
     AdaDelta's Δw, of ḡ) is written as the course writes it, ``g ⊙ g``."""
@@ -185,6 +194,17 @@ class _RulePrinter(LatexPrinter):
     def __init__(self, names: dict, squares_as_products: bool):
         super().__init__({"symbol_names": names, "order": "none"})
         self._products = squares_as_products
+
+    def _print_Mul(self, expr, **kwargs):
+        """In the course notation a quotient with the gradient on top is written as the
+        course writes it, ``η / (√h + ε) · ∂L/∂W`` (no fraction inside a fraction)."""
+        factors = list(_factors(expr))
+        divides = any(f.is_Pow and f.exp.is_negative for f in factors)
+        if self._products and divides and factors.count(G) == 1:
+            with sp.evaluate(False):
+                rest = sp.Mul(*(f for f in factors if f != G))
+            return f"{self._print(rest)} {self._print(G)}"
+        return super()._print_Mul(expr, **kwargs)
 
     def _print_Pow(self, expr, **kwargs):
         base, exponent = expr.args

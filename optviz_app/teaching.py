@@ -400,6 +400,10 @@ def _dot(i: int) -> str:
     return f'<span style="color:{F.color(i)};font-size:1.2em">●</span>'
 
 
+COLUMNS = {"course": 2, "pytorch": 3}
+"""Runs side by side in the equations panel: the course's ∂L/∂W fractions need room."""
+
+
 def momentum_forms_note(spec, lang: str) -> str | None:
     """For a PyTorch Momentum run (b ← μb + g, θ ← θ − ηb): the course's form
     v ← αv − η∂L/∂W, W ← W + v gives the same path at a constant η (α = μ, v = −ηb) and
@@ -435,7 +439,7 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
     with box:
         notation = notation_switch("equations", lang)
         st.caption(t(f"notation_legend.{notation}", lang))
-        n = min(len(specs), 4)
+        n = min(len(specs), COLUMNS[notation])
         for row in range(0, len(specs), n):
             cols = st.columns(n)
             for j, (i, spec) in enumerate(specs[row : row + n]):
