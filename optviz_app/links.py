@@ -28,6 +28,8 @@ URL format (every name stable; values are plain numbers, names or comma lists)::
     preset=saddle_escape         a lecture preset (alone: loads it; with a state: labels it)
     present=1                    presenter mode
     hide=surface,runs,steps      controls to hide (see HIDEABLE)
+    notation=course              the update rules' notation (course | pytorch; absent: the
+                                 language's own, the course's in Japanese)
 """
 
 from __future__ import annotations
@@ -78,7 +80,10 @@ SHAPE_KEYS = ("surface", "x", "y", "steps", "runs", "formula", "bounds")
 """Parameters that define the computation; a preset link without any of them loads the
 preset's own state."""
 
-TEACH_KEYS = ("preset", "step", "present", "hide")
+TEACH_KEYS = ("preset", "step", "present", "hide", "notation")
+
+NOTATIONS = ("course", "pytorch")
+"""``notation=`` values (``optviz.symbols.NOTATIONS``)."""
 
 RUN_URL_NAMES = {"convention": "conv"}
 """A run's dict field -> its name in a link (``r1.conv=keras``), where it differs."""
@@ -94,13 +99,15 @@ class Teach:
 
     preset: a ``PRESETS_BY_KEY`` key or "". step: the inspected step (``None``: the last
     one, so it follows a change of the step count). present: presenter mode. hide: sorted
-    unique :data:`HIDEABLE` names.
+    unique :data:`HIDEABLE` names. notation: the update rules' notation (a
+    :data:`NOTATIONS` name; "": the page language's own).
     """
 
     preset: str = ""
     step: int | None = None
     present: bool = False
     hide: tuple[str, ...] = ()
+    notation: str = ""
 
     def shown(self, name: str) -> bool:
         return name not in self.hide
@@ -189,7 +196,7 @@ def preset_link(preset: Preset, lang: str = "en", base: Teach | None = None) -> 
     base = base or Teach()
     state = preset_state(preset, lang)
     step = preset.focus_step if preset.focus_step < state.steps else None
-    return Link(state, Teach(preset.key, step, base.present, base.hide))
+    return Link(state, Teach(preset.key, step, base.present, base.hide, base.notation))
 
 
 # ---------------------------------------------------------------------------------------
@@ -233,6 +240,8 @@ def encode(link: Link) -> dict[str, str]:
         q["present"] = "1"
     if teach.hide:
         q["hide"] = ",".join(teach.hide)
+    if teach.notation:
+        q["notation"] = teach.notation
     return q
 
 
@@ -407,9 +416,14 @@ def decode(query: Mapping, default_lang: str = "en") -> tuple[Link, list[Notice]
             elif name:
                 notices.append(notice("notice.unknown_hide", value=name[:30]))
     hide_sorted = tuple(h for h in HIDEABLE if h in hide)
+    notation = q.get("notation", "").strip()
+    if notation and notation not in NOTATIONS:
+        notices.append(notice("notice.bad_notation", value=notation[:20]))
+        notation = ""
     if unknown:
         notices.append(notice("notice.unknown_params", names=", ".join(unknown[:8])))
-    return Link(state, Teach(teach_preset, step, present, hide_sorted)), notices
+    teach = Teach(teach_preset, step, present, hide_sorted, notation)
+    return Link(state, teach), notices
 
 
 def _unknown_surface_params(d: dict, params: dict, unknown: list[str]) -> None:
@@ -432,4 +446,5 @@ def canonical_teach(teach: Teach, steps: int) -> Teach:
         if step >= steps:
             step = None
     hide = tuple(h for h in HIDEABLE if h in teach.hide)
-    return Teach(teach.preset, step, bool(teach.present), hide)
+    notation = teach.notation if teach.notation in NOTATIONS else ""
+    return Teach(teach.preset, step, bool(teach.present), hide, notation)

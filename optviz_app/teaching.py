@@ -132,7 +132,7 @@ def sync_teach(state: PageState) -> Teach:
         step = None if value >= ss.get("t:rendered_steps", state.steps) else value
     present = bool(ss.get(_key("present"), old.present))
     preset = ss.get(_key("preset"), old.preset) or ""
-    new = canonical_teach(Teach(preset, step, present, old.hide), state.steps)
+    new = canonical_teach(Teach(preset, step, present, old.hide, old.notation), state.steps)
     ss[TEACH] = new
     return new
 
@@ -349,10 +349,6 @@ def arrows_caption(k: int, lang: str) -> None:
 # panels
 
 
-NOTATION = "notation"
-"""Session key of the notation the user picked (absent: the page language's default)."""
-
-
 def default_notation(lang: str) -> str:
     """The course's notation on a Japanese page (its students learned from the Japanese
     course material), PyTorch's on an English one."""
@@ -361,15 +357,16 @@ def default_notation(lang: str) -> str:
 
 def notation_of(lang: str) -> str:
     """The notation the equations panel and the step inspector write (an
-    :data:`optviz.symbols.NOTATIONS` name): the user's pick, kept for the session."""
-    chosen = st.session_state.get(NOTATION)
+    :data:`optviz.symbols.NOTATIONS` name): the user's pick (``Teach.notation``: kept for
+    the session and carried by the link, ``notation=``), else the language's default."""
+    chosen = teach().notation
     return chosen if chosen in NOTATIONS else default_notation(lang)
 
 
 def _on_notation(widget: str) -> None:
     value = st.session_state.get(widget)
     if value in NOTATIONS:  # a click on the selected option deselects it: keep the pick
-        st.session_state[NOTATION] = value
+        st.session_state[TEACH] = replace(teach(), notation=value)
 
 
 def notation_switch(where: str, lang: str) -> str:

@@ -153,3 +153,25 @@ def test_pytorch_momentum_is_compared_with_the_course_form():
     book = {**query, "r1.conv": "textbook"}
     at = open_box(page(book), "open_equations")
     assert not any(general in c for c in captions(at))  # the book's own form: nothing to compare
+
+
+def test_the_notation_travels_in_the_link():
+    """``notation=course`` opens an English page in the course's notation; a click on the
+    switch writes the choice into the page's link."""
+    import json
+    import urllib.parse
+
+    from apptest_helpers import chart_elements
+
+    def query(at):
+        address = json.loads(chart_elements(at)[0].proto.json)["address"]
+        return dict(urllib.parse.parse_qsl(address, keep_blank_values=True))
+
+    at = open_box(page({**THREE_ADAMS, "lang": "en", "notation": "course"}), "open_equations")
+    assert all("W &\\leftarrow W" in x for x in latex(at))
+    assert query(at)["notation"] == "course"
+    switch_notation(at, "equations", "pytorch")
+    assert query(at)["notation"] == "pytorch"
+    assert all(r"\theta &\leftarrow" in x for x in latex(at))
+    bad = page({**THREE_ADAMS, "lang": "ja", "notation": "greek"})
+    assert any("greek" in w.value for w in bad.warning)

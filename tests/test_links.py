@@ -146,6 +146,7 @@ def links(draw) -> Link:
         step=step,
         present=draw(st.booleans()),
         hide=tuple(draw(st.lists(st.sampled_from(HIDEABLE), unique=True))),
+        notation=draw(st.sampled_from(["", "course", "pytorch"])),
     )
     return Link(state, canonical_teach(teach, state.steps))
 
@@ -186,6 +187,19 @@ def test_readable_names():
         "r1.betas": "0.8,0.99",
         "step": "12",
     }
+
+
+def test_notation_in_a_link():
+    """``notation=course`` (or pytorch) is carried; anything else is dropped with a
+    notice and the rest of the link kept; absent, the page language decides."""
+    link, notices = decode({"lang": "en", "r1": "adam", "notation": "course"})
+    assert not notices and link.teach.notation == "course"
+    assert encode(link)["notation"] == "course"
+    assert "notation" not in encode(decode({"r1": "adam"})[0])
+    link, notices = decode({"r1": "adam", "r1.lr": "0.05", "notation": "θ", "step": "3"})
+    assert link.teach.notation == "" and link.teach.step == 3
+    assert link.page.runs[0].lr == 0.05
+    assert [n.key for n in notices] == ["notice.bad_notation"]
 
 
 def test_step_decay_link_keeps_its_gamma_and_defaults_to_torchs():
