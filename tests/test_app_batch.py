@@ -190,7 +190,8 @@ def test_the_fit_view_circles_step_ks_batch_and_the_inspector_says_so():
 def test_the_inspector_names_the_mini_batch_and_the_full_data_gradients(lang):
     spec = RunSpec("sgd", 0.05, seed=1, batch_size=4)
     s, _ = PageState.from_dict({"surface": LINE, "steps": 60, "runs": [spec.to_dict()]})
-    at = run_app({**encode(Link(s, Teach(step=7))), "lang": lang})
+    # PyTorch's notation in both languages (θ, g_k; a Japanese page defaults to the course's)
+    at = run_app({**encode(Link(s, Teach(step=7, notation="pytorch"))), "lang": lang})
     open_box(at, "open_inspector")
     assert not at.exception
     table = next(m.value for m in at.markdown if "g_k" in m.value)

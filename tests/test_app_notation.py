@@ -175,3 +175,23 @@ def test_the_notation_travels_in_the_link():
     assert all(r"\theta &\leftarrow" in x for x in latex(at))
     bad = page({**THREE_ADAMS, "lang": "ja", "notation": "greek"})
     assert any("greek" in w.value for w in bad.warning)
+
+
+def test_a_mini_batch_run_in_the_course_notation():
+    """The course's notation on a mini-batch run: W_k, ∂L/∂W named as the gradient of
+    the step's batch, ∇L(W_k) the full-data gradient, in Japanese."""
+    query = {
+        "surface": "linear_regression",
+        "steps": "30",
+        "lang": "ja",
+        "r1": "sgd",
+        "r1.lr": "0.05",
+        "r1.batch_size": "4",
+        "r1.seed": "1",
+        "step": "7",
+    }
+    at = open_box(page(query), "open_inspector")
+    (table,) = inspector_tables(at)
+    assert "| $W_k$ | W |" in table
+    assert t("insp:g (mini-batch gradient, used for the step)", "ja") in table
+    assert "$\\nabla L(W_k)$ | " + t("insp:∇f (full-data gradient)", "ja") in table
