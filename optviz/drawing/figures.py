@@ -844,6 +844,77 @@ def trail_window(ks: np.ndarray, f: int, steps: int) -> int:
     return int(ks[f]) - back
 
 
+def map_frames(
+    paths: Sequence[Path],
+    idx: Sequence[np.ndarray],
+    ks: np.ndarray,
+    names: Sequence[str],
+    moving: list[int],
+    steps: int,
+    span: float,
+) -> list[dict]:
+    """The map's animation frames at steps ``ks`` (:func:`frame_steps`): per frame, each
+    path line's opacity (faded until the last frame), each path's trail (its display
+    indices ``idx`` in the :func:`trail_window`, :func:`trail_indices`) and the marker
+    trace at the frame's step (:func:`current_trace`'s points, symbols and steps).
+
+    What depends on the frame alone is computed for all frames at once (the markers'
+    points, rounded once; the trails' bisections), so the per-frame work is slicing."""
+    n = len(paths)
+    # each path's drawable points rounded once (rounding is elementwise), not per frame
+    shown = [round_for_display(p.points[: p.last + 1], span) for p in paths]
+    ks = np.asarray(ks, dtype=np.int64)
+    lo = np.array([trail_window(ks, f, steps) for f in range(len(ks))], dtype=np.int64)
+    lasts = np.array([p.last for p in paths], dtype=np.int64)
+    marker_steps = np.minimum(ks[:, None], lasts[None, :])  # (F, N), _current_points' ks
+    markers = np.stack([p.points[marker_steps[:, j]] for j, p in enumerate(paths)], axis=1)
+    markers = round_for_display(markers.reshape(-1, 2), span).reshape(len(ks), n, 2)
+    diverged = np.array([p.diverged_at for p in paths], dtype=np.int64)
+    dead = (diverged[None, :] >= 0) & (diverged[None, :] <= ks[:, None])  # (F, N)
+    marker_ks = marker_steps.astype(np.int32)
+    trails = []  # per path: (before, lo < idx < hi) bounds of every frame, by bisection
+    for j, i in enumerate(idx):
+        hi = np.minimum(ks, lasts[j])
+        a = np.searchsorted(i, lo, side="right")
+        b = np.searchsorted(i, hi, side="left")
+        trails.append((a, b, hi))
+    empty = typed_array(np.empty(0))  # what a finished trail sends: no points
+    frames = []
+    for f, k in enumerate(ks.tolist()):
+        done = k == steps
+        fdata = [dict(type="scatter", opacity=1.0 if done else 0.3) for _ in paths]
+        for j, (i, rounded) in enumerate(zip(idx, shown, strict=True)):
+            if done:
+                fdata.append(dict(type="scatter", x=empty, y=empty))
+                continue
+            a, b, hi = trails[j]
+            ti = _trail_slice(i, int(a[f]), int(b[f]), int(hi[f]), int(lo[f]))
+            pts = rounded[ti]
+            fdata.append(dict(type="scatter", x=typed_array(pts[:, 0]), y=typed_array(pts[:, 1])))
+        cur = markers[f]
+        fdata.append(
+            dict(
+                type="scatter",
+                x=typed_array(cur[:, 0]),
+                y=typed_array(cur[:, 1]),
+                marker=dict(symbol=["x" if d else "circle" for d in dead[f].tolist()]),
+                customdata=typed_array(marker_ks[f]),
+            )
+        )
+        frames.append(dict(name=names[f], data=fdata, traces=moving))
+    return frames
+
+
+def _trail_slice(idx: np.ndarray, a: int, b: int, hi: int, lo: int, cap: int = 40) -> np.ndarray:
+    """:func:`trail_indices` from its two bisections done beforehand: ``a`` =
+    ``searchsorted(idx, lo, "right")``, ``b`` = ``searchsorted(idx, hi, "left")``."""
+    inside = idx[a:b]
+    if inside.size > cap:
+        inside = inside[:: math.ceil(inside.size / cap)]
+    before = idx[max(a - 1, 0) : a] if lo >= 0 else idx[:0]
+    return np.concatenate([before, inside, [hi]]).astype(np.int64)
+
+
 def display_cap(n_paths: int) -> int:
     """Most points drawn per path (static lines), so a 6-run map stays light."""
     return int(np.clip(6000 // max(n_paths, 1), 500, 2000))
@@ -961,31 +1032,7 @@ def contour_spec(
         moving = list(range(first, first + 2 * n + 1))
         ks = frame_steps(steps, max_frames)
         names = [f"k{k}" for k in ks]
-        # each path's drawable points rounded once (rounding is elementwise), not per frame
-        shown = [round_for_display(p.points[: p.last + 1], span) for p in paths]
-        for f, k in enumerate(ks):
-            k = int(k)
-            done = k == steps
-            lo = trail_window(ks, f, steps)
-            fdata = [dict(type="scatter", opacity=1.0 if done else 0.3) for _ in paths]
-            for p, i, rounded in zip(paths, idx, shown, strict=True):
-                ti = np.empty(0, np.int64) if done else trail_indices(i, lo, min(k, p.last))
-                pts = rounded[ti] if ti.size else np.empty((0, 2))
-                fdata.append(
-                    dict(type="scatter", x=typed_array(pts[:, 0]), y=typed_array(pts[:, 1]))
-                )
-            cur, symbols, cks = _current_points(paths, k)
-            cur = round_for_display(cur, span)
-            fdata.append(
-                dict(
-                    type="scatter",
-                    x=typed_array(cur[:, 0]),
-                    y=typed_array(cur[:, 1]),
-                    marker=dict(symbol=symbols),
-                    customdata=typed_array(np.asarray(cks, dtype=np.int32)),
-                )
-            )
-            frames.append(dict(name=names[f], data=fdata, traces=moving))
+        frames = map_frames(paths, idx, ks, names, moving, steps, span)
         opening_frame = frame_at(ks, opening)
         if opening < steps:
             for i, d in zip(moving, frames[opening_frame]["data"], strict=True):
