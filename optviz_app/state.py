@@ -637,6 +637,17 @@ def clean_view(raw) -> tuple[View, list[Notice]]:
     return replace(base, **kw), notices
 
 
+@functools.lru_cache(maxsize=256)
+def formula_error(text: str) -> FormulaError | None:
+    """Why ``parse_formula`` refuses ``text``, or None (remembered per text: every script
+    run checks the page's formula, typed or not, and the parse is the costly part)."""
+    try:
+        parse_formula(text)
+    except FormulaError as error:
+        return error
+    return None
+
+
 def clean_formula(raw_formula, raw_bounds) -> tuple[str, tuple, list[Notice]]:
     """A typed formula and its plot window: ``(formula, bounds, notices)``.
 
@@ -651,10 +662,10 @@ def clean_formula(raw_formula, raw_bounds) -> tuple[str, tuple, list[Notice]]:
         if not isinstance(raw_formula, str):
             notices.append(notice("formula.not_text", detail=str(raw_formula)[:40]))
         else:
-            try:
-                parse_formula(raw_formula)
+            error = formula_error(raw_formula)
+            if error is None:
                 formula = raw_formula.strip()
-            except FormulaError as error:
+            else:
                 notices.append(formula_notice(error))
     bounds = DEFAULT_BOUNDS
     if raw_bounds is not None:
