@@ -143,6 +143,21 @@ def _history(state, steps: int) -> tuple:
     return tuple(rows)
 
 
+def _fill(rows: np.ndarray, values) -> None:
+    """``rows[i] = values[i]`` for every i: one assignment when the values stack to the
+    rows' shape (each number cast as a row assignment casts it), else row by row (values
+    that broadcast)."""
+    try:
+        stacked = np.asarray(values)
+    except ValueError:  # ragged
+        stacked = None
+    if stacked is not None and stacked.dtype != object and stacked.shape == rows.shape:
+        rows[...] = stacked
+    else:
+        for i, value in enumerate(values):
+            rows[i] = value
+
+
 def _anything_out_of_range(points: np.ndarray, max_abs: float) -> bool:
     """Cheap whole-array check (two reductions, no temporaries); NaN counts as out."""
     return not (points.size == 0 or (points.max() <= max_abs and points.min() >= -max_abs))
@@ -257,26 +272,39 @@ def step_together(optimizers, params: np.ndarray, steps: int, grad, recorders) -
 
 
 class History:
-    """Recorder of everything, for :class:`Trajectory`: preallocated ``(T+1, ...)`` rows,
-    then f over all points at once and the divergence mask applied at the end."""
+    """Recorder of everything, for :class:`Trajectory`: each step's point, gradient and
+    state kept as they come (a list append), written into ``(T+1, ...)`` rows at the end
+    (the optimizers and gradient sources return new arrays each step, never changing one
+    they returned), then f over all points at once and the divergence mask applied."""
 
     def __init__(self, surface, steps: int, max_abs: float, batches: MiniBatches | None = None):
         self.surface, self.steps, self.max_abs, self.batches = surface, steps, max_abs, batches
 
     def begin(self, params, state) -> None:
-        self.points = np.empty((self.steps + 1, *params.shape))
-        self.grads = np.empty_like(self.points)
-        self.history = _history(state, self.steps)
-        self.points[0] = params
+        self.first = (params, state)
+        self.taken: list[tuple] = []  # (g_{k−1}, θ_k, s_k) for k = 1..T
 
     def record(self, k, grad, params, state) -> None:
-        self.grads[k - 1] = grad
-        self.points[k] = params
-        for row, field in zip(self.history, state, strict=True):
-            row[k] = field
+        self.taken.append((grad, params, state))
+
+    def _rows(self, params, state):
+        """The points, gradients (last row unset) and state rows of every step."""
+        params0, state0 = self.first
+        points = np.empty((self.steps + 1, *params0.shape))
+        grads = np.empty_like(points)
+        history = _history(state0, self.steps)
+        points[0] = params0
+        if self.taken:
+            g, p, s = zip(*self.taken, strict=True)
+            _fill(grads[:-1], g)
+            _fill(points[1:], p)
+            for row, values in zip(history, zip(*s, strict=True), strict=True):
+                _fill(row[1:], values)
+        return points, grads, history
 
     def finish(self, params, state, gradient) -> Trajectory:
-        points, grads, history, max_abs = self.points, self.grads, self.history, self.max_abs
+        points, grads, history = self._rows(params, state)
+        max_abs = self.max_abs
         grads[self.steps] = gradient(params, self.steps)
         values = np.array(self.surface.f(points), dtype=np.float64)  # a writable copy
         diverged_at = np.full(params.shape[0], -1)
