@@ -245,13 +245,41 @@ def update_latex(
     return case_words(block, lang)
 
 
+def rule_values(
+    key: str, hyperparams: dict | None = None, convention: str = "pytorch"
+) -> list[tuple[sp.Symbol, float]]:
+    """The numbers of the rule's symbols for these keywords (defaults filled in), in the
+    factory's keyword order: ``[(η, 0.01), (α, 0.9), ...]``, only the symbols the rule
+    uses. A schedule's η is its base rate; switches, keywords left off (Keras's
+    ``weight_decay=None``) and per-start arrays are left out."""
+    record = rule_record(key, convention)
+    hp = resolve_hyperparams(key, hyperparams, convention)
+    used = set().union(*(rhs.free_symbols for _, rhs in update_steps(key, hp, convention)))
+    out = []
+    for name, value in hp.items():
+        symbol = record.keywords.get(name)
+        if symbol is None:
+            continue
+        if callable(value):
+            value = getattr(value, "lr", None)
+        pairs = zip(symbol, value, strict=False) if isinstance(symbol, tuple) else [(symbol, value)]
+        for part, number in pairs:
+            if part not in used or isinstance(number, bool) or number is None:
+                continue
+            if isinstance(number, int | float) and math.isfinite(number):
+                out.append((part, float(number)))
+    return out
+
+
 def number_latex(value: float) -> str:
-    r"""A constant of a rule as LaTeX: a power of ten as ``10^{-7}``, else its shortest
-    decimal form."""
-    exponent = math.log10(value) if value > 0 else math.nan
-    if math.isfinite(exponent) and exponent == round(exponent):
-        return f"10^{{{round(exponent)}}}"
-    return f"{value:g}"
+    r"""A number of a rule as LaTeX: a power of ten below 10⁻³ as ``10^{-7}``, other small
+    or large numbers as ``2 \cdot 10^{-8}``, the rest in their shortest decimal form."""
+    if value == 0 or not math.isfinite(value) or 1e-3 <= abs(value) < 1e5:
+        return f"{value:g}"
+    mantissa, exponent = f"{value:e}".split("e")
+    mantissa = f"{float(mantissa):g}"
+    power = f"10^{{{int(exponent)}}}"
+    return power if mantissa == "1" else rf"{mantissa} \cdot {power}"
 
 
 _CASE_CONDITION = re.compile(r"\\text\{for\}\\:\s*(.*?)(?=\s*\\\\|\s*\\end\{cases\})")

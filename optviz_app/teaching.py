@@ -27,9 +27,18 @@ import numpy as np
 import streamlit as st
 
 from optviz import exports as X
+from optviz import symbols
 from optviz.drawing import figures as F
 from optviz.drawing import render as R
-from optviz.equations import DESCRIPTIONS, NOTATIONS, NOTES, update_latex
+from optviz.equations import (
+    DESCRIPTIONS,
+    NOTATIONS,
+    NOTES,
+    number_latex,
+    rule_values,
+    symbol_names,
+    update_latex,
+)
 from optviz.inspector import gradient_scale, inspect_step, step_arrows
 from optviz.numpy_script import numpy_script
 from optviz.presets import PRESETS, PRESETS_BY_KEY
@@ -393,6 +402,19 @@ def _latex(spec, lang: str, notation: str) -> str:
     return update_latex(spec.optimizer, hyper, lang, spec.convention, notation)
 
 
+@st.cache_data(max_entries=256, show_spinner=False)
+def _values(spec, lang: str, notation: str) -> str:
+    """The run's numbers for the rule's symbols, ``values: η = 0.5, ε = 10⁻⁷`` (inline
+    LaTeX): the convention's own defaults where the run keeps them."""
+    hyper = factory_kwargs(spec.optimizer, spec.convention, build_lr(spec), spec.hyper_values())
+    names = symbol_names(spec.optimizer, spec.convention, notation)
+    values = rule_values(spec.optimizer, hyper, spec.convention)
+    if spec.schedule != "constant":
+        names = {**names, symbols.ETA: r"\eta_0"}
+    shown = [f"{names[s]} = {number_latex(v)}" for s, v in values]
+    return t("rule_values", lang) + " $" + r",\ ".join(shown) + "$" if shown else ""
+
+
 def _dot(i: int) -> str:
     return f'<span style="color:{F.color(i)};font-size:1.2em">●</span>'
 
@@ -445,6 +467,8 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
                     st.markdown(f"{_dot(i)} **{name}**", unsafe_allow_html=True)
                     try:
                         st.latex(_latex(spec, lang, notation))
+                        if values := _values(spec, lang, notation):
+                            st.caption(values)
                     except (ValueError, TypeError, KeyError) as error:
                         st.caption(str(error))
                     st.caption(DESCRIPTIONS[spec.optimizer][lang])
@@ -553,7 +577,7 @@ def _inspector_tables(state: PageState, results, k: int, lang: str, notation: st
             if (batches := r.trajectory.batches) is not None:
                 st.caption(t("insp_batch", lang, b=len(batches.indices(report.k)), n=batches.n))
             st.markdown(report_table(report, lang))
-    st.caption(t("insp_help", lang))
+    st.caption(t("insp_help.course" if notation == "course" else "insp_help", lang))
 
 
 def export_runs(results, lang: str = "en") -> list[X.ExportRun]:

@@ -66,6 +66,13 @@ def test_each_run_shows_its_conventions_rule_and_state_names():
     assert r"h &\leftarrow h + g^{2}" in book and r"\varepsilon &= 10^{-7}" in book
     assert len({torch, keras, book}) == 3
     assert not any("not shown" in c or "NumPy script" in c for c in captions(at))
+    # each rule's numbers: the run's η and its convention's ε
+    values = [c for c in captions(at) if c.startswith(t("rule_values", "en"))]
+    assert values == [
+        r"Values: $\eta = 0.5,\ \varepsilon = 10^{-10}$",
+        r"Values: $\eta = 0.5,\ \varepsilon = 10^{-7}$",
+        r"Values: $\eta = 0.5$",
+    ]
 
 
 def test_keras_adam_and_book_momentum_in_the_panel_and_the_inspector():

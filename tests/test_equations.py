@@ -319,3 +319,24 @@ def test_momentum_pytorch_and_course_forms_agree_only_at_constant_lr():
     book = run(surface, TEXTBOOK["momentum"](lr=schedule, momentum=0.9), starts=starts, steps=80)
     np.testing.assert_allclose(torch.points[:11], book.points[:11], rtol=1e-12, atol=1e-12)
     assert np.max(np.abs(torch.points[-1] - book.points[-1])) > 1e-4
+
+
+def test_rule_values_are_each_conventions_own_numbers():
+    """The numbers beside each rule: the convention's defaults (Keras's AdaGrad lr 1e-3 and
+    ε 1e-7, the book's α 0.9), only the symbols the rule uses, a schedule's base lr."""
+    assert eq.rule_values("adagrad", convention="keras") == [(eq.ETA, 1e-3), (eq.EPS, 1e-7)]
+    assert eq.rule_values("adagrad") == [(eq.ETA, 1e-2), (eq.EPS, 1e-10)]
+    assert eq.rule_values("momentum", {"lr": 0.1}, "textbook") == [(eq.ETA, 0.1), (eq.ALPHA, 0.9)]
+    assert eq.rule_values("sgd", {"learning_rate": 0.1}, "keras") == [(eq.ETA, 0.1)]
+    assert eq.rule_values("adam", {"betas": (0.8, 0.99)})[1:3] == [
+        (eq.BETA1, 0.8),
+        (eq.BETA2, 0.99),
+    ]
+    assert eq.rule_values("sgd", {"lr": step_lr(0.3, step_size=5)}) == [(eq.ETA, 0.3)]
+    assert [eq.number_latex(v) for v in (1e-7, 2e-8, 0.999, 1e-3, 1e5)] == [
+        "10^{-7}",
+        r"2 \cdot 10^{-8}",
+        "0.999",
+        "0.001",
+        "10^{5}",
+    ]
