@@ -51,7 +51,7 @@ import streamlit as st
 
 from optviz import CONVENTIONS
 from optviz.conventions import lr_keyword
-from optviz.drawing.figures import plotly_locale
+from optviz.drawing.figures import Style, plotly_locale
 from optviz.drawing.studies import (
     basin_figure,
     basin_pick,
@@ -262,6 +262,7 @@ def basin_section(
     *,
     key: str = "basin",
     on_pick: Callable[[float, float], Any] | None = None,
+    style: Style | None = None,
 ) -> tuple[float, float] | None:
     """Basin-of-attraction maps of the runs, side by side; returns a clicked start.
 
@@ -272,6 +273,7 @@ def basin_section(
         steps: the page's step count (the default of this section's own steps control,
             capped at 300; the computation is capped at :data:`WORK_BUDGET`).
         on_pick: called as ``on_pick(x, y)`` from the click callback (before the rerun).
+        style: the chart sizes (presenter mode's on a projector); ``Style()`` if None.
 
     Returns:
         The clicked start ``(x, y)`` on the run right after the click, else None; the
@@ -279,11 +281,13 @@ def basin_section(
     """
     st.subheader(_t("basin_title", lang))
     st.caption(_t("basin_help", lang))
-    _basin_fragment(surface_key, tuple(surface_params), tuple(runs), steps, lang, key, on_pick)
+    _basin_fragment(
+        surface_key, tuple(surface_params), tuple(runs), steps, lang, key, on_pick, style
+    )
     return st.session_state.pop(f"{key}_new", None)
 
 
-def _basin_body(surface_key, surface_params, runs, steps, lang, key, on_pick) -> None:
+def _basin_body(surface_key, surface_params, runs, steps, lang, key, on_pick, style=None) -> None:
     if not runs:
         st.info(_t("no_runs", lang))
         return
@@ -331,7 +335,7 @@ def _basin_body(surface_key, surface_params, runs, steps, lang, key, on_pick) ->
     shown = effective_mode(maps, mode)
     if shown != mode:
         st.info(_t("no_minima", lang))
-    fig = basin_figure(maps, labels, colors, shown, lang, f_min=surface.f_min)
+    fig = basin_figure(maps, labels, colors, shown, lang, f_min=surface.f_min, style=style)
     pick = functools.partial(basin_pick, maps[0])
     st.plotly_chart(
         fig,

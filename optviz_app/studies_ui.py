@@ -45,6 +45,13 @@ def in_sweep(spec: RunSpec) -> bool:
     return spec.convention == DEFAULT_CONVENTION
 
 
+def uses_stochastic_gradient_or_schedule(spec: RunSpec) -> bool:
+    """Whether run ``spec`` has gradient noise, mini-batches or a learning-rate schedule:
+    what the studies leave out (they run each run's full gradient at its base lr, from
+    :func:`kwargs_pairs`), so the page says so."""
+    return bool(spec.noise) or spec.batch_size is not None or spec.schedule != "constant"
+
+
 def left_out_note(runs, lang: str) -> None:
     """A caption naming the runs the sweep leaves out for their convention (none:
     nothing)."""
@@ -203,11 +210,15 @@ def sections(state: PageState, shown, start, lang: str, style: F.Style | None = 
     expander is open.
 
     ``shown``: the specs the main view runs (:func:`shown_runs`). ``style``: the charts'
-    sizes (presenter mode's for a projector), used by the network's figure.
+    sizes (presenter mode's for a projector), used by the basin map and the network's
+    figure. A caption says that the studies ignore gradient noise, mini-batches and
+    schedules when some run has one (:func:`uses_stochastic_gradient_or_schedule`).
     """
     gen = st.session_state["gen"]
     skey, sparams = state.surface_args()
     st.markdown(f"#### {t('studies.title', lang)}\n\n{small_note(t('studies.closed', lang))}")
+    if any(uses_stochastic_gradient_or_schedule(s) for s in state.runs):
+        st.caption(t("studies.full_gradient", lang))
 
     box = st.expander(
         t("studies.basin", lang), icon=":material/grid_on:", key="open_basin", on_change="rerun"
@@ -219,7 +230,14 @@ def sections(state: PageState, shown, start, lang: str, style: F.Style | None = 
                 for i, s in enumerate(shown)
             )
             studies.basin_section(
-                skey, sparams, runs, state.steps, lang, key="basin", on_pick=on_basin_pick
+                skey,
+                sparams,
+                runs,
+                state.steps,
+                lang,
+                key="basin",
+                on_pick=on_basin_pick,
+                style=style,
             )
 
     box = st.expander(

@@ -263,6 +263,36 @@ def test_sections_closed_by_default(at):
     assert "Basin-of-attraction map" not in [s.value for s in at.subheader]
 
 
+def captions(at: AppTest) -> list[str]:
+    return [c.value for c in at.caption]
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"r1": "sgd", "r1.noise": "0.3"},
+        {"surface": "linear_regression", "r1": "sgd", "r1.batch_size": "4"},
+        {"r1": "sgd", "r1.schedule": "cosine"},
+    ],
+)
+def test_full_gradient_caption_when_a_run_is_stochastic_or_scheduled(query, lang):
+    """The studies leave out noise, mini-batches and schedules, and the page says so."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for name, value in {**query, "lang": lang}.items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    run = state(at).runs[0]
+    assert run.noise or run.batch_size or run.schedule != "constant"
+    assert t("studies.full_gradient", lang) in captions(at)
+
+
+def test_no_full_gradient_caption_for_plain_runs(at):
+    assert not any(s.noise or s.batch_size or s.schedule != "constant" for s in state(at).runs)
+    assert t("studies.full_gradient", "en") not in captions(at)
+
+
 def test_basin_section_renders_and_follows_controls(at):
     at.session_state["open_basin"] = True
     at.run()
@@ -276,6 +306,7 @@ def test_basin_section_renders_and_follows_controls(at):
     # one small multiple per run
     titles = [a.get("text") for a in chart_spec(at, 2)["layout"].get("annotations", [])]
     assert sum(str(x).startswith(("1 ·", "2 ·", "3 ·", "4 ·")) for x in titles) == 4
+    assert chart_spec(at, 2)["layout"]["meta"]["grid"] == [2, 2]  # two maps to a row
 
 
 def pick_app():

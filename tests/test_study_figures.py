@@ -12,9 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as hs
 
 from optviz import OPTIMIZERS, run, strings
-from optviz.drawing.figures import Figure
+from optviz.drawing.figures import Figure, Style
 from optviz.drawing.studies import (
     BASIN_MODES,
+    BASIN_ROW,
     CLICK_GRID,
     CLICK_SIDE,
     LEVELS,
@@ -23,6 +24,7 @@ from optviz.drawing.studies import (
     axis_coords,
     basin_cell,
     basin_figure,
+    basin_grid,
     basin_pick,
     click_side,
     colorscale_levels,
@@ -30,6 +32,7 @@ from optviz.drawing.studies import (
     effective_mode,
     fit_figure,
     fit_spec,
+    fit_title,
     frame_name,
     merge_hyperparams,
     nearest_index,
@@ -39,6 +42,7 @@ from optviz.drawing.studies import (
     sweep_cell,
     sweep_figure,
     sweep_pick,
+    text_width,
 )
 from optviz.explore import DIVERGED, basin_map, sweep, sweep_values
 from surfaces import SURFACES
@@ -205,6 +209,74 @@ def test_basin_figure_structure(himmelblau_maps, mode):
     marks = [t for t in fig.data if getattr(t, "mode", None) == "markers+text"]
     assert len(marks) == 3 and all(len(t.x) == 4 for t in marks)
     assert fig.layout.meta["mode"] == mode
+
+
+@pytest.mark.parametrize(
+    ("n", "shape"), [(1, (1, 1)), (2, (1, 2)), (3, (2, 2)), (4, (2, 2)), (5, (3, 2))]
+)
+def test_basin_grid_two_maps_to_a_row(n, shape):
+    assert basin_grid(n) == shape
+    maps = _maps(runs=(("sgd", 0.01),), n=11, steps=5) * n
+    fig = basin_figure(maps, [f"{i + 1} · SGD" for i in range(n)], ["red"] * n, "final_loss")
+    rows, cols = shape
+    assert fig.layout.meta["grid"] == [rows, cols]
+    lefts = {round(fig.layout[f"xaxis{i + 1 if i else ''}"].domain[0], 6) for i in range(n)}
+    tops = {round(fig.layout[f"yaxis{i + 1 if i else ''}"].domain[1], 6) for i in range(n)}
+    assert (len(tops), len(lefts)) == (rows, cols)
+    # the figure grows a row of maps at a time, each row as high as the style says
+    one = basin_figure(maps[:1], ["1 · SGD"], ["red"], "final_loss")
+    assert fig.layout.height - one.layout.height >= (rows - 1) * BASIN_ROW * Style().side_height
+
+
+LONG_LABELS = {
+    "en": ["1 · RMSprop · Keras", "2 · Momentum · the book", "3 · Adagrad", "4 · AdamW · Keras"],
+    "ja": ["1 · RMSprop · Keras", "2 · Momentum · ゼロから作る", "3 · Adagrad", "4 · AdamW"],
+}
+
+
+@pytest.mark.parametrize("style", [Style(), Style.presenter()], ids=["phone", "presenter"])
+@pytest.mark.parametrize("lang", ["en", "ja"])
+@pytest.mark.parametrize("runs", [1, 2, 4])
+def test_basin_titles_fit_their_subplot(style, lang, runs):
+    """At the narrowest width of the style (a 420-px phone; a projector), every subplot
+    title fits its subplot at the title font; a cut title keeps the run number and
+    optimizer and shows the full label on hover."""
+    maps = _maps(runs=(("sgd", 0.01),), n=11, steps=5) * runs
+    labels = LONG_LABELS[lang][:runs]
+    fig = basin_figure(maps, labels, ["red"] * runs, "minimum", lang, style=style)
+    inner = style.min_width - fig.layout.margin.l - fig.layout.margin.r
+    titles = fig.layout.annotations[:runs]
+    for i, (a, label) in enumerate(zip(titles, labels, strict=True)):
+        lo, hi = fig.layout[f"xaxis{i + 1 if i else ''}"].domain
+        assert a.font.size == style.font_size
+        assert text_width(a.text, a.font.size) <= (hi - lo) * inner, a.text
+        assert label.startswith(a.text) and a.text.count(" · ") >= 1
+        assert a.hovertext == (None if a.text == label else label)
+
+
+def test_fit_title_cuts_whole_parts():
+    assert fit_title("1 · RMSprop · Keras", 1000, 14) == "1 · RMSprop · Keras"
+    cut = fit_title("1 · RMSprop · Keras", text_width("1 · RMSprop", 14), 14)
+    assert cut == "1 · RMSprop"
+    assert fit_title("1 · RMSprop · Keras", 5, 14) == "1"
+    # wide (CJK) characters count as wider than Latin ones
+    assert text_width("ゼロから作る", 14) > text_width("the book", 14)
+
+
+def test_basin_minimum_mode_names_outcomes_in_a_legend(himmelblau_maps):
+    """The outcome names are long, so "minimum" mode keys them in a legend that wraps at
+    any width, not in a colour bar beside the maps."""
+    fig = basin_figure(himmelblau_maps, LABELS, COLORS, "minimum", "en")
+    assert fig.layout.coloraxis.showscale is False
+    names = {
+        t.name: t.marker.color
+        for t in fig.data
+        if t.type == "scatter" and t.marker.symbol == "square"
+    }
+    assert names["diverged"] == "#1b1b1b"
+    assert {f"{k + 1}: " for k in range(4)} <= {n[:3] for n in names}
+    fig = basin_figure(himmelblau_maps, LABELS, COLORS, "final_loss", "en")
+    assert fig.layout.coloraxis.colorbar.orientation == "h"  # under the maps
 
 
 @pytest.mark.parametrize("mode", BASIN_MODES)

@@ -129,6 +129,9 @@ class Style:
     height: int = 560
     side_height: int = 320
     contour_lines: bool = True
+    min_width: int = 340
+    """Narrowest width (px) a full-width chart is shown at: a 420-px phone's (the page's
+    padding taken off); a projector's in presenter mode. Titles are fitted to it."""
 
     def scaled(self, factor: float) -> Style:
         """Every size multiplied by ``factor`` (fonts rounded)."""
@@ -142,7 +145,7 @@ class Style:
     @classmethod
     def presenter(cls) -> Style:
         """Large fonts and thick lines, readable from the back of a lecture hall."""
-        return cls(height=680, side_height=420).scaled(1.6)
+        return cls(height=680, side_height=420, min_width=1180).scaled(1.6)
 
     @classmethod
     def handout(cls) -> Style:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -43,7 +44,7 @@ from plotly.subplots import make_subplots
 from .. import strings
 from ..catalog import OPTIMIZERS, sweep_labels
 from ..explore import DIVERGED, NO_MINIMUM, SWEEP_PARAMS, BasinMap, Sweep
-from .figures import Figure
+from .figures import Figure, Style
 
 LEVELS = 256
 """Colour levels of a quantised heatmap (one byte per cell)."""
@@ -55,6 +56,17 @@ CLICK_POINTS = 2_500
 """Largest number of click-grid points of one basin figure (over all its subplots)."""
 CLICK_GRID = "click-grid"
 """``meta["role"]`` of the invisible click-grid traces."""
+BASIN_COLS = 2
+"""Most basin maps side by side (more runs take more rows)."""
+BASIN_ROW = 0.8
+"""Height of a row of basin maps, as a fraction of the style's ``side_height``: maps a
+phone draws small (two to a 340-px row) leave less blank below them."""
+MODEBAR = 24
+"""Room (px) above the subplot titles for Plotly's modebar, so it covers none."""
+BASIN_HSPACE = 0.06
+"""Gap between basin-map columns (fraction of the plot width)."""
+BASIN_MARGIN = {"l": 10, "r": 10}
+"""Side margins (px) of the basin figure."""
 BASIN_MODES = ("minimum", "final_loss", "steps")
 SWEEP_MODES = ("final_loss", "steps")
 
@@ -458,6 +470,72 @@ def _check_same_grid(maps: Sequence[BasinMap]) -> None:
             raise ValueError("all basin maps must share one start grid")
 
 
+def basin_grid(n: int) -> tuple[int, int]:
+    """``(rows, cols)`` of the basin maps of ``n`` runs: at most :data:`BASIN_COLS` side by
+    side, so each map keeps a readable size on a phone as well as on a wide screen."""
+    cols = max(1, min(n, BASIN_COLS))
+    return math.ceil(max(n, 1) / cols), cols
+
+
+def text_width(label: str, font_size: float) -> float:
+    """Estimated drawn width (px) of ``label`` at ``font_size`` px, on the generous side:
+    wide (CJK) characters 1 em, spaces and punctuation 0.35 em, capitals 0.72 em, the rest
+    0.6 em."""
+    ems = 0.0
+    for ch in label:
+        if unicodedata.east_asian_width(ch) in "WF":
+            ems += 1.0
+        elif ch.isspace() or unicodedata.category(ch)[0] in "PZ" or ch == "·":
+            ems += 0.35
+        elif ch.isupper():
+            ems += 0.72
+        else:
+            ems += 0.6
+    return ems * font_size
+
+
+def fit_title(label: str, width: float, font_size: float) -> str:
+    """``label`` if it fits ``width`` px at ``font_size``, else its longest leading run of
+    `` · ``-separated parts that fits (``2 · RMSprop · Keras`` -> ``2 · RMSprop``), else
+    its first part (the run number)."""
+    parts = label.split(" · ")
+    for k in range(len(parts), 0, -1):
+        title = " · ".join(parts[:k])
+        if text_width(title, font_size) <= width:
+            return title
+    return parts[0]
+
+
+def basin_title_width(cols: int, width: int) -> float:
+    """Width (px) one subplot title may take in a basin figure ``width`` px wide with
+    ``cols`` columns (the margins and the gaps between columns taken off)."""
+    inner = width - BASIN_MARGIN["l"] - BASIN_MARGIN["r"]
+    return inner * (1 - BASIN_HSPACE * (cols - 1)) / cols
+
+
+def _basin_layout_rows(style: Style, rows: int, title: bool, scale: bool) -> dict:
+    """Pixel layout of a basin figure: heights from ``style`` (a row of maps
+    :data:`BASIN_ROW` × ``style.side_height`` high), room for the modebar above the titles,
+    the colour scale (``scale``) and the legend under the maps."""
+    f = style.font_size
+    row = round(BASIN_ROW * style.side_height)
+    ticks = 2 * f + 4  # x tick labels under a row
+    gap = ticks + f + 12  # the tick labels of a row and the titles of the next
+    plot_h = rows * row + (rows - 1) * gap
+    bar = 3 * f + 20 if scale else 0  # a horizontal colour scale with its title
+    legend = 3 * (f + 8)  # up to three wrapped legend rows
+    top = f + 12 + MODEBAR + (f + 10 if title else 0)
+    return {
+        "plot_h": plot_h,
+        "vspace": gap / plot_h if rows > 1 else 0.0,
+        "bar_y": -ticks / plot_h,
+        "legend_y": -(ticks + bar) / plot_h,
+        "top": top,
+        "bottom": ticks + bar + legend,
+        "height": top + plot_h + ticks + bar + legend,
+    }
+
+
 def basin_figure(
     maps: Sequence[BasinMap],
     labels: Sequence[str],
@@ -466,14 +544,22 @@ def basin_figure(
     lang: str = "en",
     *,
     f_min: float | None = None,
-    height: int = 380,
+    style: Style | None = None,
 ) -> go.Figure:
-    """Small multiples of basin maps, one subplot per run, side by side.
+    """Small multiples of basin maps, one subplot per run, two to a row.
 
     Every subplot is a heatmap over the same start grid (``xs (nx,)``, ``ys (ny,)``; z is
     ``(ny, nx)`` uint8 levels) on one shared colour axis (``layout.coloraxis``), with the
     same axis ranges (zoom is linked) and equal aspect, the minima marked and numbered,
-    and an invisible click grid whose hover label says where the start ended.
+    and an invisible click grid whose hover label says where the start ended and names the
+    run in full.
+
+    The layout reads at any width from a phone up: the maps sit in a :func:`basin_grid`
+    (rows of two), each row :data:`BASIN_ROW` × ``style.side_height`` px high; a subplot
+    title is the run's label cut to the parts that fit the subplot when the figure is
+    ``style.min_width`` px wide (:func:`fit_title`; the full label shows on hovering the
+    title); the colour scale lies under the maps (``"minimum"`` mode: a legend square per
+    outcome instead, as the outcome names are long).
 
     Args:
         maps: basin maps over one grid (:func:`optviz.explore.basin_map`).
@@ -483,6 +569,8 @@ def basin_figure(
             ``"final_loss"`` (log10(f − f_min), f_min or else the smallest final loss) or
             ``"steps"`` (steps to tolerance; "never" and "diverged" flat colours).
         f_min: the surface's minimum value, if known.
+        style: fonts, the row height (``side_height``) and the narrowest width the
+            titles fit (``min_width``); ``Style()`` if None.
 
     Returns:
         A figure with ``len(maps)`` heatmaps; if ``n`` is too large for the payload
@@ -491,6 +579,7 @@ def basin_figure(
     _check_same_grid(maps)
     if not (len(labels) == len(colors) == len(maps)):
         raise ValueError("need one label and one colour per map")
+    style = style or Style()
     mode = effective_mode(maps, mode)
     first = maps[0]
     nx, ny = first.xs.size, first.ys.size
@@ -501,8 +590,20 @@ def basin_figure(
     gx, gy = np.meshgrid(first.xs[ix], first.ys[iy])
     gx, gy = gx.ravel().astype(np.float32), gy.ravel().astype(np.float32)
 
+    rows, cols = basin_grid(len(maps))
+    title_w = basin_title_width(cols, style.min_width)
+    titles = [fit_title(label, title_w, style.font_size) for label in labels]
+    title = None
+    if stride > 1:
+        title = text("every", lang).format(s=stride, n=max(nx, ny))
+    categorical = mode == "minimum"
+    px = _basin_layout_rows(style, rows, title is not None, not categorical)
     fig = make_subplots(
-        rows=1, cols=len(maps), subplot_titles=list(labels), horizontal_spacing=0.02
+        rows=rows,
+        cols=cols,
+        subplot_titles=titles,
+        horizontal_spacing=BASIN_HSPACE,
+        vertical_spacing=px["vspace"],
     )
     for i, (m, z, label) in enumerate(zip(maps, zs, labels, strict=True)):
         xaxis, yaxis = ("x", "y") if i == 0 else (f"x{i + 1}", f"y{i + 1}")
@@ -529,10 +630,10 @@ def basin_figure(
                     mode="markers+text",
                     text=[str(k + 1) for k in range(len(m.minima))],
                     textposition="top right",
-                    textfont={"color": "white", "size": 13},
+                    textfont={"color": "white", "size": style.font_size - 1},
                     marker={
                         "symbol": "x",
-                        "size": 12,
+                        "size": style.marker_size + 3,
                         "color": "white",
                         "line": {"width": 1.5, "color": "black"},
                     },
@@ -549,28 +650,49 @@ def basin_figure(
         for trace in _click_traces(gx, gy, groups, label, xaxis, yaxis, meta):
             fig.add_trace(trace)
 
+    if categorical:
+        legend = _outcome_legend(zs, coloraxis)
     for name, color in legend:
         fig.add_trace(_legend_square(name, color))
-    _basin_axes(fig, first, len(maps), stride)
-    if colors:
-        for annotation, color in zip(fig.layout.annotations, colors, strict=False):
-            annotation.font = {"color": color, "size": 14}
-    title = None
-    if stride > 1:
-        title = text("every", lang).format(s=stride, n=max(nx, ny))
+    _basin_axes(fig, first, len(maps), stride, cols)
+    for annotation, color, label in zip(fig.layout.annotations, colors, labels, strict=False):
+        annotation.font = {"color": color, "size": style.font_size}
+        if annotation.text != label:
+            annotation.hovertext = label
+    if categorical:
+        coloraxis["showscale"] = False
+    else:
+        coloraxis["colorbar"].update(
+            orientation="h", x=0, xanchor="left", len=1, y=px["bar_y"], yanchor="top",
+            thickness=max(10, style.font_size - 2), tickfont={"size": style.font_size - 2},
+        )  # fmt: skip
+        coloraxis["colorbar"]["title"].update(side="top", font={"size": style.font_size - 1})
     fig.update_layout(
         coloraxis=coloraxis,
-        height=height,
-        margin={"l": 10, "r": 10, "t": 50 if title else 30, "b": 10},
-        title={"text": title, "font": {"size": 12}} if title else None,
-        legend={"orientation": "h", "y": -0.08, "x": 0},
+        height=px["height"],
+        font={"size": style.font_size - 2},
+        margin={**BASIN_MARGIN, "t": px["top"], "b": px["bottom"]},
+        title={"text": title, "font": {"size": style.font_size - 2}} if title else None,
+        legend={
+            "orientation": "h", "y": px["legend_y"], "yanchor": "top", "x": 0,
+            "font": {"size": style.font_size - 2},
+        },
         hovermode="closest",
         clickmode="event+select",
         dragmode="zoom",
         uirevision="basin",
-        meta={"mode": mode, "stride": stride},
-    )
+        meta={"mode": mode, "stride": stride, "grid": [rows, cols], "title_width": title_w},
+    )  # fmt: skip
     return fig
+
+
+def _outcome_legend(zs: Sequence[np.ndarray], coloraxis: dict) -> list[tuple[str, str]]:
+    """``(name, colour)`` of every outcome level of the categorical colour axis that some
+    map shows (its name from the colour bar's tick labels)."""
+    bar = coloraxis["colorbar"]
+    stops = coloraxis["colorscale"]
+    seen = set().union(*(np.unique(z).tolist() for z in zs))
+    return [(bar["ticktext"][k], stops[2 * k][1]) for k in bar["tickvals"] if k in seen]
 
 
 def _legend_square(name: str, color: str) -> go.Scatter:
@@ -585,9 +707,10 @@ def _legend_square(name: str, color: str) -> go.Scatter:
     )
 
 
-def _basin_axes(fig: go.Figure, first: BasinMap, n: int, stride: int) -> None:
+def _basin_axes(fig: go.Figure, first: BasinMap, n: int, stride: int, cols: int) -> None:
     """Same ranges on every subplot (half a displayed cell beyond the grid), linked zoom,
-    equal aspect."""
+    equal aspect (each map drawn at the top of its cell, under its title); y tick labels
+    on the first column only."""
     xs, ys = first.xs, first.ys
     hx = (xs[1] - xs[0]) * stride / 2 if xs.size > 1 else 0.5
     hy = (ys[1] - ys[0]) * stride / 2 if ys.size > 1 else 0.5
@@ -601,8 +724,9 @@ def _basin_axes(fig: go.Figure, first: BasinMap, n: int, stride: int) -> None:
         )  # fmt: skip
         fig.layout[f"yaxis{sx}"].update(
             range=yr, showgrid=False, zeroline=False, constrain="domain",
+            constraintoward="top",
             scaleanchor="x" if i == 0 else None, scaleratio=1 if i == 0 else None,
-            matches=None if i == 0 else "y", showticklabels=i == 0,
+            matches=None if i == 0 else "y", showticklabels=i % cols == 0,
         )  # fmt: skip
 
 
