@@ -249,6 +249,7 @@ def test_basin_titles_fit_their_subplot(style, lang, runs):
     for i, (a, label) in enumerate(zip(titles, labels, strict=True)):
         lo, hi = fig.layout[f"xaxis{i + 1 if i else ''}"].domain
         assert a.font.size == style.font_size
+        assert fig.layout[f"yaxis{i + 1 if i else ''}"].tickfont.size == style.font_size - 2
         assert text_width(a.text, a.font.size) <= (hi - lo) * inner, a.text
         assert label.startswith(a.text) and a.text.count(" · ") >= 1
         assert a.hovertext == (None if a.text == label else label)

@@ -654,7 +654,7 @@ def basin_figure(
         legend = _outcome_legend(zs, coloraxis)
     for name, color in legend:
         fig.add_trace(_legend_square(name, color))
-    _basin_axes(fig, first, len(maps), stride, cols)
+    _basin_axes(fig, first, len(maps), stride, cols, style.font_size - 2)
     for annotation, color, label in zip(fig.layout.annotations, colors, labels, strict=False):
         annotation.font = {"color": color, "size": style.font_size}
         if annotation.text != label:
@@ -707,10 +707,13 @@ def _legend_square(name: str, color: str) -> go.Scatter:
     )
 
 
-def _basin_axes(fig: go.Figure, first: BasinMap, n: int, stride: int, cols: int) -> None:
+def _basin_axes(
+    fig: go.Figure, first: BasinMap, n: int, stride: int, cols: int, font_size: int
+) -> None:
     """Same ranges on every subplot (half a displayed cell beyond the grid), linked zoom,
     equal aspect (each map drawn at the top of its cell, under its title); y tick labels
-    on the first column only."""
+    on the first column only, at ``font_size``."""
+    ticks = {"size": font_size}
     xs, ys = first.xs, first.ys
     hx = (xs[1] - xs[0]) * stride / 2 if xs.size > 1 else 0.5
     hy = (ys[1] - ys[0]) * stride / 2 if ys.size > 1 else 0.5
@@ -719,11 +722,11 @@ def _basin_axes(fig: go.Figure, first: BasinMap, n: int, stride: int, cols: int)
     for i in range(n):
         sx = "" if i == 0 else str(i + 1)
         fig.layout[f"xaxis{sx}"].update(
-            range=xr, showgrid=False, zeroline=False, constrain="domain",
+            range=xr, showgrid=False, zeroline=False, constrain="domain", tickfont=ticks,
             matches=None if i == 0 else "x",
         )  # fmt: skip
         fig.layout[f"yaxis{sx}"].update(
-            range=yr, showgrid=False, zeroline=False, constrain="domain",
+            range=yr, showgrid=False, zeroline=False, constrain="domain", tickfont=ticks,
             constraintoward="top",
             scaleanchor="x" if i == 0 else None, scaleratio=1 if i == 0 else None,
             matches=None if i == 0 else "y", showticklabels=i % cols == 0,
