@@ -51,6 +51,7 @@ from .session import (
     VIEW_SWITCHES,
     BoxShown,
     cached_map,
+    cached_mesh,
     cached_runs,
     carried_open,
     core_hyper,
@@ -791,18 +792,24 @@ def main() -> None:
         state, results, surface, fig, query, lang, data=data, paths=paths, labels=labels
     )
     if state.view.show_3d:
-        st.markdown(f"#### {t('view3d', lang)}")
-        plot.chart(
-            F.surface3d_spec(
-                surface,
-                paths,
-                style=style,
-                labels=labels,
-                levels=data.levels,
-                animate=state.view.animate,
-            ),
-            key="surface3d",
-            config={"responsive": True},
-            lang=lang,
-        )
+        view3d(state, surface, paths, step_k, style, labels, lang)
     studies_ui.sections(state, shown, start, lang, style)  # computed only when opened
+
+
+def view3d(state: PageState, surface, paths, k: int, style, labels, lang: str) -> None:
+    """The 3-D view at the page's step k: no player of its own, the map's player and the
+    step slider move it (``follow="map"``), as the caption says; its mesh is cached
+    (:func:`session.cached_mesh`) and its camera kept across steps (``uirevision``)."""
+    st.markdown(f"#### {t('view3d', lang)}")
+    st.caption(t("view3d_follows", lang, k=k))
+    skey, sparams = state.surface_args()
+    fig = F.surface3d_spec(
+        surface,
+        paths,
+        style=style,
+        labels=labels,
+        animate=state.view.animate,
+        initial_step=k,
+        mesh=cached_mesh(skey, sparams, state.view.show_field),
+    )
+    plot.chart(fig, key="surface3d", config={"responsive": True}, lang=lang, follow="map", step=k)

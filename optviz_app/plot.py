@@ -367,10 +367,91 @@ function showPlaying(holder, a) {
 
 function showIndex(holder, a, i) {
   a.index = i;
+  const step = a.steps[i].step;
+  if (Number.isInteger(step)) {
+    holder.dataset.step = String(step);
+    lead(holder, step);
+  }
   const bar = barOf(holder);
   if (!bar) return;
   bar.querySelector("input").value = String(i);
   bar.querySelector(".optviz-anim-label").textContent = a.prefix + a.steps[i].label;
+}
+
+// --- one player for every view ---------------------------------------------------------
+// A chart drawn with `follow` (the fit view and the 3-D view follow "map") has no player of
+// its own: its frames (named "k<step>", as the map's) are kept here, and whenever the
+// leading chart shows a step (playing, ◀ ▶, the range, a new figure), the follower shows
+// its frame of that step (the last one at or before it). A follower that draws slowly
+// (3-D) skips to the newest step instead of queueing every frame. The page's step k is the
+// step every figure is built at, so at rest all views agree without this; it moves them
+// together in between, before the page hears of the new step.
+
+function charts() {
+  return window.__optvizCharts || (window.__optvizCharts = new Map());
+}
+
+function takeFollowFrames(fig) {
+  const frames = [];
+  for (const f of fig.frames || []) {
+    const m = /^k(\d+)$/.exec(String(f.name));
+    if (m) frames.push({ step: Number(m[1]), frame: f });
+  }
+  frames.sort((a, b) => a.step - b.step);
+  delete fig.frames;
+  return frames;
+}
+
+function frameFor(frames, step) {  // the last frame at or before `step`
+  let lo = 0, hi = frames.length - 1, best = null;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (frames[mid].step <= step) { best = frames[mid]; lo = mid + 1; } else hi = mid - 1;
+  }
+  return best;
+}
+
+function lead(holder, step) {  // tell the charts that follow `holder` its step
+  const name = holder.__optvizName;
+  if (!name) return;
+  for (const other of charts().values()) {
+    const f = other.__optvizFollow;
+    if (f && f.leader === name) follow(other, step);
+  }
+}
+
+function leaderStep(name) {  // the step the leading chart shows (null: none, or redrawing)
+  const leader = charts().get(name);
+  const a = leader && leader.__optvizAnim;
+  const want = leader && leader.__optvizWant;
+  if (!a || !want || want.spec !== leader.__optvizDrawn) return null;
+  const step = a.steps[a.index] && a.steps[a.index].step;
+  return Number.isInteger(step) ? step : null;
+}
+
+function follow(holder, step) {
+  const f = holder.__optvizFollow;
+  if (!f || !Number.isInteger(step)) return;
+  f.want = step;
+  if (f.busy) return;
+  const next = () => {
+    const hit = frameFor(f.frames, f.want);
+    if (holder.__optvizFollow !== f || !hit || hit.step === f.shown || !window.Plotly) {
+      f.busy = false;
+      return;
+    }
+    f.busy = true;
+    f.shown = hit.step;
+    window.Plotly.animate(holder, [hit.frame], {
+      mode: "immediate",
+      frame: { duration: 0, redraw: f.redraw },
+      transition: { duration: 0 },
+    }).then(() => {
+      holder.dataset.step = String(hit.step);
+      next();
+    }, () => { f.busy = false; });
+  };
+  next();
 }
 
 function showFrame(holder, i) {
@@ -495,7 +576,8 @@ function draw(Plotly, holder) {
   fig.config = want.config ? JSON.parse(want.config) : {};
   pause(holder);
   const old = holder.__optvizAnim;
-  const anim = takeAnimation(fig);
+  const following = want.follow ? takeFollowFrames(fig) : null;
+  const anim = following ? null : takeAnimation(fig);
   fitSize(holder, fig.layout || (fig.layout = {}));  // after: the controls' room is kept
   if (anim) anim.shownStep = anim.steps[anim.active].step;  // the page's step now
   // the user moved and the page has not caught up (a report waiting or on its way): the
@@ -506,6 +588,7 @@ function draw(Plotly, holder) {
   if (answered) holder.__optvizInFlight = null;
   const userIndex = old && (holder.__optvizStepTimer || !answered) ? old.index : null;
   holder.__optvizAnim = anim;
+  holder.__optvizFollow = null;  // a follower's old frames go with its old figure
   return Plotly.react(holder, fig).then(() => {
     holder.style.minHeight = "";
     showError(holder, "");
@@ -515,6 +598,22 @@ function draw(Plotly, holder) {
     else if (bar) bar.remove();
     if (anim && userIndex !== null && userIndex < anim.steps.length && userIndex !== anim.active) {
       showFrame(holder, userIndex);
+    }
+    if (following) {
+      const last = following.length ? following[following.length - 1].step : null;
+      const shown = Number.isInteger(want.step) ? want.step : last;
+      holder.__optvizFollow = {
+        leader: want.follow,
+        frames: following,
+        redraw: Boolean(fig.layout && fig.layout.scene),  // 3-D frames need a redraw
+        shown,
+        want: shown,
+        busy: false,
+      };
+      if (Number.isInteger(shown)) holder.dataset.step = String(shown);
+      else delete holder.dataset.step;
+      const step = leaderStep(want.follow);  // the player may be elsewhere (playing)
+      if (step !== null) follow(holder, step);
     }
     holder.dataset.drawn = String((Number(holder.dataset.drawn) || 0) + 1);
   });
@@ -561,6 +660,10 @@ export default function (component) {
   addCss();
   const holder = holderOf(parentElement);
   holder.__optvizWant = data;
+  if (data.name) {
+    holder.__optvizName = data.name;
+    charts().set(data.name, holder);
+  }
   holder.__optvizReport = setTriggerValue;
   if (!holder.__optvizDrawn && data.height) holder.style.minHeight = data.height + "px";
   // one draw at a time; the newest figure wins
@@ -573,6 +676,8 @@ export default function (component) {
     });
   return () => {  // unmounted (e.g. a view switched off): stop playing, free Plotly's listeners
     pause(holder);
+    if (data.name && charts().get(data.name) === holder) charts().delete(data.name);
+    holder.__optvizFollow = null;
     if (holder.__optvizResize) holder.__optvizResize.disconnect();
     holder.__optvizResize = null;
     if (window.Plotly && holder.__optvizDrawn) window.Plotly.purge(holder);
@@ -602,6 +707,8 @@ def chart(
     on_step: Callable[[], None] | None = None,
     address: str | None = None,
     on_address: Callable[[], None] | None = None,
+    follow: str | None = None,
+    step: int | None = None,
 ) -> None:
     """Draw ``fig`` (an :class:`optviz.drawing.figures.Figure` or a ``go.Figure``) in the chart slot
     ``key``; the same plot is updated on every rerun.
@@ -620,6 +727,11 @@ def chart(
     point with :func:`clicked_point`. ``on_step`` (a callback) is told where the user
     stopped the animation (Pause, its end, one frame back/forward, the range input); it
     reads the step with :func:`reported_step`.
+
+    ``follow``: the key of the chart whose player drives this one (the page's map): the
+    figure's frames (named ``"k<step>"``) are shown as that chart's player moves, and the
+    figure is drawn without a player of its own (its ``frames`` kept, no controls taken).
+    ``step``: the step the figure shows (None: its last frame's).
     """
     layout = fig.layout
     height = layout.get("height") if isinstance(layout, dict) else layout.height
@@ -632,7 +744,12 @@ def chart(
         "height": int(height or 450),
         "clickable": on_click is not None,
         "report_step": on_step is not None,
+        "name": key,
     }
+    if follow is not None:
+        data["follow"] = follow
+        if step is not None:
+            data["step"] = int(step)
     if address is not None:
         data["address"] = address
         data["session"] = _session_token()

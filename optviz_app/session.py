@@ -122,6 +122,16 @@ def cached_map(surface_key, surface_params, field: bool) -> F.MapData:
     return F.map_data(surface, field=field)
 
 
+@st.cache_data(max_entries=24, show_spinner=False)
+def cached_mesh(surface_key, surface_params, field: bool) -> F.Mesh:
+    """The 3-D view's mesh of the surface (``figures.surface_mesh``), in the map's colours
+    (its levels), cached on plain arguments: a step or a run changed draws it again
+    without sampling the surface."""
+    surface, _ = build_surface(surface_key, surface_params)
+    levels = cached_map(surface_key, surface_params, field).levels
+    return F.surface_mesh(surface, levels)
+
+
 # ---------------------------------------------------------------------------------------
 # state <-> widgets
 

@@ -653,6 +653,7 @@ def fit_section(
     key: str = "fit",
     batches: Sequence | None = None,
     step: int | None = None,
+    follow: str | None = None,
 ) -> None:
     """The data-fitting view: data, least-squares line, each run's line per frame step.
 
@@ -666,13 +667,19 @@ def fit_section(
             trajectory's own ``batches`` are used when this is not given): the points of
             the batch of the step shown are circled in the run's colour.
         step: the step drawn before playing (the page's step k; None: the last).
+        follow: the key of the chart whose player drives this one (the page's map): no
+            player of its own, its frames shown as that player moves
+            (:func:`optviz_app.plot.chart`); None: its own play button and slider.
     """
     st.subheader(_t("fit", lang))
     params = getattr(surface, "params", None) or {}
     if "x" not in params or "y" not in params or "solution" not in params:
         st.info(_t("fit_only", lang))
         return
-    st.caption(_t("fit_help", lang))
+    help_text = _t("fit_help", lang)
+    if follow is not None:
+        help_text += " " + _t("fit_follows", lang)
+    st.caption(help_text)
     if batches is None:
         batches = [getattr(t, "batches", None) for t in trajectories]
     kept = [
@@ -697,5 +704,8 @@ def fit_section(
         lang,
         batches=batch_list,
         initial_step=step,
+        controls=follow is None,
     )
-    plot.chart(fig, key=f"{key}_chart", config={"responsive": True}, lang=lang)
+    plot.chart(
+        fig, key=f"{key}_chart", config={"responsive": True}, lang=lang, follow=follow, step=step
+    )

@@ -128,9 +128,10 @@ def fit_view(state: PageState, surface, results, lang: str, step: int | None = N
     """The data points and each run's line at the current step (``linear_regression``).
 
     ``results``: the main view's ``(i, spec, RunResult)``; the frames are the map's
-    (``figures.frame_steps(steps)``), named alike (``"k12"``). The view opens on ``step``
-    (the page's step k, as the map; None: the last), a mini-batch run's batch of that
-    step circled in its colour.
+    (``figures.frame_steps_at(steps, step)``), named alike (``"k12"``). The view shows
+    ``step`` (the page's step k, as the map; None: the last), a mini-batch run's batch of
+    that step circled in its colour; it has no player of its own: the map's player shows
+    its frames as it moves (``follow="map"``).
     """
     if state.surface != FIT_SURFACE:
         return
@@ -140,11 +141,12 @@ def fit_view(state: PageState, surface, results, lang: str, step: int | None = N
         [r.points for _, _, r in ok],
         [run_title(i, spec, lang) for i, spec, _ in ok],
         [F.color(i) for i, _, _ in ok],
-        [int(k) for k in F.frame_steps(state.steps)],
+        [int(k) for k in F.frame_steps_at(state.steps, step)],
         lang,
         key="fit",
         batches=[r.trajectory.batches for _, _, r in ok],
         step=step,
+        follow="map",
     )
 
 

@@ -829,6 +829,17 @@ def frame_steps(steps: int, max_frames: int = 100) -> np.ndarray:
     return np.unique(np.rint(np.concatenate([lin, sq])).astype(np.int64))
 
 
+def frame_steps_at(steps: int, step: int | None = None, max_frames: int = 100) -> np.ndarray:
+    """The steps of every view's animation frames: :func:`frame_steps` plus ``step`` (the
+    page's step k, clipped to 0..``steps``; None: none added), ascending. Each view then
+    has a frame at exactly k: a player opened there shows k, not a neighbouring step, and
+    views that follow one player find the same frame by name (``"k12"``)."""
+    ks = frame_steps(steps, max_frames)
+    if step is None:
+        return ks
+    return np.union1d(ks, [min(max(int(step), 0), max(int(steps), 0))]).astype(np.int64)
+
+
 def control_rows(style: Style) -> tuple[float, float, float]:
     """Heights (px) of the three rows under a map: tick labels, play buttons, step slider
     (each row grows with the font, so neither control covers the other at any size)."""
@@ -1033,7 +1044,7 @@ def contour_spec(
     if animate and paths and steps > 0:
         n = len(paths)
         moving = list(range(first, first + 2 * n + 1))
-        ks = frame_steps(steps, max_frames)
+        ks = frame_steps_at(steps, opening, max_frames)
         names = [f"k{k}" for k in ks]
         frames = map_frames(paths, idx, ks, names, moving, steps, span)
         opening_frame = frame_at(ks, opening)
@@ -1138,6 +1149,39 @@ def map_traces(n_paths: int, fig) -> MapTraces:
     return MapTraces(tuple(range(first, first + n_paths)), tuple(range(first + n_paths, cur)), cur)
 
 
+@dataclass(frozen=True)
+class Mesh:
+    """The 3-D view's surface as drawn (plain arrays; cacheable per surface and levels).
+
+    xs ``(nx,)``, ys ``(ny,)``; z ``(ny, nx)``: the levels' transform of f (log10(f − f*)
+    where the map is log), clipped to ``levels.lo .. levels.hi``."""
+
+    xs: np.ndarray
+    ys: np.ndarray
+    z: np.ndarray
+    levels: Levels
+
+
+MESH_RESOLUTION = 48
+"""Samples per side of the 3-D mesh: its facets are a few pixels wide on a projector, and
+the paths are lifted above them (:func:`surface3d_spec`), so a finer mesh only costs."""
+
+
+def surface_mesh(surface, levels: Levels | None = None, resolution: int = MESH_RESOLUTION) -> Mesh:
+    """Sample ``surface`` (``.f``, ``.bounds``, ``.f_min``, ``.log_scale``) for the 3-D view,
+    coloured by ``levels`` (default: chosen from the samples, as the map does)."""
+    xs, ys, zs = sample(surface.f, surface.bounds, resolution)
+    if levels is None:
+        f_min = surface.f_min
+        levels = choose_levels(zs, log=bool(surface.log_scale and f_min is not None), f_min=f_min)
+    z = np.clip(levels.transform(zs), levels.lo, levels.hi)
+    return Mesh(xs, ys, z, levels)
+
+
+TRAVELLED_CAP = 150
+"""Most points of a path's travelled part in one 3-D frame (frames carry them all)."""
+
+
 def surface3d_spec(
     surface,
     paths: Sequence[Path],
@@ -1145,26 +1189,34 @@ def surface3d_spec(
     style: Style = Style(),
     labels: Labels = Labels(),
     levels: Levels | None = None,
-    resolution: int = 60,
+    resolution: int = MESH_RESOLUTION,
     animate: bool = True,
-    max_frames: int = 60,
+    max_frames: int = 100,
     uirevision: str = "3d",
+    initial_step: int | None = None,
+    mesh: Mesh | None = None,
 ) -> Figure:
     """The surface in 3-D (same transform as the map: log10(f − f*) where the map is log)
-    with every path drawn just above it, and a marker per path animated over the steps
-    (frames touch only the markers; 3-D frames need ``redraw``).
+    with every path drawn just above it at step k.
+
+    Traces: the surface, each whole path (faint), then ONE trace "current" holding each
+    path's travelled part from step 0 to k (in its colour, NaN between paths) with a
+    marker at θ_k (at its last finite point once it has diverged). The figure shows ``initial_step``
+    (default: the last step). With ``animate``, frames at the map's steps
+    (:func:`frame_steps_at`, named alike: ``"k12"``) touch only that trace; the figure has
+    no player of its own: the page shows those frames as the map's player moves
+    (3-D frames need ``redraw``).
 
     A path sits at the higher of its own height and the drawn mesh's (the mesh is a coarse
     sample whose flat facets cut above a convex valley, where they would hide the path),
-    plus 2 % of the height range. The figure is taller than the map and looks at the
-    surface from the front, close enough that it fills the figure; ``uirevision`` keeps a
-    camera the user has turned."""
+    plus 2 % of the height range. ``mesh``: the sampled surface (:func:`surface_mesh`, which
+    a caller may cache), else sampled here at ``resolution``. The figure is taller than
+    the map and looks at the surface from the front; ``uirevision`` keeps a camera the
+    user has turned, whatever the step."""
     bounds = surface.bounds
-    xs, ys, zs = sample(surface.f, bounds, resolution)
-    if levels is None:
-        f_min = surface.f_min
-        levels = choose_levels(zs, log=bool(surface.log_scale and f_min is not None), f_min=f_min)
-    tz = np.clip(levels.transform(zs), levels.lo, levels.hi)
+    if mesh is None:
+        mesh = surface_mesh(surface, levels, resolution)
+    xs, ys, tz, levels = mesh.xs, mesh.ys, mesh.z, mesh.levels
     span = _span(bounds)
     lift = 0.02 * (levels.hi - levels.lo)
 
@@ -1200,30 +1252,17 @@ def surface3d_spec(
                 y=pts[:, 1],
                 z=lifted(p, i),
                 mode="lines",
-                line=dict(color=p.color, width=style.line_width * 2),
+                line=dict(color=p.color, width=style.line_width * 1.2),
+                opacity=0.45,
                 name=p.name,
                 hoverinfo="skip",
             )
         )
     steps = max((p.steps for p in paths), default=0)
-
-    def markers(step: int) -> dict:
-        ks = [min(step, p.last) for p in paths]
-        pts = round_for_display(
-            np.array([p.points[k] for p, k in zip(paths, ks, strict=True)]), span
-        )
-        z = [float(lifted(p, np.array([k]))[0]) for p, k in zip(paths, ks, strict=True)]
-        return dict(type="scatter3d", x=pts[:, 0], y=pts[:, 1], z=np.asarray(z, np.float32))
-
+    opening = steps if initial_step is None else int(np.clip(initial_step, 0, steps))
+    travelled = Travelled(paths, span, lifted, marker_size=style.marker_size * 0.9)
     if paths:
-        m = markers(steps)
-        m.update(
-            mode="markers",
-            marker=dict(color=[p.color for p in paths], size=style.marker_size * 0.7),
-            hoverinfo="skip",
-            name="current",
-        )
-        traces.append(m)
+        traces.append(travelled.trace(opening, style))
     (x0, x1), (y0, y1) = bounds
     layout = dict(
         height=round(style.height * 1.25),
@@ -1243,15 +1282,97 @@ def surface3d_spec(
     )
     frames = []
     if animate and paths and steps > 0:
-        ks = frame_steps(steps, max_frames)
-        names = [f"k{k}" for k in ks]
+        ks = frame_steps_at(steps, opening, max_frames)
         frames = [
-            dict(name=name, data=[_typed_xyz(markers(int(k)))], traces=[len(traces) - 1])
-            for name, k in zip(names, ks, strict=True)
+            dict(
+                name=f"k{k}",
+                data=[_typed_xyz(travelled.moving(int(k)))],
+                traces=[len(traces) - 1],
+            )
+            for k in ks
         ]
-        layout.update(animation_controls(names, ks.tolist(), labels, style, redraw=True))
-        layout["margin"] = dict(l=0, r=0, t=30, b=80)
     return Figure(data=traces, layout=layout, frames=frames)
+
+
+class Travelled:
+    """The 3-D view's moving trace: each path from step 0 to step k, and θ_k marked.
+
+    ``lifted(path, indices) -> (K,) float32`` gives the drawn heights. Each path's display
+    points (at most :data:`TRAVELLED_CAP`) and their heights are computed once; a step
+    takes the prefix up to k plus θ_k itself (bisection), so a frame costs O(points)."""
+
+    def __init__(self, paths: Sequence[Path], span: float, lifted, marker_size: float) -> None:
+        self.paths = list(paths)
+        self.marker_size = marker_size
+        self.span = span
+        self.lifted = lifted
+        self.idx = [display_indices(p.points, span, cap=TRAVELLED_CAP) for p in paths]
+        self.z = [lifted(p, i) for p, i in zip(self.paths, self.idx, strict=True)]
+        self.xy = [
+            round_for_display(p.points[i], span) for p, i in zip(self.paths, self.idx, strict=True)
+        ]
+        n = len(self.paths)
+        self.colorscale = [[j / max(n - 1, 1), p.color] for j, p in enumerate(self.paths)]
+        if n == 1:
+            self.colorscale.append([1.0, self.paths[0].color])
+
+    def moving(self, step: int) -> dict:
+        """The parts of the trace that change with ``step``: x, y, z, the point colours
+        (run index) and the marker sizes (0 but at θ_k)."""
+        xs, ys, zs, runs, sizes = [], [], [], [], []
+        for j, p in enumerate(self.paths):
+            k = min(step, p.last)
+            a = int(np.searchsorted(self.idx[j], k, side="left"))  # idx[:a] < k
+            here = round_for_display(p.points[k][None], self.span)
+            xy = np.concatenate([self.xy[j][:a], here, [[np.nan, np.nan]]])
+            z = np.concatenate([self.z[j][:a], self.lifted(p, np.array([k])), [np.nan]])
+            xs.append(xy[:, 0])
+            ys.append(xy[:, 1])
+            zs.append(z)
+            runs.append(np.full(a + 2, j, dtype=np.float32))
+            sizes.append(np.zeros(a + 2, dtype=np.float32))
+            sizes[-1][a] = 1.0
+        cat = np.concatenate
+
+        def flat(parts) -> np.ndarray:
+            return cat(parts).astype(np.float32) if parts else np.empty(0, np.float32)
+
+        run = flat(runs)
+        return dict(
+            type="scatter3d",
+            x=flat(xs),
+            y=flat(ys),
+            z=flat(zs),
+            line=dict(color=typed_array(run)),
+            marker=dict(color=typed_array(run), size=typed_array(flat(sizes) * self.marker_size)),
+        )
+
+    def trace(self, step: int, style: Style) -> dict:
+        """The whole moving trace at ``step`` (styles included)."""
+        moving = self.moving(step)
+        n = max(len(self.paths) - 1, 1)
+        return dict(
+            moving,
+            mode="lines+markers",
+            connectgaps=False,
+            line=dict(
+                moving["line"],
+                width=style.line_width * 2.5,
+                colorscale=self.colorscale,
+                cmin=0,
+                cmax=n,
+            ),
+            marker=dict(
+                moving["marker"],
+                colorscale=self.colorscale,
+                cmin=0,
+                cmax=n,
+                line=dict(color="white", width=2),
+                opacity=1,
+            ),
+            hoverinfo="skip",
+            name="current",
+        )
 
 
 def mesh_height(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray, points: np.ndarray) -> np.ndarray:

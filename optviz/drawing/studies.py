@@ -929,6 +929,7 @@ def fit_spec(
     height: int = 440,
     batches: Sequence | None = None,
     initial_step: int | None = None,
+    controls: bool = True,
 ) -> Figure:
     """Data points, the least-squares line and each run's line ``y = w·x + b`` per step,
     as plain dicts (:class:`~optviz.drawing.figures.Figure`, no plotly validation, so it is
@@ -950,6 +951,8 @@ def fit_spec(
             run's last step once k is past it).
         initial_step: the step drawn before playing (exactly, also between frames; the
             slider shows the last frame at or before it); overrides ``initial``.
+        controls: False: no play button and slider of its own (the frames stay, for
+            another chart's player to show; the page's map drives this view).
 
     Returns:
         A figure with traces [data, least squares, run lines..., batch rings...], one
@@ -1040,7 +1043,7 @@ def fit_spec(
     legend_h = 19 * (2 + len(lines) + len(ringed)) + 8
     plot_h = max(height - 40 - 150, 200)
     ticks, buttons = 56, 36  # ticks: tick labels and the axis title under them
-    bottom = ticks + buttons + 70
+    bottom = ticks + buttons + 70 if controls else ticks
     layout = dict(
         template=_plotly_template(),
         xaxis={"title": {"text": "x"}, "range": [float(ends[0]), float(ends[1])]},
@@ -1084,6 +1087,8 @@ def fit_spec(
             }
         ],
     )
+    if not controls:
+        del layout["updatemenus"], layout["sliders"]
     return Figure(data, layout, frames)
 
 
