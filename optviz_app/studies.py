@@ -676,10 +676,7 @@ def fit_section(
     if "x" not in params or "y" not in params or "solution" not in params:
         st.info(_t("fit_only", lang))
         return
-    help_text = _t("fit_help", lang)
-    if follow is not None:
-        help_text += " " + _t("fit_follows", lang)
-    st.caption(help_text)
+    st.caption(_t("fit_help" if follow is None else "fit_follows", lang))
     if batches is None:
         batches = [getattr(t, "batches", None) for t in trajectories]
     kept = [

@@ -407,3 +407,71 @@ def test_3d_paths_are_drawn_above_the_mesh(rosen, default_paths):
         under = F.mesh_height(xs, ys, zs, pts)
         assert np.all(np.asarray(tr["z"], float) >= under + 1e-3)
     assert fig.layout["height"] > F.Style().height
+
+
+def test_frame_steps_at_adds_the_page_step_to_the_usual_frames():
+    for steps in (0, 1, 40, 99, 100, 300, 2000):
+        usual = F.frame_steps(steps)
+        assert list(F.frame_steps_at(steps, None)) == list(usual)
+        for k in (0, 1, 5, 49, 50, steps // 3, steps, steps + 7, -3):
+            ks = F.frame_steps_at(steps, k)
+            assert set(ks) == set(usual) | {min(max(k, 0), steps)}
+            assert np.all(np.diff(ks) > 0) and ks[0] == 0 and ks[-1] == steps
+
+
+def test_map_opened_between_frames_has_a_frame_and_label_at_that_step(rosen, default_paths):
+    """A link to a step between the usual frames (5 of 300) opens the player on a frame of
+    that very step: the label says 5, not a neighbour, and its markers are at θ_5."""
+    assert 5 not in F.frame_steps(300)
+    fig = F.contour_spec(F.map_data(rosen), default_paths, initial_step=5)
+    slider = fig.layout["sliders"][0]
+    assert slider["steps"][slider["active"]]["label"] == "5"
+    frame = next(f for f in fig.frames if f["name"] == "k5")
+    want = np.array([p.points[5] for p in default_paths])
+    np.testing.assert_allclose(
+        np.c_[arr(frame["data"][-1]["x"]), arr(frame["data"][-1]["y"])], want, atol=1e-3
+    )
+
+
+def test_3d_view_at_step_k_draws_paths_up_to_k_and_marks_theta_k(rosen, default_paths):
+    """The 3-D view at step k: each path's travelled part runs from θ_0 to θ_k (display
+    points at steps before k, then θ_k), one marker per path at θ_k, above the mesh; its
+    frames are the map's steps (k included), touch only that trace, and it has no player
+    of its own. Its whole paths stay drawn (faint) under it."""
+    k = 5
+    fig = F.surface3d_spec(rosen, default_paths, initial_step=k)
+    validated(fig)
+    assert "sliders" not in fig.layout and "updatemenus" not in fig.layout
+    assert [f["name"] for f in fig.frames] == [f"k{s}" for s in F.frame_steps_at(300, k, 50)]
+    assert all(f["traces"] == [len(fig.data) - 1] for f in fig.frames)
+    current = fig.data[-1]
+    assert current["name"] == "current"
+    x, y, z = (np.asarray(current[c], float) for c in "xyz")
+    size = arr(current["marker"]["size"])
+    run = arr(current["line"]["color"])
+    mesh = fig.data[0]
+    for j, p in enumerate(default_paths):
+        mine = (run == j) & np.isfinite(x)
+        pts = np.c_[x[mine], y[mine]]
+        np.testing.assert_allclose(pts[0], p.points[0], atol=1e-3)  # from θ_0 ...
+        np.testing.assert_allclose(pts[-1], p.points[k], atol=1e-3)  # ... to θ_k, marked
+        assert np.flatnonzero(size[mine] > 0).tolist() == [pts.shape[0] - 1]
+        near = [np.min(np.linalg.norm(p.points[: k + 1] - q, axis=1)) for q in pts]
+        assert max(near) < 1e-3  # every drawn point is one of θ_0..θ_k
+        under = F.mesh_height(*(np.asarray(mesh[c], float) for c in "xyz"), pts)
+        assert np.all(z[mine] >= under + 1e-3)
+    frame = next(f for f in fig.frames if f["name"] == f"k{k}")
+    np.testing.assert_allclose(arr(frame["data"][0]["x"]), x.astype(np.float32), equal_nan=True)
+    faint = [tr for tr in fig.data if tr.get("mode") == "lines"]
+    assert len(faint) == len(default_paths) and all(tr["opacity"] < 1 for tr in faint)
+
+
+def test_3d_mesh_is_shared_and_coarse(rosen, default_paths):
+    """A mesh sampled once (what the page caches) draws the same figure as sampling it
+    inside; the default mesh is coarse (its size drives the 3-D view's first draw)."""
+    data = F.map_data(rosen)
+    mesh = F.surface_mesh(rosen, data.levels)
+    assert mesh.z.shape == (F.MESH_RESOLUTION, F.MESH_RESOLUTION) and F.MESH_RESOLUTION <= 48
+    own = F.surface3d_spec(rosen, default_paths, levels=data.levels, initial_step=9)
+    shared = F.surface3d_spec(rosen, default_paths, mesh=mesh, initial_step=9)
+    assert own.to_json() == shared.to_json()

@@ -560,3 +560,24 @@ def test_network_figure_draws_each_run_and_grows_for_the_projector():
         training_figure(wide, [np.array([0.1, 0.5, 0.9])] * 2, names, colors).layout.yaxis.dtick
         == 1
     )
+
+
+def test_fit_view_without_controls_keeps_its_frames_for_the_maps_player(regression_runs):
+    """Drawn on the page, the fit view has no player of its own: no buttons, no slider, a
+    bottom margin for the axis only; its frames (named as the map's) stay for the map's
+    player to show, and it opens exactly at the given step."""
+    surface, runs = regression_runs
+    p = surface.params
+    lines = [t.points[:, 0, :] for t in runs]
+    steps = list(range(0, 121, 10))
+    args = (p["x"], p["y"], lines, ["SGD", "Adam"], ["red", "blue"], p["solution"], steps)
+    own = fit_spec(*args, initial_step=5)
+    led = fit_spec(*args, initial_step=5, controls=False)
+    assert "updatemenus" not in led.layout and "sliders" not in led.layout
+    assert led.layout["margin"]["b"] < own.layout["margin"]["b"]
+    assert [f["name"] for f in led.frames] == [f["name"] for f in own.frames]
+    ends = np.asarray(led.data[1]["x"])
+    for trace, line in zip(led.data[2:4], lines, strict=True):
+        w, b = line[5]
+        np.testing.assert_allclose(trace["y"], w * ends + b)
+    fit_figure(*args, initial_step=5, controls=False)  # valid Plotly

@@ -1178,7 +1178,11 @@ def surface_mesh(surface, levels: Levels | None = None, resolution: int = MESH_R
     return Mesh(xs, ys, z, levels)
 
 
-TRAVELLED_CAP = 150
+HEIGHT_3D_MAX = 660
+"""The 3-D view's most height (px): with its heading and caption it fits a 1280×720
+projector's screen once scrolled to."""
+
+TRAVELLED_CAP = 100
 """Most points of a path's travelled part in one 3-D frame (frames carry them all)."""
 
 
@@ -1191,7 +1195,7 @@ def surface3d_spec(
     levels: Levels | None = None,
     resolution: int = MESH_RESOLUTION,
     animate: bool = True,
-    max_frames: int = 100,
+    max_frames: int = 50,
     uirevision: str = "3d",
     initial_step: int | None = None,
     mesh: Mesh | None = None,
@@ -1201,18 +1205,19 @@ def surface3d_spec(
 
     Traces: the surface, each whole path (faint), then ONE trace "current" holding each
     path's travelled part from step 0 to k (in its colour, NaN between paths) with a
-    marker at θ_k (at its last finite point once it has diverged). The figure shows ``initial_step``
-    (default: the last step). With ``animate``, frames at the map's steps
-    (:func:`frame_steps_at`, named alike: ``"k12"``) touch only that trace; the figure has
-    no player of its own: the page shows those frames as the map's player moves
-    (3-D frames need ``redraw``).
+    marker at θ_k (at its last finite point once it has diverged). The figure shows
+    ``initial_step`` (default: the last step). With ``animate``, up to ``max_frames``
+    frames (:func:`frame_steps_at`: k among them, named as the map's: ``"k12"``) touch only
+    that trace; the figure has no player of its own: the page shows, as the map's player
+    moves, the last frame at or before the map's step (each 3-D frame is a redraw, slow
+    without a GPU: fewer frames than the map's, and less to send).
 
     A path sits at the higher of its own height and the drawn mesh's (the mesh is a coarse
     sample whose flat facets cut above a convex valley, where they would hide the path),
     plus 2 % of the height range. ``mesh``: the sampled surface (:func:`surface_mesh`, which
-    a caller may cache), else sampled here at ``resolution``. The figure is taller than
-    the map and looks at the surface from the front; ``uirevision`` keeps a camera the
-    user has turned, whatever the step."""
+    a caller may cache), else sampled here at ``resolution``. The figure is 25 % taller
+    than the map (at most :data:`HEIGHT_3D_MAX`) and looks at the surface from the front;
+    ``uirevision`` keeps a camera the user has turned, whatever the step."""
     bounds = surface.bounds
     if mesh is None:
         mesh = surface_mesh(surface, levels, resolution)
@@ -1260,12 +1265,13 @@ def surface3d_spec(
         )
     steps = max((p.steps for p in paths), default=0)
     opening = steps if initial_step is None else int(np.clip(initial_step, 0, steps))
-    travelled = Travelled(paths, span, lifted, marker_size=style.marker_size * 0.9)
+    ks = frame_steps_at(steps, opening, max_frames) if animate and steps > 0 else [opening]
+    travelled = Travelled(paths, span, lifted, style.marker_size * 0.9, [*ks, opening])
     if paths:
         traces.append(travelled.trace(opening, style))
     (x0, x1), (y0, y1) = bounds
     layout = dict(
-        height=round(style.height * 1.25),
+        height=min(round(style.height * 1.25), HEIGHT_3D_MAX),
         margin=dict(l=0, r=0, t=10, b=0),
         font=dict(size=style.font_size),
         uirevision=uirevision,
@@ -1282,7 +1288,6 @@ def surface3d_spec(
     )
     frames = []
     if animate and paths and steps > 0:
-        ks = frame_steps_at(steps, opening, max_frames)
         frames = [
             dict(
                 name=f"k{k}",
@@ -1298,53 +1303,60 @@ class Travelled:
     """The 3-D view's moving trace: each path from step 0 to step k, and θ_k marked.
 
     ``lifted(path, indices) -> (K,) float32`` gives the drawn heights. Each path's display
-    points (at most :data:`TRAVELLED_CAP`) and their heights are computed once; a step
-    takes the prefix up to k plus θ_k itself (bisection), so a frame costs O(points)."""
+    points (at most :data:`TRAVELLED_CAP`) and their heights are computed once, and θ_k
+    for every step in ``steps`` (the figure's and its frames') in one call per path; a
+    step then takes the prefix before k plus θ_k itself (bisection), so a frame costs
+    O(points) and no surface evaluation."""
 
-    def __init__(self, paths: Sequence[Path], span: float, lifted, marker_size: float) -> None:
+    def __init__(
+        self, paths: Sequence[Path], span: float, lifted, marker_size: float, steps
+    ) -> None:
         self.paths = list(paths)
-        self.marker_size = marker_size
-        self.span = span
-        self.lifted = lifted
+        self.marker_size = max(round(marker_size), 1)
         self.idx = [display_indices(p.points, span, cap=TRAVELLED_CAP) for p in paths]
         self.z = [lifted(p, i) for p, i in zip(self.paths, self.idx, strict=True)]
         self.xy = [
             round_for_display(p.points[i], span) for p, i in zip(self.paths, self.idx, strict=True)
         ]
+        steps = np.unique(np.asarray(steps, dtype=np.int64))
+        self.here: list[dict[int, tuple[np.ndarray, np.float32]]] = []
+        for p in self.paths:
+            ks = np.minimum(steps, p.last)
+            xy = round_for_display(p.points[ks], span)
+            z = lifted(p, ks)
+            self.here.append({int(s): (xy[n], z[n]) for n, s in enumerate(steps)})
         n = len(self.paths)
         self.colorscale = [[j / max(n - 1, 1), p.color] for j, p in enumerate(self.paths)]
         if n == 1:
             self.colorscale.append([1.0, self.paths[0].color])
 
     def moving(self, step: int) -> dict:
-        """The parts of the trace that change with ``step``: x, y, z, the point colours
-        (run index) and the marker sizes (0 but at θ_k)."""
-        xs, ys, zs, runs, sizes = [], [], [], [], []
+        """The parts of the trace that change with ``step`` (one of ``steps``): x, y, z,
+        the point colours (run index, uint8) and the marker sizes (0 but at θ_k, uint8)."""
+        xs, zs, runs, sizes = [], [], [], []
+        gap = np.array([[np.nan, np.nan]], dtype=np.float32)
         for j, p in enumerate(self.paths):
             k = min(step, p.last)
             a = int(np.searchsorted(self.idx[j], k, side="left"))  # idx[:a] < k
-            here = round_for_display(p.points[k][None], self.span)
-            xy = np.concatenate([self.xy[j][:a], here, [[np.nan, np.nan]]])
-            z = np.concatenate([self.z[j][:a], self.lifted(p, np.array([k])), [np.nan]])
-            xs.append(xy[:, 0])
-            ys.append(xy[:, 1])
-            zs.append(z)
-            runs.append(np.full(a + 2, j, dtype=np.float32))
-            sizes.append(np.zeros(a + 2, dtype=np.float32))
-            sizes[-1][a] = 1.0
-        cat = np.concatenate
-
-        def flat(parts) -> np.ndarray:
-            return cat(parts).astype(np.float32) if parts else np.empty(0, np.float32)
-
-        run = flat(runs)
+            here_xy, here_z = self.here[j][step]
+            xs += [self.xy[j][:a], here_xy[None], gap]
+            zs += [self.z[j][:a], np.array([here_z, np.nan], dtype=np.float32)]
+            runs.append(np.full(a + 2, j, dtype=np.uint8))
+            size = np.zeros(a + 2, dtype=np.uint8)
+            size[a] = self.marker_size
+            sizes.append(size)
+        if not xs:
+            empty = np.empty(0, np.float32)
+            return dict(type="scatter3d", x=empty, y=empty, z=empty)
+        xy = np.concatenate(xs)
+        run = np.concatenate(runs)
         return dict(
             type="scatter3d",
-            x=flat(xs),
-            y=flat(ys),
-            z=flat(zs),
+            x=xy[:, 0],
+            y=xy[:, 1],
+            z=np.concatenate(zs),
             line=dict(color=typed_array(run)),
-            marker=dict(color=typed_array(run), size=typed_array(flat(sizes) * self.marker_size)),
+            marker=dict(color=typed_array(run), size=typed_array(np.concatenate(sizes))),
         )
 
     def trace(self, step: int, style: Style) -> dict:
