@@ -423,6 +423,15 @@ COLUMNS = {"course": 2, "pytorch": 3}
 """Runs side by side in the equations panel: the course's ∂L/∂W fractions need room."""
 
 
+def method_of(spec) -> str:
+    """The method a run's rule is (the key of its description and notes): Keras writes
+    Momentum and Nesterov as its SGD with ``momentum`` (and ``nesterov``)."""
+    hyper = spec.hyper_values()
+    if spec.convention == "keras" and spec.optimizer == "sgd" and hyper.get("momentum"):
+        return "nesterov" if hyper.get("nesterov") else "momentum"
+    return spec.optimizer
+
+
 def momentum_forms_note(spec, lang: str) -> str | None:
     """For a PyTorch Momentum run (b ← μb + g, θ ← θ − ηb): the course's form
     v ← αv − η∂L/∂W, W ← W + v gives the same path at a constant η (α = μ, v = −ηb) and
@@ -471,11 +480,11 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
                             st.caption(values)
                     except (ValueError, TypeError, KeyError) as error:
                         st.caption(str(error))
-                    st.caption(DESCRIPTIONS[spec.optimizer][lang])
+                    st.caption(DESCRIPTIONS[method_of(spec)][lang])
                     if note := momentum_forms_note(spec, lang):
                         st.caption(note)
         st.markdown(f"**{t('notes', lang)}**")
-        for opt in dict.fromkeys(spec.optimizer for _, spec in specs):
+        for opt in dict.fromkeys(method_of(spec) for _, spec in specs):
             st.caption(f"**{optimizer_name(opt)}** — {NOTES[opt][lang]}")
 
 

@@ -202,3 +202,14 @@ def test_a_mini_batch_run_in_the_course_notation():
     assert "| $W_k$ | W |" in table
     assert t("insp:g (mini-batch gradient, used for the step)", "ja") in table
     assert "$\\nabla L(W_k)$ | " + t("insp:∇f (full-data gradient)", "ja") in table
+
+
+def test_keras_sgd_with_momentum_is_described_as_momentum():
+    from optviz.equations import DESCRIPTIONS
+
+    query = {"surface": "bowl", "steps": "10", "lang": "en", "r1": "sgd", "r1.conv": "keras"}
+    plain = open_box(page(query), "open_equations")
+    assert DESCRIPTIONS["sgd"]["en"] in captions(plain)
+    moving = open_box(page({**query, "r1.momentum": "0.9"}), "open_equations")
+    assert DESCRIPTIONS["momentum"]["en"] in captions(moving)
+    assert r"\theta &\leftarrow \theta + v" in latex(moving)[0]
