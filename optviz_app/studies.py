@@ -367,6 +367,7 @@ def sweep_section(
     *,
     key: str = "sweep",
     on_pick: Callable[[dict], Any] | None = None,
+    style: Style | None = None,
 ) -> dict | None:
     """A two-hyperparameter sweep of one run; returns clicked hyperparameter values.
 
@@ -374,6 +375,7 @@ def sweep_section(
         run: ``(label, optimizer_key, kwargs_pairs)``.
         start: the start of every cell; steps: default of the section's steps control.
         on_pick: called as ``on_pick({name: value, ...})`` from the click callback.
+        style: the chart sizes (presenter mode's on a projector); ``Style()`` if None.
 
     Returns:
         ``{x_param: value, y_param: value}`` (``beta1``/``beta2``/``steps`` possible; see
@@ -383,7 +385,15 @@ def sweep_section(
     st.subheader(_t("sweep", lang))
     st.caption(_t("sweep_help", lang))
     _sweep_fragment(
-        surface_key, tuple(surface_params), tuple(run), tuple(start), steps, lang, key, on_pick
+        surface_key,
+        tuple(surface_params),
+        tuple(run),
+        tuple(start),
+        steps,
+        lang,
+        key,
+        on_pick,
+        style,
     )
     return st.session_state.pop(f"{key}_new", None)
 
@@ -415,7 +425,9 @@ def _range_inputs(name: str, column, key: str, lang: str) -> tuple[float, float]
     return low, high
 
 
-def _sweep_body(surface_key, surface_params, run, start, steps, lang, key, on_pick) -> None:
+def _sweep_body(
+    surface_key, surface_params, run, start, steps, lang, key, on_pick, style=None
+) -> None:
     label, optimizer_key, kwargs = run
     name = NAMES.get(optimizer_key, optimizer_key)
     try:
@@ -486,7 +498,7 @@ def _sweep_body(surface_key, surface_params, run, start, steps, lang, key, on_pi
     if result.invalid.all():
         st.warning(_t("all_invalid", lang, name=name))
         return
-    fig = sweep_figure(result, mode, lang, f_min=surface.f_min)
+    fig = sweep_figure(result, mode, lang, f_min=surface.f_min, style=style)
     st.plotly_chart(
         fig,
         key=f"{key}_chart",

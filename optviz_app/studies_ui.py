@@ -212,8 +212,8 @@ def sections(state: PageState, shown, start, lang: str, style: F.Style | None = 
     expander is open.
 
     ``shown``: the specs the main view runs (:func:`shown_runs`). ``style``: the charts'
-    sizes (presenter mode's for a projector), used by the basin map and the network's
-    figure. A caption says that the studies ignore gradient noise, mini-batches and
+    sizes (presenter mode's for a projector), used by the basin map, the sweep and the
+    network's figure. A caption says that the studies ignore gradient noise, mini-batches and
     schedules when some run has one (:func:`uses_stochastic_gradient_or_schedule`).
     """
     gen = st.session_state["gen"]
@@ -270,6 +270,7 @@ def sections(state: PageState, shown, start, lang: str, style: F.Style | None = 
                     lang,
                     key="sweep",
                     on_pick=on_sweep_pick,
+                    style=style,
                 )
 
     box = st.expander(

@@ -458,6 +458,23 @@ def test_sweep_all_diverged_has_no_star():
     assert not [t for t in fig.data if t.meta and t.meta.get("role") == "best"]
 
 
+@pytest.mark.parametrize("style", [Style(), Style.presenter()], ids=["page", "presenter"])
+def test_sweep_figure_sized_by_the_style(momentum_sweep, style):
+    """Fonts from the style (a projector's are large); the colour scale and the legend lie
+    under the plot, below the axis title, so the plot keeps the figure's full width."""
+    fig = sweep_figure(momentum_sweep, "final_loss", "ja", style=style)
+    small = style.font_size - 2
+    assert fig.layout.xaxis.tickfont.size == fig.layout.yaxis.tickfont.size == small
+    bar = fig.layout.coloraxis.colorbar
+    assert bar.orientation == "h" and bar.tickfont.size == small
+    plot_h = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert plot_h == style.side_height
+    axis_title_px = 2 * style.font_size  # tick labels and the axis title need at least this
+    assert -bar.y * plot_h >= axis_title_px
+    assert fig.layout.legend.y < bar.y
+    assert fig.layout.legend.font.size == small
+
+
 def test_sweep_figure_bad_mode(momentum_sweep):
     with pytest.raises(ValueError):
         sweep_figure(momentum_sweep, "minimum")

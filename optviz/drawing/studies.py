@@ -737,10 +737,34 @@ def _basin_axes(
 # hyperparameter sweep
 
 
-def _axis_layout(name: str, values, lang: str) -> dict:
+def _sweep_layout_rows(style: Style) -> dict:
+    """Pixel layout of a sweep figure: a plot ``style.side_height`` px high, room for the
+    modebar above it, and under it the tick labels with the axis title, the horizontal
+    colour scale and the legend (up to three wrapped rows)."""
+    f = style.font_size
+    plot_h = style.side_height
+    axis = 3 * f + 14  # tick labels and the axis title
+    bar = 3 * f + 20
+    legend = 3 * (f + 8)
+    top = 12 + MODEBAR
+    return {
+        "bar_y": -axis / plot_h,
+        "legend_y": -(axis + bar) / plot_h,
+        "top": top,
+        "bottom": axis + bar + legend,
+        "height": top + plot_h + axis + bar + legend,
+    }
+
+
+def _axis_layout(name: str, values, lang: str, font_size: int = 12) -> dict:
     coords = axis_coords(name, values)
     finite = coords[np.isfinite(coords)]
-    layout = {"title": {"text": param_name(name, lang)}, "showgrid": False, "zeroline": False}
+    layout = {
+        "title": {"text": param_name(name, lang), "font": {"size": font_size + 1}},
+        "tickfont": {"size": font_size},
+        "showgrid": False,
+        "zeroline": False,
+    }
     if is_log(name) and finite.size:
         ticks = nice_ticks(float(finite.min()), float(finite.max()), log=True)
         layout.update(tickvals=ticks, ticktext=[decade_label(v) for v in ticks])
@@ -763,9 +787,13 @@ def sweep_figure(
     *,
     f_min: float | None = None,
     criterion: str = "final_loss",
-    height: int = 420,
+    style: Style | None = None,
 ) -> go.Figure:
     """Heatmap of a two-hyperparameter sweep with diverged/invalid cells marked.
+
+    Sized by ``style`` (``Style()`` if None: fonts, a plot ``side_height`` px high) with the
+    colour scale and the legend under the plot, so the plot keeps the full width on a
+    phone (:func:`_sweep_layout_rows`).
 
     z is ``(ny, nx)`` uint8 levels: level 0 diverged (near-black, and labelled in the
     plot), 1 not allowed (light grey), in ``"steps"`` mode 2 never within tolerance (grey),
@@ -797,6 +825,8 @@ def sweep_figure(
         labels = [f"{v:g}" for v in ticks]
         bar_title = text("steps", lang)
     z = quantise(t, specials, lo, hi)
+    style = style or Style()
+    px = _sweep_layout_rows(style)
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -815,7 +845,7 @@ def sweep_figure(
         if spot is not None:
             fig.add_annotation(
                 x=spot[0], y=spot[1], text=text(key, lang), showarrow=False,
-                font={"color": color, "size": 13}, name=key,
+                font={"color": color, "size": style.font_size - 1}, name=key,
             )  # fmt: skip
 
     ix, iy = subsample(cx.size, CLICK_SIDE), subsample(cy.size, CLICK_SIDE)
@@ -862,7 +892,7 @@ def sweep_figure(
                 mode="markers",
                 marker={
                     "symbol": "star",
-                    "size": 18,
+                    "size": 2 * style.marker_size,
                     "color": "#FFD700",
                     "line": {"width": 1.5, "color": "black"},
                 },
@@ -875,27 +905,35 @@ def sweep_figure(
                 meta={"role": "best"},
             )
         )
+    small = style.font_size - 2
     fig.update_layout(
         coloraxis={
             "colorscale": colorscale_levels(colors),
             "cmin": 0,
             "cmax": LEVELS - 1,
             "colorbar": {
-                "title": {"text": bar_title},
+                "title": {"text": bar_title, "side": "top", "font": {"size": small + 1}},
                 "tickvals": [level_of(v, len(specials), lo, hi) for v in ticks],
                 "ticktext": labels,
+                "tickfont": {"size": small},
+                "orientation": "h", "x": 0, "xanchor": "left", "len": 1,
+                "y": px["bar_y"], "yanchor": "top", "thickness": max(10, small),
             },
         },
-        xaxis=_axis_layout(sweep.x_param, sweep.x_values, lang),
-        yaxis=_axis_layout(sweep.y_param, sweep.y_values, lang),
-        height=height,
-        margin={"l": 10, "r": 10, "t": 30, "b": 10},
-        legend={"orientation": "h", "y": -0.18, "x": 0},
+        xaxis=_axis_layout(sweep.x_param, sweep.x_values, lang, small),
+        yaxis=_axis_layout(sweep.y_param, sweep.y_values, lang, small),
+        height=px["height"],
+        font={"size": small},
+        margin={"l": 10, "r": 10, "t": px["top"], "b": px["bottom"]},
+        legend={
+            "orientation": "h", "y": px["legend_y"], "yanchor": "top", "x": 0,
+            "font": {"size": small},
+        },
         hovermode="closest",
         clickmode="event+select",
         uirevision="sweep",
         meta={"mode": mode},
-    )
+    )  # fmt: skip
     return fig
 
 
