@@ -743,7 +743,7 @@ def _sweep_layout_rows(style: Style) -> dict:
     colour scale and the legend (up to three wrapped rows)."""
     f = style.font_size
     plot_h = style.side_height
-    axis = 3 * f + 14  # tick labels and the axis title
+    axis = 3 * f + 24  # tick labels and the axis title, then a gap before the scale
     bar = 3 * f + 20
     legend = 3 * (f + 8)
     top = 12 + MODEBAR
