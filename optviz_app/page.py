@@ -110,6 +110,16 @@ def on_remove(i: int) -> None:
     restructure(lambda s: s.remove_run(i))
 
 
+def on_lang_change() -> None:
+    """A new language re-creates every widget (a new generation): the browser keeps a
+    selectbox's shown option text while its key stays, so the surface, preset and
+    optimizer pickers would go on showing the old language. Open run boxes stay open."""
+    ss = st.session_state
+    gen = ss["gen"]
+    opened = tuple(i for i in range(len(ss["state"].runs)) if ss.get(key(gen, f"r{i}:box")))
+    restructure(lambda s: s, open_boxes=opened)
+
+
 def on_duplicate(i: int) -> None:
     restructure(lambda s: s.duplicate_run(i), open_boxes=(i, i + 1))  # original and copy
 
@@ -266,6 +276,7 @@ def sidebar(state: PageState, gen: int, used: tuple[RunSpec, ...] = ()) -> None:
             ("en", "ja"),
             format_func=lambda v: {"en": "English", "ja": "日本語"}[v],
             key=key(gen, "lang"),
+            on_change=on_lang_change,
             horizontal=True,
         )
     if shown("surface"):

@@ -148,3 +148,27 @@ def test_the_check_finds_english():
         ["ステップ 3 (step)", "Adam の lr と g_k", "m (exp_avg)"], allowed_words()
     )
     assert set(found) == {"step", "exp_avg"}
+
+
+def test_switching_to_japanese_leaves_no_english_in_the_pickers(browser, served_app):
+    """The language switch re-creates the widgets: a selectbox keeps its shown option text
+    in the browser while its key stays, so without that the preset and surface pickers (and
+    an open run's optimizer picker) went on saying "— none (free exploration) —" and
+    "Rosenbrock function" on a Japanese page. An open run box stays open."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{served_app}/")
+    page.wait_for_selector(MAP, timeout=60_000)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text("1 · SGD").first.click()
+    sidebar.get_by_text("Convention").wait_for(timeout=30_000)
+    sidebar.get_by_text("日本語").click()
+    sidebar.get_by_text("流儀").wait_for(timeout=60_000)  # the run box, open, in Japanese
+    page.wait_for_timeout(1500)
+    shown = sidebar.locator('[data-testid="stSelectbox"]').evaluate_all(
+        "(boxes) => boxes.map((b) => b.innerText + ' ' + [...b.querySelectorAll('input')]"
+        ".map((i) => i.value + ' ' + (i.placeholder || '')).join(' '))"
+    )
+    assert any("ローゼンブロック関数" in text for text in shown), shown
+    found = english_words(page_texts(page), allowed_words())
+    assert not found, sorted(found.items())
+    page.close()
