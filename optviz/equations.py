@@ -22,10 +22,12 @@ is shown. The rules themselves are part of each optimizer's record (:mod:`optviz
 
 from __future__ import annotations
 
+import collections
 import functools
 import inspect
 import math
 import re
+import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -128,9 +130,66 @@ def resolve_hyperparams(
     take, e.g. AdamW's ``decoupled_weight_decay``; those are dropped and re-derived).
     """
     factory = rule_record(key, convention).factory
-    accepted = inspect.signature(factory).parameters
+    accepted = _keywords(factory)
     kwargs = {k: v for k, v in (hyperparams or {}).items() if k in accepted}
     return dict(factory(**kwargs).hyperparams)
+
+
+@functools.lru_cache(maxsize=256)
+def _keywords(factory) -> frozenset[str]:
+    """The keyword names a factory takes (``inspect.signature`` is slow; factories are
+    module-level functions, so one entry each)."""
+    return frozenset(inspect.signature(factory).parameters)
+
+
+def _frozen(value):
+    """A hashable stand-in for a keyword value that tells apart every value a rule could
+    treat differently: the value's type with it, a tuple or list entry by entry, an array
+    by dtype, shape and bytes (a sweep's per-start values)."""
+    if isinstance(value, np.ndarray):
+        return ("ndarray", value.dtype.str, value.shape, value.tobytes())
+    if isinstance(value, tuple | list):
+        return (type(value).__name__, tuple(_frozen(v) for v in value))
+    hash(value)  # TypeError for anything else unhashable: not cached
+    return (type(value).__name__, value)
+
+
+def _rule_key(key: str, hp: dict, convention: str):
+    """The cache key of a rule built from resolved keywords ``hp``, or None where a value
+    cannot be hashed (then the rule is built afresh)."""
+    try:
+        return key, convention, tuple((name, _frozen(v)) for name, v in sorted(hp.items()))
+    except TypeError:
+        return None
+
+
+_RULE_LOCK = threading.Lock()
+_RULE_CACHE: collections.OrderedDict = collections.OrderedDict()
+_RULE_CACHE_SIZE = 512
+"""Built rules and step factors by (what, key, convention, frozen keywords): at most
+:data:`_RULE_CACHE_SIZE`, the least recently used dropped first."""
+
+
+def _cached_rule(what: str, key: str, hp: dict, convention: str, build):
+    """``build(hp)`` (SymPy assignments or a step factor, immutable), remembered per
+    (what, key, convention, keywords): building one costs about a millisecond, and
+    ``sp.evaluate(False)`` clears SymPy's global cache on every entry and exit."""
+    cache_key = _rule_key(key, hp, convention)
+    if cache_key is None:
+        with sp.evaluate(False):
+            return build(hp)
+    cache_key = (what, *cache_key)
+    with _RULE_LOCK:
+        if cache_key in _RULE_CACHE:
+            _RULE_CACHE.move_to_end(cache_key)
+            return _RULE_CACHE[cache_key]
+    with sp.evaluate(False):
+        built = build(hp)
+    with _RULE_LOCK:
+        _RULE_CACHE[cache_key] = built
+        while len(_RULE_CACHE) > _RULE_CACHE_SIZE:
+            _RULE_CACHE.popitem(last=False)
+    return built
 
 
 def update_steps(
@@ -144,8 +203,8 @@ def update_steps(
     Right-hand sides are unevaluated SymPy expressions (kept in reading order).
     """
     hp = resolve_hyperparams(key, hyperparams, convention)
-    with sp.evaluate(False):
-        return rule_record(key, convention).rule(hp)
+    steps = _cached_rule("rule", key, hp, convention, rule_record(key, convention).rule)
+    return list(steps)
 
 
 def _is_schedule(lr) -> bool:
@@ -305,8 +364,8 @@ def adaptive_lr_expr(
     piecewise or sign step, a velocity that holds η). Evaluate with :func:`adaptive_lr`.
     """
     hp = resolve_hyperparams(key, hyperparams, convention)
-    with sp.evaluate(False):
-        return rule_record(key, convention).step_factor(hp)
+    factor = rule_record(key, convention).step_factor
+    return _cached_rule("factor", key, hp, convention, factor)
 
 
 def adaptive_lr(

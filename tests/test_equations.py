@@ -127,6 +127,26 @@ def test_steps_are_sympy_assignments():
         assert rhs.free_symbols <= set(eq.SYMBOL_TEX)
 
 
+def test_remembered_rules_follow_their_keywords():
+    """Rules are built once per keywords: a variant after its plain form (and back) is
+    still its own rule, a caller's edit of the list it got does not reach the next one,
+    and per-start arrays of a sweep and unhashable values are keys like any other."""
+    plain = eq.update_steps("momentum", {"lr": 0.1, "momentum": 0.9})
+    nesterov = eq.update_steps("momentum", {"lr": 0.1, "momentum": 0.9, "nesterov": True})
+    assert plain != nesterov
+    assert eq.update_steps("momentum", {"lr": 0.1, "momentum": 0.9}) == plain
+    kept = list(plain)
+    plain.clear()
+    assert eq.update_steps("momentum", {"lr": 0.1, "momentum": 0.9}) == kept != []
+    assert eq.adaptive_lr_expr("sgd", {"momentum": 0.9}, "keras") is None
+    assert eq.adaptive_lr_expr("sgd", {"momentum": 0.0}, "keras") == eq.ETA
+    assert eq.adaptive_lr_expr("sgd", {"momentum": 0.9}, "keras") is None
+    damped = eq.update_steps("momentum", {"momentum": 0.9, "dampening": np.array([[0.0], [0.5]])})
+    undamped = eq.update_steps("momentum", {"momentum": 0.9, "dampening": np.zeros((2, 1))})
+    assert damped != undamped
+    assert eq.update_steps("momentum", {"momentum": 0.9, "dampening": [0.0, 0.5]}) == damped
+
+
 def test_resolve_hyperparams_accepts_optimizer_hyperparams():
     hp = OPTIMIZERS["adamw"](lr=0.2).hyperparams
     resolved = eq.resolve_hyperparams("adamw", hp)
