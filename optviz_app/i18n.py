@@ -26,6 +26,8 @@ HYPER_LABELS: dict[str, dict[str, str]] = {
     "beta2": {"en": "β₂ (beta2)", "ja": "β₂ (beta2)"},
     "epsilon": {"en": "ε (epsilon)", "ja": "ε (epsilon)"},
     "decay_rate": {"en": "decay rate ρ", "ja": "減衰率 ρ"},
+    # a keyword whose letter differs in a convention's rule: "<convention>:<name>"
+    "textbook:momentum": {"en": "momentum α", "ja": "モメンタム α"},
     "s:step_size": {"en": "step size (steps)", "ja": "間隔（ステップ）"},
     "s:gamma": {"en": "factor γ", "ja": "係数 γ"},
     "s:T_max": {"en": "T_max (steps)", "ja": "T_max（ステップ）"},
@@ -88,9 +90,10 @@ def gradient_note(spec, lang: str) -> str:
     return noise_note(spec) + batch_note(spec, lang)
 
 
-def hyper_label(name: str, lang: str = "en") -> str:
-    """Label of a hyperparameter control (``betas:0`` -> β₁)."""
-    entry = HYPER_LABELS.get(name)
+def hyper_label(name: str, lang: str = "en", convention: str = "pytorch") -> str:
+    """Label of a hyperparameter control (``betas:0`` -> β₁), with the letter of
+    ``convention``'s rule (the book's ``momentum`` is α, PyTorch's μ)."""
+    entry = HYPER_LABELS.get(f"{convention}:{name}") or HYPER_LABELS.get(name)
     return name if entry is None else entry.get(lang) or entry["en"]
 
 

@@ -366,19 +366,25 @@ def more_label(spec: RunSpec, core: str | None, lang: str, short: bool = False) 
     return f"{label} · {t('more_changed', lang, n=n)}" if n else label
 
 
-def hyper_input(name: str, default, i: int, gen: int, lang: str) -> None:
-    """Number field(s) for keyword ``name`` of run ``i`` (a tuple default: one per entry)."""
+def hyper_input(
+    name: str, default, i: int, gen: int, lang: str, convention: str = DEFAULT_CONVENTION
+) -> None:
+    """Number field(s) for keyword ``name`` of run ``i`` (a tuple default: one per entry),
+    labelled with the letters of the run's ``convention``."""
     if isinstance(default, tuple):
         for j, col in enumerate(st.columns(len(default))):
             col.number_input(
-                hyper_label(f"{name}:{j}", lang),
+                hyper_label(f"{name}:{j}", lang, convention),
                 format="%g",
                 step=0.01 if j == 0 else 0.001,
                 key=key(gen, f"r{i}:{name}:{j}"),
             )
     else:
         st.number_input(
-            hyper_label(name, lang), format="%g", step=None, key=key(gen, f"r{i}:{name}")
+            hyper_label(name, lang, convention),
+            format="%g",
+            step=None,
+            key=key(gen, f"r{i}:{name}"),
         )
 
 
@@ -397,10 +403,10 @@ def more_controls(
     bools = [n for n, v in defaults.items() if in_more(n, core) and isinstance(v, bool)]
     for name, default in defaults.items():
         if in_more(name, core) and not isinstance(default, bool):
-            hyper_input(name, default, i, gen, lang)
+            hyper_input(name, default, i, gen, lang, spec.convention)
     cols = st.columns(2)
     for j, name in enumerate(bools):
-        cols[j % 2].checkbox(hyper_label(name, lang), key=key(gen, f"r{i}:{name}"))
+        cols[j % 2].checkbox(hyper_label(name, lang, spec.convention), key=key(gen, f"r{i}:{name}"))
     st.selectbox(
         t("schedule", lang),
         list(SCHEDULES),
@@ -533,7 +539,7 @@ def run_controls(
         defaults = spec.defaults()
         core = core_hyper(spec.optimizer, spec.convention)
         if core is not None:
-            hyper_input(core, defaults[core], i, gen, lang)
+            hyper_input(core, defaults[core], i, gen, lang, spec.convention)
         # the rest (signature keywords, schedule, noise) one click away and lazy: a closed
         # popover sends none of its ~10 widgets (server time and messages on every rerun);
         # opened, it reruns the page and fills in

@@ -364,3 +364,20 @@ def test_legends_name_a_runs_convention():
     at = fresh({"surface": "bowl", "r1": "adam", "r1.conv": "keras", "r2": "adam", "lang": "ja"})
     names = {tr.get("name") for spec in chart_specs(at) for tr in spec["data"]}
     assert "1 · Adam · Keras (η 0.001)" in names and "2 · Adam (η 0.001)" in names
+
+
+def test_a_book_momentum_run_labels_its_momentum_alpha_as_its_rule_writes_it():
+    """The book writes Momentum as v ← αv − η∂L/∂W: its ``momentum`` keyword is α on the
+    run's control, as in its rule; PyTorch's stays μ (b ← μb + g)."""
+    from optviz.rules import RULES
+    from optviz.symbols import ALPHA, MU
+
+    assert RULES["textbook"]["momentum"].keywords["momentum"] == ALPHA
+    assert RULES["pytorch"]["momentum"].keywords["momentum"] == MU
+    book = fresh({"r1": "momentum", "r1.conv": "textbook", "lang": "ja"})
+    labels = [n.label for n in open_run(book, 0, more=False).number_input]
+    assert "モメンタム α" in labels, labels
+    torch_run = fresh({"r1": "momentum", "lang": "ja"})
+    labels = [n.label for n in open_run(torch_run, 0, more=False).number_input]
+    assert "モメンタム μ" in labels, labels
+    assert not book.exception and not torch_run.exception
