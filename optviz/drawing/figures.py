@@ -25,7 +25,6 @@ is ``xs (nx,)``, ``ys (ny,)``, ``zs (ny, nx)``.
 from __future__ import annotations
 
 import base64
-import json
 import math
 import struct
 import zlib
@@ -33,8 +32,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import orjson
 import plotly.graph_objects as go
-import plotly.io as pio
 
 from .. import strings
 
@@ -65,7 +64,7 @@ LOG_EPS = 1e-12
 
 
 def _json_default(value):
-    """NumPy values for ``json.dumps`` (arrays as typed arrays, as plotly.js reads them)."""
+    """NumPy values for the JSON encoder (arrays as typed arrays, as plotly.js reads them)."""
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "fiu" and value.ndim == 1:
             return typed_array(value)
@@ -100,14 +99,12 @@ class Figure:
 
     def to_json(self) -> str:
         """Plotly JSON: NumPy arrays as base64 typed arrays (:func:`typed_array`), NumPy
-        scalars as numbers. A non-finite float outside an array (not valid JSON) falls back
-        to plotly's encoder, which writes it as null."""
-        try:
-            return json.dumps(
-                self.to_dict(), default=_json_default, allow_nan=False, separators=(",", ":")
-            )
-        except ValueError:
-            return pio.to_json(self.to_dict(), validate=False)
+        scalars as numbers, a non-finite float outside an array (not valid JSON) as null,
+        as plotly's encoder writes it. Written by ``orjson`` (UTF-8, compact): a map with
+        its frames in about a sixth of the standard library's time."""
+        return orjson.dumps(
+            self.to_dict(), default=_json_default, option=orjson.OPT_NON_STR_KEYS
+        ).decode()
 
     def to_plotly(self) -> go.Figure:
         """A validated ``plotly.graph_objects.Figure`` of the same content."""
@@ -873,10 +870,15 @@ def map_frames(
     trace at the frame's step (:func:`current_trace`'s points, symbols and steps).
 
     What depends on the frame alone is computed for all frames at once (the markers'
-    points, rounded once; the trails' bisections), so the per-frame work is slicing."""
+    points, rounded once; the trails' bisections), so the per-frame work is slicing: a
+    trail (:func:`trail_indices`) is the display point before the window, every s-th one
+    inside it and the frame's own point, three slices of the rounded x and y columns."""
     n = len(paths)
-    # each path's drawable points rounded once (rounding is elementwise), not per frame
+    # each path's drawable points rounded once (rounding is elementwise), not per frame,
+    # as contiguous x and y columns, and the same columns at its display indices
     shown = [round_for_display(p.points[: p.last + 1], span) for p in paths]
+    columns = [(np.ascontiguousarray(r[:, 0]), np.ascontiguousarray(r[:, 1])) for r in shown]
+    displayed = [(x[i], y[i]) for (x, y), i in zip(columns, idx, strict=True)]
     ks = np.asarray(ks, dtype=np.int64)
     lo = np.array([trail_window(ks, f, steps) for f in range(len(ks))], dtype=np.int64)
     lasts = np.array([p.last for p in paths], dtype=np.int64)
@@ -886,25 +888,26 @@ def map_frames(
     diverged = np.array([p.diverged_at for p in paths], dtype=np.int64)
     dead = (diverged[None, :] >= 0) & (diverged[None, :] <= ks[:, None])  # (F, N)
     marker_ks = marker_steps.astype(np.int32)
-    trails = []  # per path: (before, lo < idx < hi) bounds of every frame, by bisection
+    trails = []  # per path, per frame: the slice bounds of its trail (see _trail_bounds)
     for j, i in enumerate(idx):
         hi = np.minimum(ks, lasts[j])
         a = np.searchsorted(i, lo, side="right")
         b = np.searchsorted(i, hi, side="left")
-        trails.append((a, b, hi))
+        trails.append(_trail_bounds(a, b, hi, lo))
     empty = typed_array(np.empty(0))  # what a finished trail sends: no points
     frames = []
     for f, k in enumerate(ks.tolist()):
         done = k == steps
         fdata = [dict(type="scatter", opacity=1.0 if done else 0.3) for _ in paths]
-        for j, (i, rounded) in enumerate(zip(idx, shown, strict=True)):
+        for j in range(n):
             if done:
                 fdata.append(dict(type="scatter", x=empty, y=empty))
                 continue
-            a, b, hi = trails[j]
-            ti = _trail_slice(i, int(a[f]), int(b[f]), int(hi[f]), int(lo[f]))
-            pts = rounded[ti]
-            fdata.append(dict(type="scatter", x=typed_array(pts[:, 0]), y=typed_array(pts[:, 1])))
+            first, a, b, every, hi = trails[j][f]
+            (x, y), (dx, dy) = columns[j], displayed[j]
+            tx = np.concatenate((dx[first:a], dx[a:b:every], x[hi : hi + 1]))
+            ty = np.concatenate((dy[first:a], dy[a:b:every], y[hi : hi + 1]))
+            fdata.append(dict(type="scatter", x=typed_array(tx), y=typed_array(ty)))
         cur = markers[f]
         fdata.append(
             dict(
@@ -919,14 +922,19 @@ def map_frames(
     return frames
 
 
-def _trail_slice(idx: np.ndarray, a: int, b: int, hi: int, lo: int, cap: int = 40) -> np.ndarray:
-    """:func:`trail_indices` from its two bisections done beforehand: ``a`` =
-    ``searchsorted(idx, lo, "right")``, ``b`` = ``searchsorted(idx, hi, "left")``."""
-    inside = idx[a:b]
-    if inside.size > cap:
-        inside = inside[:: math.ceil(inside.size / cap)]
-    before = idx[max(a - 1, 0) : a] if lo >= 0 else idx[:0]
-    return np.concatenate([before, inside, [hi]]).astype(np.int64)
+def _trail_bounds(a, b, hi, lo, cap: int = 40) -> list[tuple[int, int, int, int, int]]:
+    """:func:`trail_indices` of every frame as slices of the display indices ``idx``,
+    from its two bisections done beforehand (``a`` = ``searchsorted(idx, lo, "right")``,
+    ``b`` = ``searchsorted(idx, hi, "left")``, arrays over the frames): per frame
+    ``(first, a, b, every, hi)``, the trail being ``idx[first:a]`` (the point before the
+    window, or none), ``idx[a:b:every]`` (at most ``cap`` inside it) and ``hi``."""
+    out = []
+    for a_f, b_f, hi_f, lo_f in zip(a.tolist(), b.tolist(), hi.tolist(), lo.tolist(), strict=True):
+        inside = b_f - a_f
+        every = math.ceil(inside / cap) if inside > cap else 1
+        first = max(a_f - 1, 0) if lo_f >= 0 else a_f
+        out.append((first, a_f, b_f, every, hi_f))
+    return out
 
 
 def display_cap(n_paths: int) -> int:
