@@ -14,6 +14,7 @@ field set to the registry's name.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from types import MappingProxyType
 
@@ -40,11 +41,19 @@ def factory(optimizer: str, convention: str = "pytorch"):
     return registry[optimizer]
 
 
+@functools.lru_cache(maxsize=256)
+def signature(fn) -> inspect.Signature:
+    """``inspect.signature(fn)``, remembered per function (a factory's keywords are read
+    several times on every script run of the page; ``inspect.signature`` takes tens of
+    microseconds, a lookup here well under one). Signatures are immutable."""
+    return inspect.signature(fn)
+
+
 def lr_keyword(optimizer: str, convention: str = "pytorch") -> str:
     """The learning rate's name in ``CONVENTIONS[convention][optimizer]``'s signature
     (``lr`` for PyTorch and the book, ``learning_rate`` for Keras); ValueError for an
     unknown convention or optimizer."""
-    params = inspect.signature(factory(optimizer, convention)).parameters
+    params = signature(factory(optimizer, convention)).parameters
     return next(name for name in LR_KEYWORDS if name in params)
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import collections
 import functools
-import inspect
 import math
 import re
 import threading
@@ -36,6 +35,7 @@ from sympy.printing.latex import LatexPrinter
 
 from . import symbols as _symbols
 from .catalog import DISPLAY_NAMES, SPECS, keyword_symbols
+from .conventions import signature
 from .rules import OWN_SYMBOLS, RULES, UpdateRule
 from .symbols import (  # noqa: F401  (the symbols are part of this module's interface)
     ALPHA,
@@ -137,9 +137,8 @@ def resolve_hyperparams(
 
 @functools.lru_cache(maxsize=256)
 def _keywords(factory) -> frozenset[str]:
-    """The keyword names a factory takes (``inspect.signature`` is slow; factories are
-    module-level functions, so one entry each)."""
-    return frozenset(inspect.signature(factory).parameters)
+    """The keyword names a factory takes (one entry per factory function)."""
+    return frozenset(signature(factory).parameters)
 
 
 def _frozen(value):

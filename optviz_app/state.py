@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from optviz import CONVENTIONS
-from optviz.conventions import LR_KEYWORDS, lr_keyword
+from optviz.conventions import LR_KEYWORDS, lr_keyword, signature
 from optviz.schedules import SCHEDULE_PARAMS
 from surfaces import SURFACE_PARAMS, SURFACES
 from surfaces.expression import FormulaError, parse_formula
@@ -80,7 +80,7 @@ def signature_defaults(optimizer: str, convention: str = DEFAULT_CONVENTION) -> 
     """Keyword -> default of ``CONVENTIONS[convention][optimizer]``, the learning rate as
     ``"lr"`` whatever the factory calls it. A ``None`` default (Keras's ``weight_decay``:
     no decay) is 0.0, which decays nothing (:func:`factory_kwargs` passes None back)."""
-    sig = inspect.signature(CONVENTIONS[convention][optimizer])
+    sig = signature(CONVENTIONS[convention][optimizer])
     out = {}
     for name, p in sig.parameters.items():
         if p.default is inspect.Parameter.empty:
@@ -93,7 +93,7 @@ def factory_kwargs(optimizer: str, convention: str, lr, hyper: dict) -> dict[str
     """The keyword arguments of ``CONVENTIONS[convention][optimizer]`` for learning rate
     ``lr`` (a number or a schedule) and the page's other keywords ``hyper``: the learning
     rate under the factory's own name, and 0.0 as None where the factory's default is None."""
-    params = inspect.signature(CONVENTIONS[convention][optimizer]).parameters
+    params = signature(CONVENTIONS[convention][optimizer]).parameters
     lr_name = lr_keyword(optimizer, convention)
     kwargs: dict[str, Any] = {lr_name: lr}
     for name, value in hyper.items():
