@@ -18,6 +18,7 @@ panels (:func:`equations_panel`, :func:`inspector_panel`, :func:`exports_panel`)
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import math
 import urllib.parse
@@ -488,8 +489,11 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
             st.caption(f"**{optimizer_name(opt)}** — {NOTES[opt][lang]}")
 
 
-@st.cache_data(max_entries=256, show_spinner=False)
+@functools.lru_cache(maxsize=256)
 def _report(skey, sparams, spec, start, steps, k, notation="pytorch"):
+    """One run's :class:`optviz.inspector.StepReport`, kept per plain arguments and shared
+    by every session (read, never changed): a plain LRU, not ``st.cache_data``, whose
+    argument hashing and pickling of the report cost more than the report itself."""
     r = cached_run(skey, sparams, spec, start, steps)
     exact = spec.noise or spec.batch_size is not None  # g_k is not ∇f(θ_k): show both
     surface = build_surface(skey, sparams)[0] if exact else None
