@@ -25,6 +25,7 @@ is ``xs (nx,)``, ``ys (ny,)``, ``zs (ny, nx)``.
 from __future__ import annotations
 
 import base64
+import binascii
 import math
 import struct
 import zlib
@@ -461,7 +462,7 @@ def typed_array(a) -> dict:
     if code is None:
         a = a.astype(np.int32 if a.dtype == np.int64 else np.float64)
         code = _TYPED_BY_DTYPE[a.dtype]
-    return {"dtype": code, "bdata": base64.b64encode(a).decode("ascii")}
+    return {"dtype": code, "bdata": binascii.b2a_base64(a, newline=False).decode("ascii")}
 
 
 # ---------------------------------------------------------------------------------------
