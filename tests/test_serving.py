@@ -5,6 +5,7 @@ Streamlit's bundles and plotly.js gzip-compressed and cacheable."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import gzip
 import sys
 from pathlib import Path
@@ -19,6 +20,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 JS = b"function f(){return 1}\n" * 400  # compressible text, above MIN_SIZE
 FONT = bytes(range(256)) * 20
+
+
+def run_alone(coroutine):
+    """Run ``coroutine`` to its end on a fresh event loop in a thread of its own: the browser
+    tests' Playwright (sync API) keeps an event loop running in the main thread, where
+    ``asyncio.run`` refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class Files:
@@ -85,7 +94,7 @@ def get(app, path: str, query: bytes = b"", **headers: str):
         else:
             out["body"] += message.get("body", b"")
 
-    asyncio.run(app(scope, receive, send))
+    run_alone(app(scope, receive, send))
     return out["status"], out["headers"], out["body"]
 
 
@@ -214,7 +223,7 @@ def test_a_class_arriving_at_once_costs_one_compression():
     async def class_of(n):
         await asyncio.gather(*(one() for _ in range(n)))
 
-    asyncio.run(class_of(30))
+    run_alone(class_of(30))
     assert len(files.calls) == 1
     assert all(gzip.decompress(b) == JS for b in bodies) and len(bodies) == 30
 
