@@ -249,18 +249,27 @@ def _keras_lion(hp: dict) -> list:
     return [*steps, (M, BETA2 * M + (1 - BETA2) * G)]
 
 
-def _keras(key: str, rule, state: dict, meanings: dict, **extra) -> UpdateRule:
-    return UpdateRule(
-        convention="keras",
-        key=key,
-        factory=KERAS[key],
-        lr_keyword="learning_rate",
-        keywords=_KERAS_KEYWORDS,
-        state=MappingProxyType(state),
-        meanings=MappingProxyType(meanings),
-        rule=rule,
-        **extra,
-    )
+def _written(convention: str, factories: Mapping, lr_keyword: str, keywords: Mapping):
+    """A maker of ``convention``'s records: ``make(key, rule, state, meanings, **extra)``
+    with the factory ``factories[key]`` and the convention's keyword letters."""
+
+    def make(key: str, rule, state: dict, meanings: dict, **extra) -> UpdateRule:
+        return UpdateRule(
+            convention=convention,
+            key=key,
+            factory=factories[key],
+            lr_keyword=lr_keyword,
+            keywords=keywords,
+            state=MappingProxyType(state),
+            meanings=MappingProxyType(meanings),
+            rule=rule,
+            **extra,
+        )
+
+    return make
+
+
+_keras = _written("keras", KERAS, "learning_rate", _KERAS_KEYWORDS)
 
 
 _KERAS_ADAM_STATE = {"momentum": M, "velocity": V, "velocity_hat": VMAX}
@@ -384,18 +393,7 @@ def _book_adam(hp: dict) -> list:
     ]
 
 
-def _book(key: str, rule, state: dict, meanings: dict, **extra) -> UpdateRule:
-    return UpdateRule(
-        convention="textbook",
-        key=key,
-        factory=TEXTBOOK[key],
-        lr_keyword="lr",
-        keywords=_BOOK_KEYWORDS,
-        state=MappingProxyType(state),
-        meanings=MappingProxyType(meanings),
-        rule=rule,
-        **extra,
-    )
+_book = _written("textbook", TEXTBOOK, "lr", _BOOK_KEYWORDS)
 
 
 _BOOK_EPSILON = MappingProxyType({EPS: BOOK_EPS})
