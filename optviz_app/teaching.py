@@ -738,17 +738,23 @@ def exports_panel(
             else:
                 st.info(t("export_torch_failed", lang, error=str(error)))
         else:
-            st.code(script, language="python")
-            st.download_button(
-                t("export_torch_file", lang),
-                script,
-                file_name="optviz_descent.py",
-                mime="text/x-python",
-                key=_key("dl_torch"),
-                on_click="ignore",
-                icon=":material/code:",
-            )
+            script_block(script, t("export_torch_file", lang), "optviz_descent.py", "dl_torch")
         numpy_export(state, surface, runs, lang)
+
+
+def script_block(script: str, label: str, file_name: str, name: str) -> None:
+    """A Python script shown as code and offered as the file ``file_name`` (widget
+    ``name``)."""
+    st.code(script, language="python")
+    st.download_button(
+        label,
+        script,
+        file_name=file_name,
+        mime="text/x-python",
+        key=_key(name),
+        on_click="ignore",
+        icon=":material/code:",
+    )
 
 
 def numpy_export(state, surface, runs: list[X.ExportRun], lang: str) -> None:
@@ -761,13 +767,4 @@ def numpy_export(state, surface, runs: list[X.ExportRun], lang: str) -> None:
     except ValueError as error:
         st.info(t("export_numpy_failed", lang, error=str(error)))
         return
-    st.code(script, language="python")
-    st.download_button(
-        t("export_numpy_file", lang),
-        script,
-        file_name="optviz_descent_numpy.py",
-        mime="text/x-python",
-        key=_key("dl_numpy"),
-        on_click="ignore",
-        icon=":material/code:",
-    )
+    script_block(script, t("export_numpy_file", lang), "optviz_descent_numpy.py", "dl_numpy")
