@@ -3,10 +3,24 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
 PLOT_COMPONENT = "optviz.plot"
+
+
+def open_page(query: dict | None = None, timeout: float = 90) -> AppTest:
+    """The page opened with the link parameters ``query`` and run once, without an
+    exception (``timeout``: seconds a script run may take)."""
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    for name, value in (query or {}).items():
+        at.query_params[name] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
 
 
 def k(at: AppTest, name: str) -> str:

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import json
 import urllib.parse
-from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import chart_elements, chart_specs, k, open_box, open_run
+from apptest_helpers import chart_elements, chart_specs, k, open_box, open_page, open_run
 from streamlit.testing.v1 import AppTest
 
 from optviz import run
@@ -19,17 +18,11 @@ from optviz_app.i18n import escape_markdown, t
 from optviz_app.links import Link, Teach, decode, encode
 from optviz_app.state import PageState, RunSpec
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 LINE = "linear_regression"
 
 
 def run_app(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(query, timeout=90)
 
 
 def state(at: AppTest) -> PageState:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from apptest_helpers import k, open_box, open_run, results_table
+from apptest_helpers import k, open_box, open_page, open_run, results_table
 from streamlit.testing.v1 import AppTest
 
 from optviz import CONVENTIONS, run
@@ -17,16 +17,9 @@ from optviz_app.i18n import optimizer_name, t
 from optviz_app.state import PageState, RunSpec, signature_defaults
 from surfaces import SURFACES
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
 
 def fresh(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(query, timeout=60)
 
 
 def state(at: AppTest) -> PageState:

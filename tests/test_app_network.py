@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import numpy as np
-from apptest_helpers import chart_specs
+from apptest_helpers import chart_specs, open_page
 from streamlit.testing.v1 import AppTest
 
 from optviz import OPTIMIZERS, mlp
@@ -15,16 +15,9 @@ from optviz.drawing import figures as F
 from optviz_app import network_ui
 from optviz_app.i18n import t
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
 
 def page(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=180)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(query, timeout=180)
 
 
 def network_figure(at: AppTest) -> dict:

@@ -6,14 +6,11 @@ note on PyTorch's Momentum against the course's form."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from apptest_helpers import open_box
+from apptest_helpers import open_box, open_page
 from streamlit.testing.v1 import AppTest
 
 from optviz_app.i18n import t
-
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 THREE_ADAMS = {
     "surface": "bowl",
@@ -31,12 +28,7 @@ THREE_ADAMS = {
 
 
 def page(query: dict) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for name, value in query.items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(query, timeout=90)
 
 
 def latex(at: AppTest) -> list[str]:

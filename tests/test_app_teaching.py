@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from apptest_helpers import chart_elements, chart_specs, k, open_box, open_run
+from apptest_helpers import chart_elements, chart_specs, k, open_box, open_page, open_run
 from streamlit.testing.v1 import AppTest
 
 from optviz.presets import PRESETS
@@ -28,12 +28,7 @@ APP = str(ROOT / "app.py")
 
 
 def run_app(query: dict | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=90)
-    for name, value in (query or {}).items():
-        at.query_params[name] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
+    return open_page(query, timeout=90)
 
 
 def state(at: AppTest) -> PageState:
