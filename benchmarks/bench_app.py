@@ -175,8 +175,8 @@ CHARTS_SIGNATURE = f"""() => {{
 }}"""
 """The map's signature and the loss curves' trace names (null where there is none)."""
 
-PLOTLY_JS = "plotly.min.js"
-"""The charts' plotly.js (optviz_app.plot); Streamlit's own chunk is "PlotlyChart"."""
+PLOTLY_JS = "/component/optviz_app.plot.plotly"
+"""The charts' plotly.js bundles (optviz_app.plot); Streamlit's own chunk is "PlotlyChart"."""
 
 TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
 SIDEBAR = '[data-testid="stSidebar"]'

@@ -39,13 +39,15 @@ trace type's whole attribute schema each time (~1 ms per trace); the walk is mad
 trace type here (``memoArrayAttributes``, checked against plotly.js's own answer):
 ``Plotly.react`` 67 -> 56 ms per lr notch on the default page (benchmarks/bench_ab.py).
 
-plotly.js itself is the copy that ships inside the ``plotly`` Python package (the version
-that also writes the HTML exports). The browser loads it once per page from Streamlit's
-own component file route (``component/<name>/plotly.min.js?v=<version>``, relative to the
-page so that a base URL path works too — tried with ``--server.baseUrlPath``), registered
-below with ``components.v1.declare_component(path=)``; nothing is copied or downloaded at
-start-up. The server sends it gzip-compressed (1.5 MB) and cacheable for good
-(:mod:`optviz_app.serving`).
+plotly.js comes in two bundles (:mod:`optviz_app.bundles`): Plotly's cartesian bundle for
+the 2-D charts (0.5 MB compressed), and the full one, the copy inside the ``plotly`` Python
+package, for a chart with 3-D traces (1.5 MB), fetched only when the 3-D view is switched
+on. Each chart draws with its own bundle's Plotly. The browser loads a bundle once per page
+from Streamlit's own component file route (``component/<name>/<file>?v=<plotly.js
+version>``, relative to the page so that a base URL path works too — tried with
+``--server.baseUrlPath``), registered below with ``components.v1.declare_component(path=)``;
+nothing is copied or downloaded at start-up. The server sends it gzip-compressed and
+cacheable for good (:mod:`optviz_app.serving`).
 """
 
 from __future__ import annotations
@@ -53,27 +55,27 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-import plotly
 import streamlit as st
 import streamlit.components.v1 as components_v1
 import streamlit.components.v2 as components_v2
 
 from optviz.drawing.figures import plotly_locale
 
+from .bundles import BUNDLES, FIRST_SCREEN, Bundle, bundle_for
+
 if TYPE_CHECKING:  # the warm-up imports this module before numpy and the figures
     import plotly.graph_objects as go
 
     from optviz.drawing.figures import Figure
 
-PLOTLY_FILE = "plotly.min.js"
-
-_PLOTLY_FILES = components_v1.declare_component(
-    "plotly_js", path=str(Path(plotly.__file__).parent / "package_data")
-)
-"""Only its file route is used (``component/<name>/...``); it is never rendered."""
+_FILE_ROUTES = {
+    bundle.name: components_v1.declare_component(bundle.name, path=str(bundle.directory))
+    for bundle in BUNDLES
+}
+"""One component per bundle; only its file route is used (``component/<name>/...``), it is
+never rendered."""
 
 JS = r"""
 const CSS = `
@@ -174,26 +176,32 @@ function memoArrayAttributes(Plotly) {
   PS.__optvizOriginal = original;
 }
 
+// plotly.js by URL: the cartesian bundle for 2-D charts, the full one for a 3-D chart
+// (optviz_app.bundles). Each chart draws with the Plotly of its own bundle
+// (holder.__optvizPlotly). Scripts load one after another: each sets window.Plotly, taken
+// at its onload before the next one starts; window.Plotly is then left as the first one.
 function loadPlotly(src) {
-  if (window.Plotly) {
-    memoArrayAttributes(window.Plotly);
-    return Promise.resolve(window.Plotly);
-  }
-  if (!window.__optvizPlotly) {
-    window.__optvizPlotly = new Promise((resolve, reject) => {
+  const loaded = window.__optvizPlotlys || (window.__optvizPlotlys = {});
+  if (!loaded[src]) {
+    const before = window.__optvizPlotlyChain || Promise.resolve();
+    loaded[src] = before.catch(() => null).then(() => new Promise((resolve, reject) => {
+      const first = window.Plotly;
       const s = document.createElement("script");
       s.src = src;
       s.async = true;
       s.onload = () => {
-        if (!window.Plotly) return reject(new Error("no Plotly"));
-        memoArrayAttributes(window.Plotly);
-        resolve(window.Plotly);
+        const P = window.Plotly;
+        if (!P || P === first) return reject(new Error("no Plotly in " + src));
+        if (first) window.Plotly = first;
+        memoArrayAttributes(P);
+        resolve(P);
       };
-      s.onerror = () => { window.__optvizPlotly = null; reject(new Error("cannot load " + src)); };
+      s.onerror = () => { delete loaded[src]; reject(new Error("cannot load " + src)); };
       document.head.appendChild(s);
-    });
+    }));
+    window.__optvizPlotlyChain = loaded[src];
   }
-  return window.__optvizPlotly;
+  return loaded[src];
 }
 
 function addCss() {
@@ -445,13 +453,14 @@ function follow(holder, step) {
   if (f.busy) return;
   const next = () => {
     const hit = frameFor(f.frames, f.want);
-    if (holder.__optvizFollow !== f || !hit || hit.step === f.shown || !window.Plotly) {
+    const Plotly = holder.__optvizPlotly;
+    if (holder.__optvizFollow !== f || !hit || hit.step === f.shown || !Plotly) {
       f.busy = false;
       return;
     }
     f.busy = true;
     f.shown = hit.step;
-    window.Plotly.animate(holder, [hit.frame], {
+    Plotly.animate(holder, [hit.frame], {
       mode: "immediate",
       frame: { duration: 0, redraw: f.redraw },
       transition: { duration: 0 },
@@ -465,11 +474,12 @@ function follow(holder, step) {
 
 function showFrame(holder, i) {
   const a = holder.__optvizAnim;
-  if (!a || !window.Plotly) return Promise.resolve();
+  const Plotly = holder.__optvizPlotly;
+  if (!a || !Plotly) return Promise.resolve();
   i = Math.min(Math.max(i, 0), a.steps.length - 1);
   showIndex(holder, a, i);
   const step = a.steps[i];
-  return window.Plotly.animate(holder, [step.frame], {
+  return Plotly.animate(holder, [step.frame], {
     mode: "immediate",
     frame: { duration: 0, redraw: step.redraw },
     transition: { duration: 0 },
@@ -565,11 +575,12 @@ function fitSize(holder, layout) {
     holder.__optvizResize = new ResizeObserver(() => {
       clearTimeout(timer);
       timer = setTimeout(() => {
-        if (!holder.__optvizFull || !window.Plotly || !holder._fullLayout) return;
+        const Plotly = holder.__optvizPlotly;
+        if (!holder.__optvizFull || !Plotly || !holder._fullLayout) return;
         const size = fittedSize(holder);
         const now = holder._fullLayout;
         if (size.width !== now.width || size.height !== now.height) {
-          window.Plotly.relayout(holder, size);
+          Plotly.relayout(holder, size);
         }
       }, 100);
     });
@@ -604,6 +615,10 @@ function draw(Plotly, holder) {
   const userIndex = old && (holder.__optvizStepTimer || !answered) ? old.index : null;
   holder.__optvizAnim = anim;
   holder.__optvizFollow = null;  // a follower's old frames go with its old figure
+  if (holder.__optvizPlotly && holder.__optvizPlotly !== Plotly && holder._fullLayout) {
+    holder.__optvizPlotly.purge(holder);  // drawn before by the other bundle
+  }
+  holder.__optvizPlotly = Plotly;
   return Plotly.react(holder, fig).then(() => {
     holder.style.minHeight = "";
     showError(holder, "");
@@ -695,7 +710,7 @@ export default function (component) {
     holder.__optvizFollow = null;
     if (holder.__optvizResize) holder.__optvizResize.disconnect();
     holder.__optvizResize = null;
-    if (window.Plotly && holder.__optvizDrawn) window.Plotly.purge(holder);
+    if (holder.__optvizPlotly && holder.__optvizDrawn) holder.__optvizPlotly.purge(holder);
   };
 }
 """
@@ -703,13 +718,26 @@ export default function (component) {
 _COMPONENT = components_v2.component("optviz.plot", js=JS, isolate_styles=False)
 
 
-def plotly_src() -> str:
-    """URL of plotly.js relative to the page (Streamlit's component file route).
+def plotly_src(bundle: Bundle = FIRST_SCREEN) -> str:
+    """URL of a plotly.js bundle relative to the page (Streamlit's component file route).
 
-    The query names the plotly version, so the file at this URL never changes: the server
-    (:mod:`optviz_app.serving`) sends it compressed and lets the browser keep it for good.
+    The query names the plotly.js version, so the file at this URL never changes: the
+    server (:mod:`optviz_app.serving`) sends it compressed and lets the browser keep it for
+    good.
     """
-    return f"component/{_PLOTLY_FILES.name}/{PLOTLY_FILE}?v={plotly.__version__}"
+    return f"component/{_FILE_ROUTES[bundle.name].name}/{bundle.file}?v={bundle.version}"
+
+
+def trace_types(fig: Figure | go.Figure) -> set[str]:
+    """The trace types of ``fig``'s traces and of its frames' traces (Plotly's default
+    type, ``scatter``, where a trace names none)."""
+    frames = fig.frames or ()
+    traces = [*fig.data, *(t for frame in frames for t in _frame_data(frame))]
+    return {(t.get("type") if isinstance(t, dict) else t.type) or "scatter" for t in traces}
+
+
+def _frame_data(frame) -> list:
+    return frame.get("data", []) if isinstance(frame, dict) else list(frame.data or ())
 
 
 def chart(
@@ -752,7 +780,7 @@ def chart(
     height = layout.get("height") if isinstance(layout, dict) else layout.height
     data = {
         "spec": fig.to_json(),
-        "src": plotly_src(),
+        "src": plotly_src(bundle_for(trace_types(fig))),
         # a string, like every value here: a dict would make Streamlit test it for a
         # dataframe, importing pandas (~0.5 s on a cold server, before the first chart)
         "config": json.dumps({"displaylogo": False, **plotly_locale(lang), **(config or {})}),
@@ -785,7 +813,8 @@ def _session_token() -> str:
 
 
 def preload() -> None:
-    """Start loading plotly.js in the browser now (a hidden, empty chart slot)."""
+    """Start loading the first screen's plotly.js in the browser now (a hidden, empty
+    chart slot)."""
     _COMPONENT(key="optviz_plotly_preload", data={"src": plotly_src()}, height=0)
 
 

@@ -14,16 +14,19 @@ is an ASGI middleware for Streamlit's own server (``st.App(middleware=...)``, se
   query (``component/<name>/<file>?v=<version>``: plotly.js, see
   :func:`optviz_app.plot.plotly_src`), whose response is then marked immutable too, so a
   second visit or a reconnect loads it from the browser's cache.
-* Once a versioned component script has been served (a first session drew the page), the
-  page's HTML carries a ``Link: <...>; rel=preload; as=script`` header for it: the browser
-  fetches plotly.js alongside Streamlit's bundles instead of after the first script run's
+* Once a versioned component script named in ``preload`` has been served (a first session
+  drew the page), the page's HTML carries a ``Link: <...>; rel=preload; as=script`` header
+  for it: the browser fetches the first screen's plotly.js (:data:`optviz_app.bundles.
+  FIRST_SCREEN`) alongside Streamlit's bundles instead of after the first script run's
   messages (the server computes the first chart meanwhile). Not before: on a fresh server
-  the component is registered only by a session, and a preloaded 404 would be reused.
+  the component is registered only by a session, and a preloaded 404 would be reused. A
+  script not named (the full plotly.js of the 3-D view) is never preloaded.
 * Everything else (the page, the websocket, media, downloads, health checks, clients that
   do not accept gzip, errors and conditional answers) passes through untouched: Streamlit's
   routes, security checks and headers stay as they are.
 * Memory is bounded: at most ``max_bytes`` of compressed bodies, least recently used
-  dropped first (Streamlit's bundles for the page are ~0.9 MB compressed, plotly.js 1.5 MB).
+  dropped first (Streamlit's bundles for the page are ~0.9 MB compressed, plotly.js 0.5 MB
+  and, for the 3-D view, 1.5 MB).
 
 Behind HAProxy (deploy/haproxy.cfg) the replicas' responses arrive compressed already and
 the balancer passes them on; it compresses only what a replica sends uncompressed.
@@ -136,9 +139,12 @@ def compressed_answer(headers: list[tuple[bytes, bytes]], body: bytes) -> Compre
 class CompressedFiles:
     """ASGI middleware: immutable files compressed once and served from memory (see module)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int = 32 * 1024 * 1024) -> None:
+    def __init__(
+        self, app: ASGIApp, *, max_bytes: int = 32 * 1024 * 1024, preload: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.preload = preload  # file names of versioned component scripts to preload
         self._cache: OrderedDict[str, Compressed] = OrderedDict()
         self._bytes = 0
         self._pending: dict[str, asyncio.Future] = {}
@@ -172,7 +178,8 @@ class CompressedFiles:
                 self._pending.pop(key).set_result(entry)
             if entry is None:
                 return  # answered as Streamlit answered it
-            if is_versioned_component_file(scope) and key.split("?")[0].endswith(".js"):
+            file = key.split("?")[0].rsplit("/", 1)[-1]
+            if is_versioned_component_file(scope) and file in self.preload:
                 self._scripts[key] = None
         if entry.etag in _header(scope, b"if-none-match"):
             await _answer(send, 304, entry.headers, b"")
@@ -245,7 +252,10 @@ async def _answer(send: Send, status: int, headers: tuple, body: bytes) -> None:
 
 
 def middleware() -> list:
-    """The middleware list for ``st.App``: :class:`CompressedFiles` around Streamlit's server."""
+    """The middleware list for ``st.App``: :class:`CompressedFiles` around Streamlit's server,
+    preloading the first screen's plotly.js."""
     from starlette.middleware import Middleware
 
-    return [Middleware(CompressedFiles)]
+    from .bundles import FIRST_SCREEN
+
+    return [Middleware(CompressedFiles, preload=(FIRST_SCREEN.file,))]

@@ -18,7 +18,6 @@ import sys
 import time
 from pathlib import Path
 
-import plotly
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -143,6 +142,7 @@ def test_the_balancer_sends_the_page_and_its_files_compressed(cluster):
     are, plotly.js cacheable for good; the bytes match the files; the websocket deflated."""
     from conftest import fetch, streamlit_bundle, websocket_extensions
 
+    from optviz_app.bundles import FIRST_SCREEN
     from optviz_app.plot import plotly_src
 
     _, page, body = fetch(cluster.url, accept_encoding="gzip")
@@ -159,8 +159,7 @@ def test_the_balancer_sends_the_page_and_its_files_compressed(cluster):
     _, headers, body = fetch(src, accept_encoding="gzip", cookie=cookie)
     assert headers["content-encoding"] == "gzip"
     assert headers["cache-control"] == "public, max-age=31536000, immutable"
-    js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    assert gzip.decompress(body) == js.read_bytes()
+    assert gzip.decompress(body) == FIRST_SCREEN.path.read_bytes()
     assert websocket_extensions(cluster.url).startswith("permessage-deflate")
 
 

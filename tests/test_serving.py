@@ -10,7 +10,6 @@ import gzip
 import sys
 from pathlib import Path
 
-import plotly
 import pytest
 
 from optviz_app.serving import CompressedFiles
@@ -138,13 +137,18 @@ def test_a_versioned_component_file_becomes_immutable_an_unversioned_one_passes(
     assert files.calls[-1][b"accept-encoding"] == b"gzip"  # left to Streamlit as it came
 
 
-def test_the_page_preloads_a_versioned_script_once_it_was_served():
+def test_the_page_preloads_a_named_versioned_script_once_it_was_served():
     files = Files()
     files.routes["/"] = (200, [(b"content-type", b"text/html; charset=utf-8")], b"<html>")
-    app = CompressedFiles(files)
+    files.routes["/component/c.full/big.min.js"] = files.routes[
+        "/component/c.plotly_js/plotly.min.js"
+    ]
+    app = CompressedFiles(files, preload=("plotly.min.js",))
     _, page, _ = get(app, "/", accept_encoding="gzip")
     assert "link" not in page  # a fresh server: the component may not be registered yet
     get(app, "/component/c.plotly_js/plotly.min.js", b"v=6.1.0", accept_encoding="gzip")
+    status, _, big = get(app, "/component/c.full/big.min.js", b"v=6.1.0", accept_encoding="gzip")
+    assert status == 200 and gzip.decompress(big) == JS  # served compressed, not preloaded
     _, page, body = get(app, "/", accept_encoding="gzip")
     assert page["link"] == "</component/c.plotly_js/plotly.min.js?v=6.1.0>; rel=preload; as=script"
     assert body == b"<html>"
@@ -249,15 +253,19 @@ def test_streamlit_run_app_sends_bundles_and_plotly_compressed_and_cacheable():
         print(f"{path}: {len(plain) / 1e3:.0f} kB -> {len(body) / 1e3:.0f} kB on the wire")
 
         bench_load.warm(url)  # a session imports the page (and registers its components)
+        from optviz_app.bundles import FIRST_SCREEN, FULL
         from optviz_app.plot import plotly_src
 
         src = plotly_src()
-        assert f"v={plotly.__version__}" in src
+        assert f"v={FIRST_SCREEN.version}" in src
         status, headers, body = fetch(url + src, accept_encoding="gzip")
         assert (status, headers["content-encoding"]) == (200, "gzip")
         assert headers["cache-control"] == "public, max-age=31536000, immutable"
-        js = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-        assert gzip.decompress(body) == js.read_bytes()
+        assert gzip.decompress(body) == FIRST_SCREEN.path.read_bytes()
+        # the 3-D view's full bundle is served the same way, but not preloaded
+        status, headers, body = fetch(url + plotly_src(FULL), accept_encoding="gzip")
+        assert (status, headers["content-encoding"]) == (200, "gzip")
+        assert gzip.decompress(body) == FULL.path.read_bytes()
 
         _, headers, _ = fetch(url, accept_encoding="gzip")
         assert headers["cache-control"] == "no-cache"
