@@ -41,13 +41,14 @@ trace type here (``memoArrayAttributes``, checked against plotly.js's own answer
 
 plotly.js comes in two bundles (:mod:`optviz_app.bundles`): Plotly's cartesian bundle for
 the 2-D charts (0.5 MB compressed), and the full one, the copy inside the ``plotly`` Python
-package, for a chart with 3-D traces (1.5 MB), fetched only when the 3-D view is switched
-on. Each chart draws with its own bundle's Plotly. The browser loads a bundle once per page
-from Streamlit's own component file route (``component/<name>/<file>?v=<plotly.js
-version>``, relative to the page so that a base URL path works too — tried with
-``--server.baseUrlPath``), registered below with ``components.v1.declare_component(path=)``;
-nothing is copied or downloaded at start-up. The server sends it gzip-compressed and
-cacheable for good (:mod:`optviz_app.serving`).
+package, for a chart with 3-D traces (1.5 MB). The full bundle is not on the first
+screen's path: a drawn page fetches it (without running it) once idle, and it runs when
+the 3-D view is switched on. Each chart draws with its own bundle's Plotly. The browser
+loads a bundle once per page from Streamlit's own component file route
+(``component/<name>/<file>?v=<plotly.js version>``, relative to the page so that a base
+URL path works too — tried with ``--server.baseUrlPath``), registered below with
+``components.v1.declare_component(path=)``; nothing is copied or downloaded at start-up.
+The server sends it gzip-compressed and cacheable for good (:mod:`optviz_app.serving`).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ import streamlit.components.v2 as components_v2
 
 from optviz.drawing.figures import plotly_locale
 
-from .bundles import BUNDLES, FIRST_SCREEN, Bundle, bundle_for
+from .bundles import BUNDLES, FIRST_SCREEN, FULL, Bundle, bundle_for
 
 if TYPE_CHECKING:  # the warm-up imports this module before numpy and the figures
     import plotly.graph_objects as go
@@ -202,6 +203,24 @@ function loadPlotly(src) {
     window.__optvizPlotlyChain = loaded[src];
   }
   return loaded[src];
+}
+
+// The full bundle (the 3-D view's) is fetched, not run, once the first chart is drawn and
+// the page is idle: switching the 3-D view on later waits for no download.
+const PREFETCH_DELAY_MS = 2000;
+
+function prefetchLater(src) {
+  if (window.__optvizPrefetch || (window.__optvizPlotlys && window.__optvizPlotlys[src])) return;
+  window.__optvizPrefetch = src;
+  const fetchIt = () => {
+    const link = document.createElement("link");
+    link.rel = "prefetch";
+    link.as = "script";
+    link.href = src;
+    document.head.appendChild(link);
+  };
+  const idle = window.requestIdleCallback || ((f) => f());
+  setTimeout(() => idle(fetchIt, { timeout: 10000 }), PREFETCH_DELAY_MS);
 }
 
 function addCss() {
@@ -700,6 +719,7 @@ export default function (component) {
   holder.__optvizQueue = (holder.__optvizQueue || Promise.resolve())
     .then(() => plotly)
     .then((Plotly) => draw(Plotly, holder))
+    .then(() => { if (data.prefetch) prefetchLater(data.prefetch); })
     .catch((err) => {
       holder.__optvizDrawn = null;  // the next rerun tries again
       showError(holder, "The chart could not be drawn / グラフを描けませんでした: " + err.message);
@@ -778,9 +798,10 @@ def chart(
     """
     layout = fig.layout
     height = layout.get("height") if isinstance(layout, dict) else layout.height
+    bundle = bundle_for(trace_types(fig))
     data = {
         "spec": fig.to_json(),
-        "src": plotly_src(bundle_for(trace_types(fig))),
+        "src": plotly_src(bundle),
         # a string, like every value here: a dict would make Streamlit test it for a
         # dataframe, importing pandas (~0.5 s on a cold server, before the first chart)
         "config": json.dumps({"displaylogo": False, **plotly_locale(lang), **(config or {})}),
@@ -789,6 +810,8 @@ def chart(
         "report_step": on_step is not None,
         "name": key,
     }
+    if bundle is not FULL:
+        data["prefetch"] = plotly_src(FULL)  # for the 3-D view, once the page is idle
     if follow is not None:
         data["follow"] = follow
         if step is not None:

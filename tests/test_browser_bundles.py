@@ -1,6 +1,6 @@
-"""In Chromium: the page's 2-D charts load Plotly's cartesian bundle only; the 3-D view,
-once switched on, loads the full bundle and draws with it while the map keeps its own
-(optviz_app.bundles, optviz_app.plot)."""
+"""In Chromium: the page's 2-D charts load Plotly's cartesian bundle only, and fetch the
+full one once idle; the 3-D view, once switched on, runs the full bundle and draws with it
+while the map keeps its own (optviz_app.bundles, optviz_app.plot)."""
 
 from __future__ import annotations
 
@@ -61,6 +61,15 @@ def test_the_2d_page_loads_the_cartesian_bundle_and_the_3d_view_the_full_one(bro
     assert charts["oneFlatPlotly"] and charts["windowIsFlat"]
     assert set(charts["flatTraces"]) == CARTESIAN.traces  # the record names what it draws
     assert all(CARTESIAN.file in u for u in requests) and requests
+    # once drawn and idle, the page fetches the full bundle without running it
+    page.wait_for_selector(f'link[rel="prefetch"][href*="{FULL.file}"]', state="attached")
+    page.wait_for_function(
+        f"performance.getEntriesByType('resource').some(e => e.name.includes('{FULL.file}')"
+        " && e.responseEnd > 0)"
+    )
+    assert (
+        page.evaluate("window.__optvizPlotlys && Object.keys(window.__optvizPlotlys).length") == 1
+    )
 
     # switched on: the 3-D view loads the full bundle, draws with it; the map keeps its own
     page.locator('[data-testid="stSidebar"] button', has_text=t("show_3d", "en")).click()
@@ -68,7 +77,7 @@ def test_the_2d_page_loads_the_cartesian_bundle_and_the_3d_view_the_full_one(bro
     charts = page.evaluate(CHARTS)
     assert charts["scene"] and charts["sceneOwn"] and charts["windowIsFlat"]
     assert {"surface", "scatter3d"} <= set(charts["sceneTraces"])
-    assert sum(FULL.file in u for u in requests) == 1
+    assert sum(FULL.file in u for u in requests) >= 1
     assert page.locator('[data-testid="stException"]').count() == 0
     assert not errors
     ctx.close()
