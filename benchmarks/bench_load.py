@@ -20,17 +20,20 @@ finished), p50 / p95 / max; changes served per second (reruns finished / wall ti
 errors: exceptions drawn on the page, scripts that did not finish (``--script-timeout``,
 or finished with an error status), dropped or refused connections; where the sessions
 landed (HAProxy's cookie); the server processes' RSS before, at the peak and after every
-student left.
+student left; where the CPU went while the class ran (from ``/proc``): the CPU seconds of
+each server, of haproxy and of this generator, and of the rest of the machine, as shares of
+the cores' time and per change served. The generator and haproxy share the machine with the
+servers: their share is what the servers could not use.
 
 ``--waves K`` runs the class K times in a row (memory over time).
 
 ``--launch N`` starts the servers itself on free loopback ports and stops them at the end:
 N=1 is ``streamlit run app.py`` alone (the README's way), N>=2 is
 ``deploy/local-cluster.sh N`` (replicas behind Debian's haproxy). Otherwise ``--url``
-targets a running server or balancer (loopback only) and ``--pid`` names the processes
-whose RSS to report. Everything is bounded: students stop at ``--duration``, a run is
-abandoned after ``--script-timeout``, and the whole benchmark after duration + ramp +
-timeout + 30 s.
+targets a running server or balancer (loopback only), ``--pid`` names the server processes
+whose RSS and CPU to report and ``--balancer-pid`` haproxy's. Everything is bounded:
+students stop at ``--duration``, a run is abandoned after ``--script-timeout``, and the
+whole benchmark after duration + ramp + timeout + 30 s.
 """
 
 from __future__ import annotations
@@ -71,6 +74,12 @@ DEFAULT_LINKS = (
 )
 """The shared links the class opens, in turn: the default page, a two-run comparison, a
 lecture preset and a Japanese page."""
+
+GENERATOR = "generator (this benchmark)"
+BALANCER = "haproxy"
+OTHERS = "others on the machine"
+IDLE = "idle"
+"""The rows of the CPU table besides the servers."""
 
 COOKIE = "OPTVIZ_REPLICA"
 """HAProxy's stickiness cookie (deploy/haproxy.cfg): the replica a session landed on."""
@@ -279,6 +288,55 @@ async def student(
         tally.dropped.append(f"student {n}: {type(exc).__name__}: {exc}"[:200])
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of process ``pid`` (all its threads) in seconds, or None when
+    it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds the machine's cores spent running anything (user, nice, system, irq,
+    softirq; not idle, iowait or steal) since boot, summed over the cores."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq = map(int, f.readline().split()[1:8])
+    return (user + nice + system + irq + softirq) / CLK_TCK
+
+
+class CpuMeter:
+    """CPU seconds of named processes (and of the whole machine) between start and stop."""
+
+    def __init__(self, processes: dict[str, int]):
+        self.processes = processes
+        self.cores = os.cpu_count() or 1
+
+    def start(self) -> None:
+        self.t0 = time.perf_counter()
+        self.machine0 = machine_busy_seconds()
+        self.cpu0 = {name: cpu_seconds(pid) for name, pid in self.processes.items()}
+
+    def stop(self) -> dict:
+        wall = time.perf_counter() - self.t0
+        machine = machine_busy_seconds() - self.machine0
+        used = {}
+        for name, pid in self.processes.items():
+            now, before = cpu_seconds(pid), self.cpu0[name]
+            used[name] = None if now is None or before is None else now - before
+        return {
+            "wall_s": wall,
+            "cores": self.cores,
+            "processes": used,
+            "machine_busy_s": machine,
+        }
+
+
 def rss_mb(pid: int) -> float | None:
     """Resident memory of a process (MB), or None when it is gone."""
     try:
@@ -310,19 +368,29 @@ async def run_load(
     ramp: float = 5.0,
     links: tuple[str, ...] = DEFAULT_LINKS,
     timeout: float = 60.0,
-    pids: tuple[int, ...] = (),
+    servers: dict[str, int] | None = None,
+    balancer: int | None = None,
     settle: float = 5.0,
     seed: int = 0,
 ) -> dict:
-    """Run the class against ``base_url``; returns the figures (see :func:`summary`)."""
+    """Run the class against ``base_url``; returns the figures (see :func:`summary`).
+    ``servers`` names the server processes (name -> pid) whose RSS and CPU are reported,
+    ``balancer`` haproxy's pid (CPU); this process's CPU is reported as the generator's."""
     check_loopback(base_url)
     base_url = base_url.rstrip("/") + "/"
+    servers = {f"{name} (pid {pid})": pid for name, pid in (servers or {}).items()}
     rng = random.Random(seed)
     tally = Tally()
+    pids = list(servers.values())
     before = {pid: rss_mb(pid) for pid in pids}
     peak: dict[int, float] = {}
     stop = asyncio.Event()
-    sampler = asyncio.create_task(sample_rss(list(pids), peak, stop))
+    sampler = asyncio.create_task(sample_rss(pids, peak, stop))
+    processes = {GENERATOR: os.getpid()}
+    if balancer:
+        processes[f"{BALANCER} (pid {balancer})"] = balancer
+    processes.update(servers)
+    meter = CpuMeter(processes)
     now = time.monotonic()
     end_at = now + ramp + duration
     tasks = [
@@ -340,13 +408,19 @@ async def run_load(
         for i in range(students)
     ]
     t0 = time.perf_counter()
+    meter.start()
     await asyncio.wait_for(asyncio.gather(*tasks), ramp + duration + timeout + 30)
+    cpu = meter.stop()
     wall = time.perf_counter() - t0
     await asyncio.sleep(settle)  # the server lets go of the closed sessions
     stop.set()
     await sampler
     after = {pid: rss_mb(pid) for pid in pids}
-    return summary(tally, wall, before, peak, after)
+    rss = {
+        name: {"before": before[pid], "peak": peak.get(pid), "after": after[pid]}
+        for name, pid in servers.items()
+    }
+    return summary(tally, wall, rss, cpu)
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -357,7 +431,7 @@ def pct(values: list[float], q: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def summary(tally: Tally, wall: float, before, peak, after) -> dict:
+def summary(tally: Tally, wall: float, rss: dict, cpu: dict) -> dict:
     def stats(values):
         return {
             "n": len(values),
@@ -379,10 +453,8 @@ def summary(tally: Tally, wall: float, before, peak, after) -> dict:
         "dropped": tally.dropped[:5],
         "dropped_n": len(tally.dropped),
         "replicas": dict(sorted(tally.replicas.items())),
-        "rss_mb": {
-            str(pid): {"before": before.get(pid), "peak": peak.get(pid), "after": after.get(pid)}
-            for pid in before
-        },
+        "rss_mb": rss,
+        "cpu": cpu,
     }
 
 
@@ -410,13 +482,44 @@ def report(result: dict, title: str) -> str:
     lines += [f"  {e}" for e in result["exceptions"] + result["dropped"]]
     if result["replicas"]:
         lines.append(f"sessions per replica (HAProxy cookie): {result['replicas']}")
-    for pid, r in result["rss_mb"].items():
+    for name, r in result["rss_mb"].items():
         fmt = {k: "-" if v is None else f"{v:.0f} MB" for k, v in r.items()}
         lines.append(
-            f"server pid {pid} RSS: before {fmt['before']}, peak {fmt['peak']}, "
+            f"{name} RSS: before {fmt['before']}, peak {fmt['peak']}, "
             f"after the students left {fmt['after']}"
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, "", *cpu_report(result["cpu"], rr["n"])])
+
+
+def cpu_shares(cpu: dict) -> dict[str, float | None]:
+    """CPU seconds by component while the class ran: each process measured, the rest of
+    the machine (others: what else ran, e.g. other users) and the cores' idle time."""
+    capacity = cpu["wall_s"] * cpu["cores"]
+    measured = sum(v for v in cpu["processes"].values() if v is not None)
+    others = max(0.0, cpu["machine_busy_s"] - measured)
+    idle = max(0.0, capacity - measured - others)
+    return {**cpu["processes"], OTHERS: others, IDLE: idle}
+
+
+def cpu_report(cpu: dict, changes: int) -> list[str]:
+    """Where the CPU went, as a table: seconds, share of the cores' time, ms per change."""
+    capacity = cpu["wall_s"] * cpu["cores"]
+    lines = [
+        f"CPU while the class ran ({cpu['wall_s']:.1f} s on {cpu['cores']} cores = "
+        f"{capacity:.0f} CPU s; other load on the machine shows as 'others')",
+        "",
+        "| | CPU | share of the cores | per change |",
+        "|---|---|---|---|",
+    ]
+    for name, seconds in cpu_shares(cpu).items():
+        if seconds is None:
+            lines.append(f"| {name} | - | - | - |")
+            continue
+        measured = name not in (OTHERS, IDLE)
+        per_change = f"{1000 * seconds / changes:.1f} ms" if changes and measured else "-"
+        share = 100 * seconds / capacity if capacity else 0.0
+        lines.append(f"| {name} | {seconds:.1f} s | {share:.0f} % | {per_change} |")
+    return lines
 
 
 # ---------------------------------------------------------------------------------------
@@ -457,25 +560,14 @@ def wait_healthy(url: str, seconds: float = 120) -> None:
     raise RuntimeError(f"{url} not healthy after {seconds} s")
 
 
-def children(pid: int) -> list[int]:
-    out = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry))
-    return out
-
-
 class Launched:
-    """Servers started for one benchmark run: one process, or N replicas + haproxy."""
+    """Servers started for one benchmark run: one process, or N replicas + haproxy.
+    ``servers`` names their processes (``server``, or ``r1`` .. ``rN`` as the cluster
+    script and HAProxy's cookie call them) and ``balancer`` is haproxy's pid (or None)."""
 
     def __init__(self, replicas: int, extra_args: tuple[str, ...] = ()):
         self.replicas = replicas
+        self.balancer: int | None = None
         if replicas == 1:
             port = free_port_block(1)
             command = [sys.executable, "-m", "streamlit", "run", "app.py"]
@@ -489,7 +581,7 @@ class Launched:
             )
             self.url = f"http://127.0.0.1:{port}/"
             wait_healthy(self.url)
-            self.pids = (self.proc.pid,)
+            self.servers = {"server": self.proc.pid}
             self.replica_urls = (self.url,)
         else:
             port = free_port_block(replicas + 1)
@@ -503,15 +595,24 @@ class Launched:
                 start_new_session=True,
             )
             self.url = f"http://127.0.0.1:{port}/"
+            self.servers = {}
             for line in self.proc.stdout:
-                if line.startswith(("ready:", "only ")):
+                if line.startswith("replica r"):  # replica r1: pid 123 on http://...
+                    name, rest = line.split(":", 1)
+                    self.servers[name.split()[1]] = int(rest.split()[1])
+                elif line.startswith("haproxy:"):  # haproxy: pid 125 on http://...
+                    self.balancer = int(line.split()[2])
+                elif line.startswith(("ready:", "only ")):
                     break
             drain(self.proc.stdout)
             wait_healthy(self.url)
-            self.pids = tuple(p for p in children(self.proc.pid) if "streamlit" in _cmdline(p))
             self.replica_urls = tuple(
                 f"http://127.0.0.1:{port + i}/" for i in range(1, replicas + 1)
             )
+
+    @property
+    def pids(self) -> tuple[int, ...]:
+        return tuple(self.servers.values())
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -526,14 +627,6 @@ def drain(stream) -> None:
     """Read what the cluster script still prints, in a thread (a full pipe would block
     the replicas' and haproxy's writes)."""
     threading.Thread(target=stream.read, daemon=True).start()
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return f.read().replace(b"\0", b" ").decode()
-    except OSError:
-        return ""
 
 
 def run_blocking(base_url: str, **kwargs) -> dict:
@@ -552,6 +645,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--url", help="a running server or balancer on loopback")
     ap.add_argument("--pid", type=int, action="append", default=[], help="server process(es)")
+    ap.add_argument("--balancer-pid", type=int, help="haproxy's process (its CPU is reported)")
     ap.add_argument("--launch", type=int, metavar="N", help="start N replicas (1: no haproxy)")
     ap.add_argument("--students", type=int, default=30)
     ap.add_argument("--duration", type=float, default=60.0, help="seconds after the ramp")
@@ -578,7 +672,10 @@ def main() -> None:
     launched = Launched(args.launch) if args.launch else None
     try:
         url = launched.url if launched else args.url
-        pids = launched.pids if launched else tuple(args.pid)
+        servers = (
+            launched.servers if launched else {f"server {i}": p for i, p in enumerate(args.pid, 1)}
+        )
+        balancer = launched.balancer if launched else args.balancer_pid
         check_loopback(url)
         if not args.no_warm:
             for replica in launched.replica_urls if launched else (url,):
@@ -593,7 +690,8 @@ def main() -> None:
                     ramp=args.ramp,
                     links=tuple(args.link) if args.link else DEFAULT_LINKS,
                     timeout=args.script_timeout,
-                    pids=pids,
+                    servers=servers,
+                    balancer=balancer,
                     settle=args.settle,
                     seed=args.seed + wave,
                 )

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
-import os
 import random
 import shutil
 import signal
@@ -35,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_load import Launched, Student, rerun_msg, warm
+from bench_load import Launched, Student, cpu_seconds, rerun_msg, warm
 from websockets.asyncio.client import connect
 
 LINKS = {
@@ -43,15 +42,6 @@ LINKS = {
     "line fit": "surface=linear_regression",
 }
 """The links measured by default: the page as it opens, and the data-fitting surface."""
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of process ``pid`` (all its threads), in seconds."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 async def moves(base_url: str, query: str, count: int, pid: int, seed: int) -> dict:
