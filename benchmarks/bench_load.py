@@ -6,7 +6,8 @@
 
 Each student is a live Streamlit session speaking the browser's protocol on loopback: it
 requests the page (``GET /?link``, which is where HAProxy's stickiness cookie is set),
-opens the websocket ``/_stcore/stream`` with that cookie, and sends the ``BackMsg``
+opens the websocket ``/_stcore/stream`` with that cookie (offering permessage-deflate as
+Chromium does, so a compressing server compresses as for a browser), and sends the ``BackMsg``
 ``rerun_script`` the frontend sends on load (the link's query string, no widget states,
 the browser's context). It reads every ``ForwardMsg`` until ``script_finished``. Then,
 every ``--think`` seconds (x0.5-1.5 at random), it moves the start point: new values for
@@ -16,7 +17,9 @@ checkbox of the last run, at the values the page set or the student typed) and t
 of the cached messages, as the browser does. Every move is a point never computed before.
 
 Reported: first load (page request -> first script finished) and rerun (request -> script
-finished), p50 / p95 / max; changes served per second (reruns finished / wall time);
+finished), p50 / p95 / max; changes served per second (reruns finished / wall time), beside
+the students' pace (students / think: the most they can ask for, so a server's capacity
+shows only in a class that asks well beyond it);
 errors: exceptions drawn on the page, scripts that did not finish (``--script-timeout``,
 or finished with an error status), dropped or refused connections; where the sessions
 landed (HAProxy's cookie); the server processes' RSS before, at the peak and after every
@@ -99,6 +102,7 @@ class Tally:
     dropped: list[str] = field(default_factory=list)
     replicas: dict[str, int] = field(default_factory=dict)
     sessions: int = 0
+    deflated: int = 0  # sessions whose websocket is compressed (permessage-deflate)
 
     @property
     def errors(self) -> int:
@@ -199,28 +203,53 @@ class Student:
         self.checks = {k: v for k, v in self.checks.items() if k in self.seen}
 
     async def run_script(self, payload: bytes, timeout: float, exceptions: list[str]) -> None:
-        """Send one rerun request and read until its script finished."""
+        """Send one rerun request and read until its script finished (one timer for the
+        whole run, not one per message: a rerun is some 50 messages)."""
         await self.ws.send(payload)
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise ScriptError("not finished")
-            try:
-                data = await asyncio.wait_for(self.ws.recv(), left)
-            except TimeoutError:
-                raise ScriptError("not finished") from None
-            fm = ForwardMsg()
-            fm.ParseFromString(data)
-            self.take(fm, exceptions)
-            if fm.WhichOneof("type") == "script_finished":
-                status = fm.script_finished
-                if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
-                    continue  # cannot happen with one request at a time; a newer run follows
-                self.forget_unseen()
-                if status != ForwardMsg.FINISHED_SUCCESSFULLY:
-                    raise ScriptError(f"finished with status {status}")
-                return
+        try:
+            async with asyncio.timeout(timeout):
+                while not self.finished(await self.ws.recv(), exceptions):
+                    pass
+        except TimeoutError:
+            raise ScriptError("not finished") from None
+
+    def finished(self, data: bytes, exceptions: list[str]) -> bool:
+        """Take one ForwardMsg; True once it says the run finished successfully."""
+        fm = ForwardMsg()
+        fm.ParseFromString(data)
+        self.take(fm, exceptions)
+        if fm.WhichOneof("type") != "script_finished":
+            return False
+        status = fm.script_finished
+        if status == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            return False  # cannot happen with one request at a time; a newer run follows
+        self.forget_unseen()
+        if status != ForwardMsg.FINISHED_SUCCESSFULLY:
+            raise ScriptError(f"finished with status {status}")
+        return True
+
+
+def open_stream(base_url: str, cookie: str = "", timeout: float = 60.0):
+    """The page's websocket ``/_stcore/stream`` as a browser opens it (an async context
+    manager): Streamlit's subprotocol, the page's origin, the cookies of the page request,
+    and permessage-deflate offered as Chromium offers it (``permessage-deflate;
+    client_max_window_bits``, the websockets library's offer too), so a server that
+    compresses (``server.enableWebsocketCompression``) does so here as for a browser."""
+    split = urllib.parse.urlsplit(base_url)
+    return connect(
+        f"ws://{split.netloc}{split.path.rstrip('/')}/_stcore/stream",
+        subprotocols=["streamlit"],
+        origin=f"{split.scheme}://{split.netloc}",
+        additional_headers={"Cookie": cookie} if cookie else {},
+        max_size=None,
+        open_timeout=timeout,
+        compression="deflate",
+    )
+
+
+def deflated(ws) -> bool:
+    """Whether the server accepted permessage-deflate on this websocket."""
+    return ws.response.headers.get("Sec-WebSocket-Extensions", "").startswith("permessage-deflate")
 
 
 def page_request(base_url: str, query: str) -> str:
@@ -246,8 +275,6 @@ async def student(
 ) -> None:
     """One student: open the link, then move the start point every ~think s until end_at."""
     await asyncio.sleep(max(0.0, start_at - time.monotonic()))
-    split = urllib.parse.urlsplit(base_url)
-    ws_url = f"ws://{split.netloc}{split.path.rstrip('/')}/_stcore/stream"
     t0 = time.perf_counter()
     try:
         cookie = await asyncio.to_thread(page_request, base_url, query)
@@ -255,17 +282,9 @@ async def student(
             if part.startswith(COOKIE + "="):
                 replica = part.split("=", 1)[1]
                 tally.replicas[replica] = tally.replicas.get(replica, 0) + 1
-        headers = {"Cookie": cookie} if cookie else {}
-        async with connect(
-            ws_url,
-            subprotocols=["streamlit"],
-            origin=f"{split.scheme}://{split.netloc}",
-            additional_headers=headers,
-            max_size=None,
-            open_timeout=timeout,
-            compression=None,
-        ) as ws:
+        async with open_stream(base_url, cookie, timeout) as ws:
             tally.sessions += 1
+            tally.deflated += deflated(ws)
             tab = Student(ws, query, base_url)
             await tab.run_script(rerun_msg(query, base_url), timeout, tally.exceptions)
             tally.first_load.append(time.perf_counter() - t0)
@@ -420,7 +439,7 @@ async def run_load(
         name: {"before": before[pid], "peak": peak.get(pid), "after": after[pid]}
         for name, pid in servers.items()
     }
-    return summary(tally, wall, rss, cpu)
+    return summary(tally, wall, rss, cpu, students / think if think > 0 else None)
 
 
 def pct(values: list[float], q: float) -> float | None:
@@ -431,7 +450,10 @@ def pct(values: list[float], q: float) -> float | None:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def summary(tally: Tally, wall: float, rss: dict, cpu: dict) -> dict:
+def summary(tally: Tally, wall: float, rss: dict, cpu: dict, pace: float | None) -> dict:
+    """The figures of one class; ``pace`` is the most changes per second the students can
+    ask for (students / think: each answered at once), the ceiling of what is served."""
+
     def stats(values):
         return {
             "n": len(values),
@@ -442,9 +464,11 @@ def summary(tally: Tally, wall: float, rss: dict, cpu: dict) -> dict:
 
     return {
         "sessions": tally.sessions,
+        "deflated": tally.deflated,
         "first_load": stats(tally.first_load),
         "rerun": stats(tally.rerun),
         "changes_per_s": len(tally.rerun) / wall if wall > 0 else 0.0,
+        "pace_per_s": pace,
         "wall_s": wall,
         "errors": tally.errors,
         "exceptions": tally.exceptions[:5],
@@ -475,11 +499,24 @@ def report(result: dict, title: str) -> str:
         "",
         f"changes served per second: {result['changes_per_s']:.2f} "
         f"({rr['n']} in {result['wall_s']:.1f} s)",
+    ]
+    if result["pace_per_s"]:
+        lines.append(
+            f"the students' pace: at most {result['pace_per_s']:.1f} changes/s (each answered "
+            f"at once); served {100 * result['changes_per_s'] / result['pace_per_s']:.0f} % "
+            "of it. The pace bounds what can be served: a saturation figure must stay well "
+            "below it (otherwise more --students or a shorter --think)"
+        )
+    lines += [
         f"errors: {result['errors']} (exceptions on the page {result['exceptions_n']}, "
         f"scripts not finished {result['unfinished']}, dropped connections "
         f"{result['dropped_n']})",
     ]
     lines += [f"  {e}" for e in result["exceptions"] + result["dropped"]]
+    lines.append(
+        f"websockets compressed (permessage-deflate, as a browser negotiates it): "
+        f"{result['deflated']} of {result['sessions']} sessions"
+    )
     if result["replicas"]:
         lines.append(f"sessions per replica (HAProxy cookie): {result['replicas']}")
     for name, r in result["rss_mb"].items():

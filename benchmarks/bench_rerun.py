@@ -29,13 +29,11 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_load import Launched, Student, cpu_seconds, rerun_msg, warm
-from websockets.asyncio.client import connect
+from bench_load import Launched, Student, cpu_seconds, open_stream, rerun_msg, warm
 
 LINKS = {
     "default page": "",
@@ -47,17 +45,9 @@ LINKS = {
 async def moves(base_url: str, query: str, count: int, pid: int, seed: int) -> dict:
     """Open ``query`` in one tab, then move its start point ``count`` times; CPU and wall
     time per move."""
-    split = urllib.parse.urlsplit(base_url)
-    ws_url = f"ws://{split.netloc}{split.path.rstrip('/')}/_stcore/stream"
     rng = random.Random(seed)
     errors: list[str] = []
-    async with connect(
-        ws_url,
-        subprotocols=["streamlit"],
-        origin=f"{split.scheme}://{split.netloc}",
-        max_size=None,
-        compression=None,
-    ) as ws:
+    async with open_stream(base_url) as ws:
         tab = Student(ws, query, base_url)
         await tab.run_script(rerun_msg(query, base_url), 60, errors)
         cpu, wall = [], []

@@ -59,11 +59,13 @@ class Cluster:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.pids: dict[str, int] = {}
         self.socket = ""
+        self.balancer = 0
         for line in self.proc.stdout:
             if line.startswith("replica r"):  # replica r1: pid 123 on http://...
                 name, rest = line.split(":", 1)
                 self.pids[name.split()[1]] = int(rest.split()[1])
-            elif line.startswith("haproxy:"):
+            elif line.startswith("haproxy:"):  # haproxy: pid 125 on http://... (runtime API: ...)
+                self.balancer = int(line.split()[2])
                 self.socket = line.split("runtime API: ")[1].rstrip(")\n")
             elif line.startswith(("ready:", "only ")):
                 assert line.startswith("ready:"), line
@@ -121,16 +123,34 @@ def cluster(haproxy):
 
 def test_load_through_the_balancer_spreads_sessions_without_errors(cluster):
     """A few students for a few seconds through HAProxy: every session loads and reruns
-    without errors, the sessions land on both replicas (the stickiness cookie says which),
-    and haproxy counted sessions on both."""
+    without errors over a websocket compressed as a browser's is, the sessions land on both
+    replicas (the stickiness cookie says which), and haproxy counted sessions on both. The
+    report says where the CPU went: each replica, haproxy and the generator."""
     result = bench_load.run_blocking(
-        cluster.url, students=4, duration=5, think=1, ramp=1, timeout=60, settle=0
+        cluster.url,
+        students=4,
+        duration=5,
+        think=1,
+        ramp=1,
+        timeout=60,
+        settle=0,
+        servers=cluster.pids,
+        balancer=cluster.balancer,
     )
     assert result["errors"] == 0, result
     assert result["sessions"] == 4
+    assert result["deflated"] == 4
     assert result["first_load"]["n"] == 4
     assert result["rerun"]["n"] >= 4
     assert set(result["replicas"]) == {"r1", "r2"}
+    cpu = result["cpu"]["processes"]
+    names = {f"{r} (pid {cluster.pids[r]})" for r in ("r1", "r2")}
+    assert set(cpu) == {bench_load.GENERATOR, f"haproxy (pid {cluster.balancer})", *names}
+    assert all(cpu[name] > 0 for name in names)  # both served reruns
+    assert all(v >= 0 for v in cpu.values())
+    assert set(result["rss_mb"]) == names
+    text = bench_load.report(result, "through the balancer")
+    assert all(f"| {name} |" in text for name in cpu)
     stats = cluster.stats()
     assert all(int(stats[r]["stot"]) > 0 for r in ("r1", "r2"))
     assert all(stats[r]["status"] == "UP" for r in ("r1", "r2"))
