@@ -543,7 +543,8 @@ def cpu_report(cpu: dict, changes: int) -> list[str]:
     capacity = cpu["wall_s"] * cpu["cores"]
     lines = [
         f"CPU while the class ran ({cpu['wall_s']:.1f} s on {cpu['cores']} cores = "
-        f"{capacity:.0f} CPU s; other load on the machine shows as 'others')",
+        f"{capacity:.0f} CPU s; other load on the machine shows as 'others'). Per change: "
+        "the CPU seconds over the changes served (the first loads' CPU included).",
         "",
         "| | CPU | share of the cores | per change |",
         "|---|---|---|---|",
