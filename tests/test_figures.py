@@ -204,6 +204,98 @@ def test_diverged_path_ends_and_axes_stay(rosen):
     assert any(t.marker.symbol == "x" for t in loss.data if t.mode == "markers")
 
 
+def run_ends(cur: dict, j: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run ``j``'s drawn (finite) points ``(K, 2)`` in a 3-D moving trace, and their sizes."""
+    x, y = arr(cur["x"]), arr(cur["y"])
+    mine = (arr(cur["line"]["color"]) == j) & np.isfinite(x)
+    return np.c_[x[mine], y[mine]], arr(cur["marker"]["size"])[mine]
+
+
+def is_cross_at(pts: np.ndarray, at) -> bool:
+    """The last four points are two strokes of equal length crossing at ``at``."""
+    a, b, c, d = pts[-4:]
+    a, b, c, d = (v.astype(np.float64) for v in (a, b, c, d))
+    return (
+        np.allclose((a + b) / 2, at, rtol=1e-6, atol=1e-3)  # float32 far from the box
+        and np.allclose((c + d) / 2, at, rtol=1e-6, atol=1e-3)
+        and np.linalg.norm(a - b) > 0.05
+        and np.isclose(np.linalg.norm(a - b), np.linalg.norm(c - d), rtol=0.05)
+        and abs(np.dot(a - b, c - d)) < 0.05 * np.dot(a - b, a - b)  # the two diagonals
+    )
+
+
+def test_3d_view_marks_divergence_as_the_map_does(rosen):
+    """At every step the 3-D view has, a run is marked with an ✕ exactly when the map
+    marks it so (it has diverged by that step), at the same last finite point; before,
+    both show a round marker there, and the live run never gets an ✕."""
+    paths = make_paths(rosen, [("sgd", 0.1), ("adam", 0.05)], 200)
+    d = paths[0].diverged_at
+    assert 0 < d < 200 and paths[1].diverged_at < 0
+    k = d + 3
+    map_fig = F.contour_spec(F.map_data(rosen), paths, initial_step=k)
+    fig = F.surface3d_spec(rosen, paths, initial_step=k)
+    validated(fig)
+    map_frames = {f["name"]: f["data"][-1] for f in map_fig.frames}
+    compared = set()
+    for frame in [*fig.frames, {"name": f"k{k}", "data": [fig.data[-1]]}]:
+        cur, step = frame["data"][0], int(frame["name"][1:])
+        on_map = map_frames.get(frame["name"])
+        for j, p in enumerate(paths):
+            pts, size = run_ends(cur, j)
+            at = p.points[min(step, p.last)]
+            if step >= p.diverged_at >= 0:
+                assert is_cross_at(pts, at) and not size.any()
+            else:
+                assert np.flatnonzero(size).tolist() == [len(pts) - 1]
+                np.testing.assert_allclose(pts[-1], at, atol=1e-3)
+            if on_map is not None:  # the map has more frames; most 3-D ones are among them
+                shown = (arr(on_map["x"])[j], arr(on_map["y"])[j])
+                np.testing.assert_allclose(shown, at, atol=1e-3)
+                assert on_map["marker"]["symbol"][j] == ("x" if step >= d and j == 0 else "circle")
+                compared.add(step >= d)
+    assert compared == {False, True}  # compared with the map before and after divergence
+    assert np.isfinite(paths[0].points[d - 1]).all() and np.isnan(paths[0].points[d]).all()
+
+
+def test_3d_view_draws_nothing_outside_its_box_and_marks_undefined_points_on_top():
+    """A run leaving the box (lr > 2/λ_max on the bowl) is drawn in 3-D only inside the
+    box (a scene does not clip lines to its axes' ranges); a run that diverged after a
+    point where f is undefined (NaN) keeps its ✕ there, at the top of the height range."""
+    bowl = SURFACES["bowl"]
+    (x0, x1), (y0, y1) = bowl.bounds
+    gone = make_paths(bowl, [("sgd", 0.22)], 100)[0]
+    assert gone.diverged_at > 0 and not F.inside(bowl.bounds, gone.points[gone.last][None])[0]
+    fig = F.surface3d_spec(bowl, [gone])
+    for tr in fig.data[1:]:
+        x, y, z = (np.asarray(arr(tr[c]), float) for c in "xyz")
+        drawn = np.isfinite(z)
+        assert drawn.any() and (~drawn & np.isfinite(x)).any()  # some left out
+        assert np.all((x[drawn] >= x0) & (x[drawn] <= x1) & (y[drawn] >= y0) & (y[drawn] <= y1))
+    undefined = F.Path(
+        "nan",
+        F.color(0),
+        np.array([[1.0, 1.0], [-0.2, -0.6], [np.nan, np.nan]]),
+        np.array([2.0, np.nan, np.nan]),
+        diverged_at=2,
+    )
+    fig = F.surface3d_spec(bowl, [undefined], animate=False)
+    cur = fig.data[-1]
+    pts, _ = run_ends(cur, 0)
+    assert is_cross_at(pts, (-0.2, -0.6))
+    levels = F.surface_mesh(bowl).levels
+    top = levels.hi + 0.02 * (levels.hi - levels.lo)
+    z = arr(cur["z"])
+    assert z[np.isfinite(z)][-4:] == pytest.approx([top] * 4, rel=1e-3)
+
+
+def test_divergence_rule_is_one_function():
+    dead = F.diverged_by(np.array([-1, 0, 5, 9]), 5)
+    assert dead.tolist() == [False, True, True, False]
+    grid = F.diverged_by(np.array([-1, 3])[None, :], np.array([0, 3, 4])[:, None])
+    assert grid.tolist() == [[False, False], [False, True], [False, True]]
+    assert F.marker_symbols(dead) == ["circle", "x", "x", "circle"]
+
+
 def test_display_indices_keep_zigzags_and_collapse_creep():
     zig = np.stack([np.arange(200) * 0.01, np.where(np.arange(200) % 2, 1.0, -1.0)], -1)
     assert len(F.display_indices(zig, span=4.0)) == 200

@@ -525,12 +525,33 @@ def trail_trace(path: Path, idx: np.ndarray, span: float, style: Style) -> dict:
     )
 
 
+def diverged_by(diverged_at, steps) -> np.ndarray:
+    """Whether a run that first diverged at step ``diverged_at`` (-1: never) has diverged
+    by step ``steps``: ``0 <= diverged_at <= steps``, broadcast over both (arrays or ints).
+    Every view marks a run with an ✕ from that step on, at its last finite point, where
+    its path ends (:func:`marker_symbols` on the map, :func:`cross_strokes` in 3-D)."""
+    d = np.asarray(diverged_at, dtype=np.int64)
+    return (d >= 0) & (d <= np.asarray(steps, dtype=np.int64))
+
+
+DIVERGED_SYMBOL = "x"
+"""The marker of a run that has diverged (an ✕) on the map and the loss chart."""
+
+RUNNING_SYMBOL = "circle"
+"""The marker of a run at its current step while it has not diverged."""
+
+
+def marker_symbols(dead) -> list[str]:
+    """Marker symbols for a sequence of :func:`diverged_by` flags: ✕ where diverged."""
+    return [DIVERGED_SYMBOL if d else RUNNING_SYMBOL for d in np.asarray(dead).tolist()]
+
+
 def _current_points(paths: Sequence[Path], step: int) -> tuple[np.ndarray, list[str], list]:
     """Positions ``(N, 2)`` at ``step`` (last finite point if diverged), symbols, steps."""
     ks = [min(step, p.last) for p in paths]
     pts = np.array([p.points[k] for p, k in zip(paths, ks, strict=True)]).reshape(-1, 2)
-    dead = [0 <= p.diverged_at <= step for p in paths]
-    return pts, ["x" if d else "circle" for d in dead], ks
+    dead = diverged_by([p.diverged_at for p in paths], step)
+    return pts, marker_symbols(dead), ks
 
 
 def current_trace(paths: Sequence[Path], step: int, span: float, style: Style) -> dict:
@@ -886,8 +907,7 @@ def map_frames(
     marker_steps = np.minimum(ks[:, None], lasts[None, :])  # (F, N), _current_points' ks
     markers = np.stack([p.points[marker_steps[:, j]] for j, p in enumerate(paths)], axis=1)
     markers = round_for_display(markers.reshape(-1, 2), span).reshape(len(ks), n, 2)
-    diverged = np.array([p.diverged_at for p in paths], dtype=np.int64)
-    dead = (diverged[None, :] >= 0) & (diverged[None, :] <= ks[:, None])  # (F, N)
+    dead = diverged_by(np.array([p.diverged_at for p in paths])[None, :], ks[:, None])  # (F, N)
     marker_ks = marker_steps.astype(np.int32)
     trails = []  # per path, per frame: the slice bounds of its trail (see _trail_bounds)
     for j, i in enumerate(idx):
@@ -915,7 +935,7 @@ def map_frames(
                 type="scatter",
                 x=typed_array(cur[:, 0]),
                 y=typed_array(cur[:, 1]),
-                marker=dict(symbol=["x" if d else "circle" for d in dead[f].tolist()]),
+                marker=dict(symbol=marker_symbols(dead[f])),
                 customdata=typed_array(marker_ks[f]),
             )
         )
@@ -1214,7 +1234,8 @@ def surface3d_spec(
 
     Traces: the surface, each whole path (faint), then ONE trace "current" holding each
     path's travelled part from step 0 to k (in its colour, NaN between paths) with a
-    marker at θ_k (at its last finite point once it has diverged). The figure shows
+    marker at θ_k (an ✕ at its last finite point once it has diverged, as on the map:
+    :func:`diverged_by`, :class:`Travelled`). The figure shows
     ``initial_step`` (default: the last step). With ``animate``, up to ``max_frames``
     frames (:func:`frame_steps_at`: k among them, named as the map's: ``"k12"``) touch only
     that trace; the figure has no player of its own: the page shows, as the map's player
@@ -1223,10 +1244,15 @@ def surface3d_spec(
 
     A path sits at the higher of its own height and the drawn mesh's (the mesh is a coarse
     sample whose flat facets cut above a convex valley, where they would hide the path),
-    plus 2 % of the height range. ``mesh``: the sampled surface (:func:`surface_mesh`, which
-    a caller may cache), else sampled here at ``resolution``. The figure is 25 % taller
-    than the map (at most :data:`HEIGHT_3D_MAX`) and looks at the surface from the front;
-    ``uirevision`` keeps a camera the user has turned, whatever the step."""
+    plus 2 % of the height range; at the top of the range where f is undefined (NaN at a
+    finite point). Its points outside ``bounds`` are not drawn (NaN heights break the
+    line): the map's axes hide them the same way, while a 3-D scene draws lines beyond
+    its axes' ranges (a diverging run's line would sweep across the camera).
+
+    ``mesh``: the sampled surface (:func:`surface_mesh`, which a caller may cache), else
+    sampled here at ``resolution``. The figure is 25 % taller than the map (at most
+    :data:`HEIGHT_3D_MAX`) and looks at the surface from the front; ``uirevision`` keeps a
+    camera the user has turned, whatever the step."""
     bounds = surface.bounds
     if mesh is None:
         mesh = surface_mesh(surface, levels, resolution)
@@ -1237,7 +1263,9 @@ def surface3d_spec(
     def lifted(p: Path, i: np.ndarray) -> np.ndarray:
         with np.errstate(invalid="ignore"):
             z = np.clip(levels.transform(p.values[i]), levels.lo, levels.hi)
+        z = np.where(np.isnan(z), levels.hi, z)  # f undefined at a finite point: the top
         z = np.fmax(z, mesh_height(xs, ys, tz, p.points[i])) + lift
+        z = np.where(inside(bounds, p.points[i]), z, np.nan)  # out of the box: not drawn
         return np.round(z, 4).astype(np.float32)
 
     traces: list[dict] = [
@@ -1308,6 +1336,20 @@ def surface3d_spec(
     return Figure(data=traces, layout=layout, frames=frames)
 
 
+CROSS_ARM = 0.03
+"""Half the width of the 3-D view's ✕, as a fraction of the surface's span."""
+
+
+def cross_strokes(center: np.ndarray, z: float, arm: float) -> tuple[np.ndarray, np.ndarray]:
+    """An ✕ centred on ``center (2,)`` at height ``z``: two strokes of half-width ``arm``
+    along the diagonals, each followed by a NaN break -> ``xy (6, 2)``, ``z (6,)``
+    (float32; all NaN where ``z`` is NaN: a point not drawn gets no ✕ either)."""
+    d = np.array([[-1, -1], [1, 1], [np.nan, np.nan], [-1, 1], [1, -1], [np.nan, np.nan]])
+    xy = (np.asarray(center, dtype=np.float64)[None, :] + arm * d).astype(np.float32)
+    zs = np.array([z, z, np.nan, z, z, np.nan], dtype=np.float32)
+    return xy, zs
+
+
 class Travelled:
     """The 3-D view's moving trace: each path from step 0 to step k, and θ_k marked.
 
@@ -1315,13 +1357,20 @@ class Travelled:
     points (at most :data:`TRAVELLED_CAP`) and their heights are computed once, and θ_k
     for every step in ``steps`` (the figure's and its frames') in one call per path; a
     step then takes the prefix before k plus θ_k itself (bisection), so a frame costs
-    O(points) and no surface evaluation."""
+    O(points) and no surface evaluation.
+
+    A run that has diverged by step k (:func:`diverged_by`, the map's rule) is marked with
+    an ✕ at its last finite point, as on the map, drawn as two crossing strokes of its line
+    (:func:`cross_strokes`, lying on the x–y plane at the point's height) instead of its
+    marker: a 3-D scene's ✕ symbol is an emoji glyph (red, or a blank box without an
+    emoji font), not a mark in the run's colour."""
 
     def __init__(
         self, paths: Sequence[Path], span: float, lifted, marker_size: float, steps
     ) -> None:
         self.paths = list(paths)
         self.marker_size = max(round(marker_size), 1)
+        self.arm = CROSS_ARM * span
         self.idx = [display_indices(p.points, span, cap=TRAVELLED_CAP) for p in paths]
         self.z = [lifted(p, i) for p, i in zip(self.paths, self.idx, strict=True)]
         self.xy = [
@@ -1341,18 +1390,26 @@ class Travelled:
 
     def moving(self, step: int) -> dict:
         """The parts of the trace that change with ``step`` (one of ``steps``): x, y, z,
-        the point colours (run index, uint8) and the marker sizes (0 but at θ_k, uint8)."""
+        the point colours (run index, uint8) and the marker sizes (0 but at θ_k, uint8);
+        a run diverged by k ends with its ✕ strokes instead (marker size 0)."""
         xs, zs, runs, sizes = [], [], [], []
         gap = np.array([[np.nan, np.nan]], dtype=np.float32)
+        dead = diverged_by([p.diverged_at for p in self.paths], step).tolist()
         for j, p in enumerate(self.paths):
             k = min(step, p.last)
             a = int(np.searchsorted(self.idx[j], k, side="left"))  # idx[:a] < k
             here_xy, here_z = self.here[j][step]
             xs += [self.xy[j][:a], here_xy[None], gap]
             zs += [self.z[j][:a], np.array([here_z, np.nan], dtype=np.float32)]
-            runs.append(np.full(a + 2, j, dtype=np.uint8))
             size = np.zeros(a + 2, dtype=np.uint8)
-            size[a] = self.marker_size
+            if dead[j]:
+                cross_xy, cross_z = cross_strokes(here_xy, here_z, self.arm)
+                xs.append(cross_xy)
+                zs.append(cross_z)
+                size = np.zeros(a + 2 + cross_z.size, dtype=np.uint8)
+            else:
+                size[a] = self.marker_size
+            runs.append(np.full(size.size, j, dtype=np.uint8))
             sizes.append(size)
         if not xs:
             empty = np.empty(0, np.float32)
@@ -1394,6 +1451,14 @@ class Travelled:
             hoverinfo="skip",
             name="current",
         )
+
+
+def inside(bounds: Bounds, points: np.ndarray) -> np.ndarray:
+    """``points (K, 2)`` -> ``(K,)`` bool: within ``bounds`` (edges included; NaN: False)."""
+    (x0, x1), (y0, y1) = bounds
+    x, y = points[:, 0], points[:, 1]
+    with np.errstate(invalid="ignore"):
+        return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
 
 
 def mesh_height(xs: np.ndarray, ys: np.ndarray, zs: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -1512,7 +1577,9 @@ def loss_spec(
                     x=[int(k[-1])],
                     y=[float(y[-1])],
                     mode="markers",
-                    marker=dict(symbol="x", size=style.marker_size * 1.3, color=p.color),
+                    marker=dict(
+                        symbol=DIVERGED_SYMBOL, size=style.marker_size * 1.3, color=p.color
+                    ),
                     name=p.name,
                     showlegend=False,
                     hoverinfo="skip",
