@@ -288,6 +288,19 @@ def test_3d_view_draws_nothing_outside_its_box_and_marks_undefined_points_on_top
     assert z[np.isfinite(z)][-4:] == pytest.approx([top] * 4, rel=1e-3)
 
 
+def test_3d_tick_labels_are_few_and_not_enlarged_in_presenter_mode(rosen, default_paths):
+    """A projector's 3-D view keeps few tick labels per axis at a font no larger than
+    SCENE_TICK_FONT_MAX (the scene's labels crowded each other at the presenter's 22 px),
+    while its titles keep the presenter's size; the usual view keeps its 14 px labels."""
+    for style in (F.Style(), F.Style.presenter()):
+        layout = validated(F.surface3d_spec(rosen, default_paths, style=style)).layout
+        for axis in (layout.scene.xaxis, layout.scene.yaxis, layout.scene.zaxis):
+            assert axis.nticks == F.SCENE_TICKS <= 6
+            assert axis.tickfont.size == min(style.font_size, F.SCENE_TICK_FONT_MAX)
+        assert layout.font.size == style.font_size
+    assert F.Style.presenter().font_size > F.SCENE_TICK_FONT_MAX >= F.Style().font_size
+
+
 def test_divergence_rule_is_one_function():
     dead = F.diverged_by(np.array([-1, 0, 5, 9]), 5)
     assert dead.tolist() == [False, True, True, False]

@@ -1215,6 +1215,20 @@ TRAVELLED_CAP = 100
 """Most points of a path's travelled part in one 3-D frame (frames carry them all)."""
 
 
+SCENE_TICK_FONT_MAX = 18
+"""Largest tick-label font (px) in the 3-D view: a scene enlarges its tick labels more than
+in proportion to the font size, so the presenter's 22 px labels grew over each other."""
+
+SCENE_TICKS = 5
+"""Most tick labels per axis of the 3-D view (the view shows a shape, not values to read)."""
+
+
+def scene_ticks(style: Style) -> dict:
+    """Tick settings of each 3-D axis: at most :data:`SCENE_TICKS` labels, in the chart's
+    font size up to :data:`SCENE_TICK_FONT_MAX`."""
+    return dict(nticks=SCENE_TICKS, tickfont=dict(size=min(style.font_size, SCENE_TICK_FONT_MAX)))
+
+
 def surface3d_spec(
     surface,
     paths: Sequence[Path],
@@ -1314,9 +1328,9 @@ def surface3d_spec(
         uirevision=uirevision,
         showlegend=False,
         scene=dict(
-            xaxis=dict(title=dict(text="x"), range=[x0, x1]),
-            yaxis=dict(title=dict(text="y"), range=[y0, y1]),
-            zaxis=dict(title=dict(text=levels.title)),
+            xaxis=dict(title=dict(text="x"), range=[x0, x1], **scene_ticks(style)),
+            yaxis=dict(title=dict(text="y"), range=[y0, y1], **scene_ticks(style)),
+            zaxis=dict(title=dict(text=levels.title), **scene_ticks(style)),
             aspectmode="manual",
             aspectratio=dict(x=1, y=(y1 - y0) / (x1 - x0), z=0.6),
             camera=dict(eye=dict(x=0.35, y=-1.25, z=1.45)),
