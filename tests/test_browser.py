@@ -485,3 +485,31 @@ def test_presenter_mode_puts_the_lesson_on_the_first_screen(browser, served_app,
     assert not errors
     no_exception(page)
     page.close()
+
+
+def test_a_first_visit_requests_nothing_beyond_the_server(browser, served_app):
+    """A first visit (empty cache) with every chart kind drawn sends no request to any
+    host but the app's own: the page works offline, and no third-party server (the
+    favicon's font CDN) is asked for anything. The favicon is an inline data URL."""
+    from urllib.parse import urlsplit
+
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    requests: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    page = context.new_page()
+    page.goto(served_app + "/?3d=1")
+    page.wait_for_function(f"document.querySelectorAll('{MAP}').length >= 3", timeout=90_000)
+    icon = "document.querySelector('link[rel~=icon]')"
+    # Streamlit sets the page's own icon once the script has run: then it is requested
+    page.wait_for_function(f"{icon} && !{icon}.href.endsWith('/favicon.png')", timeout=30_000)
+    page.wait_for_timeout(2000)  # late requests (fonts, icons) after the charts
+    no_exception(page)
+    own = urlsplit(served_app).netloc
+    away = [
+        u
+        for u in requests
+        if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != own
+    ]
+    assert requests and not away
+    assert page.evaluate(f"{icon}.href").startswith("data:image/svg+xml")
+    context.close()
