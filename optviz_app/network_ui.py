@@ -67,6 +67,12 @@ MNIST_IMAGES = 1000
 """MNIST images used: the first ones of the training set. The network then has 5 times the
 weights of the digits' network and a subset this size keeps an epoch at about three times
 the cost of one on the digits, so the work budget still allows tens of epochs."""
+PANEL = "open_network"
+"""Session key of the section's expander (open or closed)."""
+WORDED_PICKERS = ("net_data", "net_batch")
+"""The section's pickers whose options are words (the data set; the batch size's "full
+batch"): what a language switch writes again (``page.on_lang_change``) so that the browser
+shows the option in the new language."""
 DIGITS = ("digits",)
 """The data key of the 8×8 digits; MNIST's is ``("mnist", folder, images)``."""
 
@@ -225,6 +231,7 @@ def _controls(n: int, lang: str) -> tuple[int, int | None, int]:
         t("net.batch", lang),
         sizes,
         # the same words for every data set: the browser keeps a selected option's text
+        # (a language switch writes the value again: page.on_lang_change)
         format_func=lambda b: t("net.full_batch", lang) if b == 0 else str(b),
         key="net_batch",
     )
@@ -243,9 +250,7 @@ def section(state: PageState, lang: str, style: F.Style | None = None) -> None:
 
     ``style``: the figure's sizes (the page's; presenter mode's on a projector).
     """
-    box = st.expander(
-        t("net.title", lang), icon=":material/hub:", key="open_network", on_change="rerun"
-    )
+    box = st.expander(t("net.title", lang), icon=":material/hub:", key=PANEL, on_change="rerun")
     if not box.open:
         return
     with box:

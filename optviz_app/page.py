@@ -27,7 +27,7 @@ from optviz.conventions import CONVENTION_NAMES
 from optviz.drawing import figures as F
 from surfaces import SURFACE_PARAMS, SURFACES
 
-from . import formula_ui, plot, presenter, studies_ui, teaching
+from . import formula_ui, network_ui, plot, presenter, studies_ui, teaching
 from .compute import (
     RunResult,
     Summary,
@@ -111,14 +111,36 @@ def on_remove(i: int) -> None:
     restructure(lambda s: s.remove_run(i))
 
 
+PANELS = (*teaching.PANELS, *studies_ui.PANELS, network_ui.PANEL)
+"""The page's lazy expanders below the map (drawn only while open)."""
+
+
 def on_lang_change() -> None:
     """A new language re-creates every widget (a new generation): the browser keeps a
     selectbox's shown option text while its key stays, so the surface, preset and
-    optimizer pickers would go on showing the old language. Open run boxes stay open."""
+    optimizer pickers would go on showing the old language. Open run boxes stay open.
+
+    The expanders below the map are keyed by their label too, so each open one is opened
+    again under its new label (:data:`PANELS`; its widgets are drawn on the next run and
+    keep their values). The studies' and the network's own pickers are keyed by fixed
+    names, outside the generations: those whose options are words are written again with
+    the value they hold, which makes Streamlit send it to the browser in the new language.
+    The fair comparison's mode (a widget of the generation) is carried into the new one."""
     ss = st.session_state
     gen = ss["gen"]
     opened = tuple(i for i in range(len(ss["state"].runs)) if ss.get(key(gen, f"r{i}:box")))
+    panels = [k for k in PANELS if ss.get(k)]
+    worded = [*studies_ui.worded_pickers(list(ss)), *network_ui.WORDED_PICKERS]
+    pickers = {k: ss[k] for k in worded if k in ss}
+    fair_mode = ss.get(key(gen, studies_ui.FAIR_MODE))
     restructure(lambda s: s, open_boxes=opened)
+    new = ss["gen"]
+    for k in panels:
+        ss[k] = True
+    for k, value in pickers.items():
+        ss[k] = value
+    if fair_mode is not None:
+        ss[key(new, studies_ui.FAIR_MODE)] = fair_mode
 
 
 def on_duplicate(i: int) -> None:

@@ -36,6 +36,26 @@ from .session import key, restructure
 from .state import DEFAULT_CONVENTION, FAIR_CHOICES, PageState, RunSpec, factory_kwargs
 
 FIT_SURFACE = "linear_regression"
+BASIN, SWEEP = "basin", "sweep"
+"""The basin map's and the sweep's widget-key prefixes (``studies.basin_section``'s and
+``studies.sweep_section``'s ``key``): their widgets are keyed by fixed names, outside the
+widget generations, so that they outlive the page's structural changes."""
+SWEEP_RUN = f"{SWEEP}_run"
+"""The sweep's run picker (which run the sweep varies)."""
+PANELS = ("open_basin", "open_sweep", "open_fair")
+"""Session keys of the study sections' expanders (open or closed)."""
+FAIR_MODE = "fair_mode"
+"""The fair comparison's mode picker, a widget of the generation (``key(gen, FAIR_MODE)``)."""
+
+
+def worded_pickers(keys) -> list[str]:
+    """Of the session keys ``keys``, those of the studies' pickers whose options are words
+    (the basin map's and the sweep's colouring, the swept run, the sweep's two axes
+    ``sweep_x_<optimizer>``/``sweep_y_<optimizer>``): what a language switch writes again
+    (``page.on_lang_change``) so that the browser shows the option in the new language."""
+    fixed = (f"{BASIN}_mode", f"{SWEEP}_mode", SWEEP_RUN)
+    axes = (f"{SWEEP}_x_", f"{SWEEP}_y_")
+    return [k for k in keys if isinstance(k, str) and (k in fixed or k.startswith(axes))]
 
 
 def in_sweep(spec: RunSpec) -> bool:
@@ -164,7 +184,7 @@ def on_basin_pick(x: float, y: float) -> None:
 def on_sweep_pick(values: dict) -> None:
     """A sweep cell or "use best": those values into the swept run (and the steps)."""
     ss = st.session_state
-    i = int(ss.get("sweep_run", 0) or 0)
+    i = int(ss.get(SWEEP_RUN, 0) or 0)
 
     def edit(s: PageState) -> PageState:
         if not 0 <= i < len(s.runs):
@@ -196,7 +216,7 @@ def on_fair_change() -> None:
     ss = st.session_state
     gen = ss["gen"]
     on = bool(ss.get(key(gen, "fair_on"), False))
-    mode = ss.get(key(gen, "fair_mode"), "same")
+    mode = ss.get(key(gen, FAIR_MODE), "same")
     ss[key(gen, "view:fair")] = mode if on and mode in FAIR_CHOICES else "off"
     lr = ss.get(key(gen, "fair_lr"))
     if isinstance(lr, int | float) and lr > 0:
@@ -223,7 +243,7 @@ def sections(state: PageState, shown, start, lang: str, style: F.Style | None = 
         st.caption(t("studies.full_gradient", lang))
 
     box = st.expander(
-        t("studies.basin", lang), icon=":material/grid_on:", key="open_basin", on_change="rerun"
+        t("studies.basin", lang), icon=":material/grid_on:", key=PANELS[0], on_change="rerun"
     )
     if box.open:
         with box:
@@ -237,13 +257,13 @@ def sections(state: PageState, shown, start, lang: str, style: F.Style | None = 
                 runs,
                 state.steps,
                 lang,
-                key="basin",
+                key=BASIN,
                 on_pick=on_basin_pick,
                 style=style,
             )
 
     box = st.expander(
-        t("studies.sweep", lang), icon=":material/tune:", key="open_sweep", on_change="rerun"
+        t("studies.sweep", lang), icon=":material/tune:", key=PANELS[1], on_change="rerun"
     )
     if box.open:
         with box:
@@ -252,13 +272,13 @@ def sections(state: PageState, shown, start, lang: str, style: F.Style | None = 
             if not sweepable:
                 st.info(t("studies.no_runs", lang))
             else:
-                if st.session_state.get("sweep_run", 0) not in sweepable:
-                    st.session_state["sweep_run"] = sweepable[0]
+                if st.session_state.get(SWEEP_RUN, 0) not in sweepable:
+                    st.session_state[SWEEP_RUN] = sweepable[0]
                 i = st.selectbox(
                     t("studies.sweep_run", lang),
                     sweepable,
                     format_func=lambda j: run_title(j, state.runs[j], lang),
-                    key="sweep_run",
+                    key=SWEEP_RUN,
                 )
                 spec = state.runs[i]
                 studies.sweep_section(
@@ -268,13 +288,13 @@ def sections(state: PageState, shown, start, lang: str, style: F.Style | None = 
                     tuple(start),
                     state.steps,
                     lang,
-                    key="sweep",
+                    key=SWEEP,
                     on_pick=on_sweep_pick,
                     style=style,
                 )
 
     box = st.expander(
-        t("studies.fair", lang), icon=":material/balance:", key="open_fair", on_change="rerun"
+        t("studies.fair", lang), icon=":material/balance:", key=PANELS[2], on_change="rerun"
     )
     if box.open:
         with box:
@@ -288,8 +308,8 @@ def _fair(state: PageState, gen: int, skey, sparams, start, lang: str) -> None:
     view = state.view
     if key(gen, "fair_on") not in ss:
         ss[key(gen, "fair_on")] = view.fair != "off"
-    if key(gen, "fair_mode") not in ss:
-        ss[key(gen, "fair_mode")] = view.fair if view.fair != "off" else "same"
+    if key(gen, FAIR_MODE) not in ss:
+        ss[key(gen, FAIR_MODE)] = view.fair if view.fair != "off" else "same"
     if key(gen, "fair_lr") not in ss:
         ss[key(gen, "fair_lr")] = float(view.fair_lr)
     runs = tuple(

@@ -460,7 +460,7 @@ def equations_panel(results, tch: Teach, lang: str) -> None:
         t("equations", lang),
         expanded=tch.present,
         icon=":material/function:",
-        key="open_equations",
+        key=EQUATIONS_BOX,
         on_change="rerun",
     )
     if not box.open:
@@ -543,6 +543,10 @@ def report_table(report, lang: str) -> str:
 
 INSPECTOR_BOX = "open_inspector"
 """Session key of the step inspector's box (its label stays fixed, so it stays open)."""
+EQUATIONS_BOX, EXPORTS_BOX = "open_equations", "open_exports"
+"""Session keys of the update rules' box and the exports' box."""
+PANELS = (EQUATIONS_BOX, INSPECTOR_BOX, EXPORTS_BOX)
+"""The teaching panels' expanders (open or closed)."""
 
 
 def inspector_panel(state: PageState, results, tch: Teach, lang: str) -> None:
@@ -652,7 +656,7 @@ def exports_panel(
     if not teach().shown("exports"):
         return
     box = st.expander(
-        t("exports", lang), icon=":material/download:", key="open_exports", on_change="rerun"
+        t("exports", lang), icon=":material/download:", key=EXPORTS_BOX, on_change="rerun"
     )
     if not box.open:
         return  # lazy: the files and the script are made only while it is open

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -82,3 +83,22 @@ def open_box(at: AppTest, key: str) -> AppTest:
     """
     at.session_state[key] = True
     return at.run()
+
+
+def write_idx(path: Path, values: np.ndarray) -> None:
+    """``values`` (uint8) as an IDX file: 0, 0, type 0x08, ndim, big-endian sizes, data."""
+    header = bytes([0, 0, 0x08, values.ndim]) + np.array(values.shape, dtype=">u4").tobytes()
+    path.write_bytes(header + values.astype(np.uint8).tobytes())
+
+
+def tiny_mnist(folder: Path, n: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    """Synthetic 28×28 "digits": class c is a bright bar in row band c, plus noise."""
+    rng = np.random.default_rng(4)
+    labels = np.arange(n) % 10
+    images = rng.integers(0, 60, size=(n, 28, 28))
+    for i, c in enumerate(labels):
+        images[i, 2 * c + 3 : 2 * c + 6, 4:24] = 255
+    folder.mkdir(parents=True, exist_ok=True)
+    write_idx(folder / "train-images-idx3-ubyte", images)
+    write_idx(folder / "train-labels-idx1-ubyte", labels)
+    return images, labels

@@ -34,8 +34,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(app: str | Path, port: int) -> subprocess.Popen:
-    """Start ``streamlit run app`` headless on 127.0.0.1:port and wait until healthy."""
+def serve(app: str | Path, port: int, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start ``streamlit run app`` headless on 127.0.0.1:port and wait until healthy;
+    ``env``: environment variables set for the server besides this process's."""
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -55,6 +56,7 @@ def serve(app: str | Path, port: int) -> subprocess.Popen:
             "none",
         ],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -14,8 +14,13 @@ import inspect
 import re
 
 import pytest
+from apptest_helpers import tiny_mnist
+from conftest import ROOT, free_port, serve, stop
 
 from optviz.catalog import DISPLAY_NAMES, OPTIMIZERS
+from optviz.drawing.studies import param_name
+from optviz_app import network_ui
+from optviz_app.i18n import t
 
 pytestmark = pytest.mark.browser
 
@@ -171,4 +176,99 @@ def test_switching_to_japanese_leaves_no_english_in_the_pickers(browser, served_
     assert any("ローゼンブロック関数" in text for text in shown), shown
     found = english_words(page_texts(page), allowed_words())
     assert not found, sorted(found.items())
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def served_with_mnist(chromium_path, tmp_path_factory):
+    """The app served with MNIST offered (tiny synthetic IDX files in a temporary folder),
+    so the network section shows its data-set choice."""
+    folder = tmp_path_factory.mktemp("mnist")
+    tiny_mnist(folder)
+    port = free_port()
+    proc = serve(ROOT / "app.py", port, env={network_ui.MNIST_ENV: str(folder)})
+    yield f"http://127.0.0.1:{port}"
+    stop(proc)
+
+
+def pickers(panel) -> list[str]:
+    """Each select box, radio group and segmented control of ``panel``: its text, the text
+    its input shows, and the checked options after ``checked:``."""
+    return panel.locator(
+        '[data-testid="stSelectbox"], [data-testid="stRadio"], [data-testid="stButtonGroup"]'
+    ).evaluate_all(
+        """(els) => els.map((el) => el.innerText + ' '
+          + [...el.querySelectorAll('input:not([type="radio"])')].map((i) => i.value).join(' ')
+          + ' checked: ' + [...el.querySelectorAll('input:checked')]
+              .map((i) => i.closest('label').innerText).join(', '))"""
+    )
+
+
+def test_switching_language_keeps_the_studies_open_their_pickers_set_and_translated(
+    browser, served_with_mnist, artifacts
+):
+    """The study sections and the network section, open and with choices made in English,
+    stay open after the switch to Japanese, with the same choices, every option in
+    Japanese: their pickers are keyed by fixed names (they outlive the page's widget
+    generations), and the browser keeps a kept key's shown option text (a select box) or
+    loses its checked option (a radio group) when its options change."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{served_with_mnist}/")
+    page.wait_for_selector(MAP, timeout=60_000)
+    page.wait_for_timeout(1500)
+    main = page.locator('[data-testid="stMain"]')
+
+    def panel(title: str):
+        """The expander whose summary names ``title``."""
+        summary = page.locator("summary", has_text=title)
+        return main.locator('[data-testid="stExpander"]').filter(has=summary).first
+
+    titles = ("studies.basin", "studies.sweep", "studies.fair", "net.title")
+    for title in titles:
+        panel(t(title, "en")).locator("summary").first.click()
+        page.wait_for_timeout(2500)
+    basin, sweep, fair, network = (panel(t(title, "en")) for title in titles)
+    network.get_by_text("Batch size").wait_for(timeout=120_000)
+    # choices: the basin map coloured by final loss, the sweep's vertical axis on weight
+    # decay, the fair comparison's mode at each one's best lr (not applied), MNIST
+    basin.locator('[data-testid="stRadio"]').get_by_text(t("studies.mode_final_loss", "en")).click()
+    page.wait_for_timeout(2500)
+    combo = sweep.get_by_role("combobox", name="Vertical axis")
+    combo.click()
+    combo.fill("weight")
+    page.get_by_role("option", name=param_name("weight_decay", "en"), exact=True).click()
+    page.wait_for_timeout(2500)
+    fair.locator('[data-testid="stRadio"]').get_by_text(t("studies.fair_best", "en")).click()
+    page.wait_for_timeout(2500)
+    data = network.locator('[data-testid="stRadio"]')
+    data.get_by_text(t("net.dataset_mnist", "en", n=f"{network_ui.MNIST_IMAGES:,}")).click()
+    network.get_by_text("784 → 100 → 100 → 10").first.wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)
+
+    page.locator('[data-testid="stSidebar"]').get_by_text("日本語").click()
+    # the network section, open, in Japanese
+    panel(t("net.title", "ja")).get_by_text(t("net.batch", "ja")).wait_for(timeout=120_000)
+    main.get_by_text(t("studies.fair_switch", "ja")).wait_for(timeout=60_000)
+    page.wait_for_timeout(2500)
+    page.screenshot(path=str(artifacts / "browser_language_studies_ja.png"), full_page=True)
+
+    shown = {
+        name: pickers(panel(t(title, "ja")))
+        for name, title in zip(("basin", "sweep", "fair", "network"), titles, strict=True)
+    }
+    every = [text for texts in shown.values() for text in texts]
+    assert len(every) >= 8, shown  # all four sections are open and drawn
+    found = english_words([text.replace("checked:", "") for text in every], allowed_words())
+    assert not found, (sorted(found.items()), shown)
+    checked = " | ".join(every)
+    assert f"checked: {t('studies.mode_final_loss', 'ja')}" in " | ".join(shown["basin"])
+    assert any(
+        text.startswith(t("studies.y_param", "ja")) and param_name("weight_decay", "ja") in text
+        for text in shown["sweep"]
+    ), shown["sweep"]
+    assert f"checked: {t('studies.fair_best', 'ja')}" in " | ".join(shown["fair"])
+    mnist = t("net.dataset_mnist", "ja", n=f"{network_ui.MNIST_IMAGES:,}")
+    assert f"checked: {mnist}" in checked
+    assert any(t("net.full_batch", "ja") in text for text in shown["network"]), shown
+    assert page.locator('[data-testid="stException"]').count() == 0
     page.close()
