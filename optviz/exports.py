@@ -2,7 +2,7 @@
 
 Every function is pure: arrays in, ``str`` or ``bytes`` out, nothing written to
 disk. A run to export is an :class:`ExportRun` (one optimizer's trajectory with its label,
-gradient noise, seed and colour).
+gradient noise, seed and colour; a mini-batch run's batches are its trajectory's).
 """
 
 from __future__ import annotations
@@ -22,7 +22,14 @@ from .descent import Trajectory
 from .equations import NAMES
 from .optimizers import Optimizer
 
-CSV_COLUMNS = ("run", "optimizer", "path", "step", "x", "y", "loss", "gx", "gy", "diverged")
+STEP_COLUMNS = ("path", "step", "x", "y", "loss", "gx", "gy", "diverged", "batch")
+"""What each step of a path records: its point, the loss there, the gradient the optimizer
+saw there (``gx``, ``gy``), whether the path has diverged, and ``batch``, the data points
+that gradient was taken on (a mini-batch run; None for the exact gradient)."""
+RUN_COLUMNS = ("noise", "seed", "batch_size", "batch_seed")
+"""What a run records besides its optimizer to be run again: the gradient noise and its
+seed, the mini-batch size and the seed of the batches' order (None for the full batch)."""
+CSV_COLUMNS = ("run", "optimizer", *STEP_COLUMNS, *RUN_COLUMNS)
 """Columns of :func:`trajectories_csv`, one row per (run, path, step)."""
 
 
@@ -79,18 +86,27 @@ def _diverged_flags(trajectory: Trajectory) -> np.ndarray:
     return (at >= 0) & (steps >= at)
 
 
+def _run_values(run: ExportRun) -> tuple:
+    """The values of :data:`RUN_COLUMNS` for ``run`` (the batches from its trajectory)."""
+    batches = run.trajectory.batches
+    if batches is None:
+        return (float(run.noise), run.seed, None, None)
+    return (float(run.noise), run.seed, int(batches.size), int(batches.seed))
+
+
 def _rows(run: ExportRun):
-    """``(label, key, path, step, x, y, loss, gx, gy, diverged)`` for every path and step."""
+    """The values of :data:`STEP_COLUMNS` for every path and step: ``(path, step, x, y,
+    loss, gx, gy, diverged, batch)``, ``batch`` a tuple of point indices or None."""
     traj = run.trajectory
     flags = _diverged_flags(traj)
     n_steps, n_paths = traj.values.shape
+    batches = traj.batches
     for path in range(n_paths):
         for step in range(n_steps):
             x, y = traj.points[step, path]
             gx, gy = traj.grads[step, path]
+            batch = None if batches is None else tuple(int(i) for i in batches.indices(step))
             yield (
-                run.label,
-                run.optimizer.name,
                 path,
                 step,
                 float(x),
@@ -99,23 +115,40 @@ def _rows(run: ExportRun):
                 float(gx),
                 float(gy),
                 bool(flags[step, path]),
+                batch,
             )
+
+
+def _csv_cell(value) -> str | int:
+    """One CSV cell: floats with ``repr`` (they parse back to the same float64), booleans
+    ``0``/``1``, None empty, a batch its point indices separated by spaces."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, tuple):
+        return " ".join(str(i) for i in value)
+    return value
 
 
 def trajectories_csv(runs: Sequence[ExportRun]) -> str:
     """All runs as CSV with the header :data:`CSV_COLUMNS`.
 
     Numbers are written with ``repr`` (they parse back to the same float64); undefined
-    values after divergence are ``nan``; ``diverged`` is ``0``/``1``.
+    values after divergence are ``nan``; ``diverged`` is ``0``/``1``; ``batch`` lists the
+    step's data points separated by spaces. A value that does not apply (the batch, batch
+    size and batch seed of a full-batch run; the seed of a run without one) is empty.
     """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for run in runs:
+        head = (run.label, run.optimizer.name)
+        tail = _run_values(run)
         for row in _rows(run):
-            *front, diverged = row
-            cells = [repr(v) if isinstance(v, float) else v for v in front]
-            writer.writerow([*cells, int(diverged)])
+            writer.writerow([_csv_cell(v) for v in (*head, *row, *tail)])
     return buffer.getvalue()
 
 
@@ -135,22 +168,22 @@ def trajectories_json(runs: Sequence[ExportRun], meta: dict | None = None) -> st
 
     ``{"meta": {...caller's meta (surface, surface params, start, steps...),
     "versions": {...}}, "runs": [{"label", "optimizer", "name", "hyperparams", "noise",
-    "seed", "color", "diverged_at": [per path, null if never], "steps": [{"path", "step",
-    "x", "y", "loss", "gx", "gy", "diverged"}, ...]}]}``. NaN is written as ``null``.
+    "seed", "batch_size", "batch_seed", "color", "diverged_at": [per path, null if never],
+    "steps": [{"path", "step", "x", "y", "loss", "gx", "gy", "diverged", "batch"},
+    ...]}]}`` (:data:`STEP_COLUMNS`, :data:`RUN_COLUMNS`; ``batch_size``, ``batch_seed``
+    and each step's ``batch`` are ``null`` for a full-batch run). NaN is written as
+    ``null``.
     """
     doc_runs = []
     for run in runs:
-        steps = [
-            dict(zip(CSV_COLUMNS[2:], _jsonable(list(row[2:])), strict=True)) for row in _rows(run)
-        ]
+        steps = [dict(zip(STEP_COLUMNS, _jsonable(list(row)), strict=True)) for row in _rows(run)]
         doc_runs.append(
             {
                 "label": run.label,
                 "optimizer": run.optimizer.name,
                 "name": NAMES.get(run.optimizer.name, run.optimizer.name),
                 "hyperparams": _jsonable(dict(run.optimizer.hyperparams or {})),
-                "noise": _jsonable(run.noise),
-                "seed": run.seed,
+                **dict(zip(RUN_COLUMNS, _jsonable(list(_run_values(run))), strict=True)),
                 "color": run.color,
                 "diverged_at": [
                     int(a) if a >= 0 else None for a in np.asarray(run.trajectory.diverged_at)

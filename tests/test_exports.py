@@ -90,6 +90,87 @@ def test_json_round_trip(runs):
                     assert row[name] == value
 
 
+@pytest.fixture(scope="module")
+def batch_runs():
+    """Mini-batch runs on the line fit (4 does not divide 13; noise on top in the second)
+    and a full-batch run beside them."""
+    surface = make_linear_regression(n=13, seed=5)
+    start = np.array([surface.start, np.asarray(surface.start) + 0.4])
+    specs = [
+        ("sgd", {"lr": 0.05}, dict(batch_size=4, batch_seed=3, seed=3)),
+        ("adam", {"lr": 0.1}, dict(batch_size=1, batch_seed=7, noise=0.3, seed=7)),
+        ("sgd", {"lr": 0.05}, {}),
+    ]
+    out = []
+    for i, (key, kw, how) in enumerate(specs):
+        optimizer = OPTIMIZERS[key](**kw)
+        traj = run(surface, optimizer, starts=start, steps=20, **how)
+        out.append(
+            ex.ExportRun(f"{i} {key}", optimizer, traj, how.get("noise", 0.0), how.get("seed"))
+        )
+    return surface, start, out
+
+
+def test_csv_records_each_runs_batches_noise_and_seed(batch_runs):
+    """Read back: a mini-batch run's size and seed on every row, each step's batch the
+    points its gradient was taken on (the gradient of the mean over exactly those points);
+    a full-batch run's batch cells are empty."""
+    surface, _, runs_ = batch_runs
+    rows = list(csv.DictReader(io.StringIO(ex.trajectories_csv(runs_))))
+    by_run = {r.label: [row for row in rows if row["run"] == r.label] for r in runs_}
+    for run_ in runs_[:2]:
+        batches, traj = run_.trajectory.batches, run_.trajectory
+        mine = by_run[run_.label]
+        assert {row["batch_size"] for row in mine} == {str(batches.size)}
+        assert {row["batch_seed"] for row in mine} == {str(batches.seed)}
+        assert {row["seed"] for row in mine} == {str(run_.seed)}
+        assert {float(row["noise"]) for row in mine} == {run_.noise}
+        for row in mine:
+            path, step = int(row["path"]), int(row["step"])
+            batch = [int(i) for i in row["batch"].split()]
+            assert batch == batches.indices(step).tolist()
+            if run_.noise == 0:  # the row's gradient is the mean over its batch
+                want = surface.data.grad(traj.points[step, path], np.array(batch))
+                np.testing.assert_allclose([float(row["gx"]), float(row["gy"])], want, rtol=1e-12)
+    sizes = {len(row["batch"].split()) for row in by_run[runs_[0].label]}
+    assert sizes == {4, 1}  # an epoch of 13 points: three batches of 4 and one of 1
+    full = by_run[runs_[2].label]
+    assert all(row["batch"] == row["batch_size"] == row["batch_seed"] == "" for row in full)
+    assert all(row["seed"] == "" and float(row["noise"]) == 0 for row in full)
+
+
+def test_json_records_what_runs_a_mini_batch_run_again(batch_runs):
+    """Each run's batch size, batch seed, noise and seed read back from the JSON run it
+    again to the same path; each step's batch is the one its gradient was taken on."""
+    surface, start, runs_ = batch_runs
+    doc = json.loads(ex.trajectories_json(runs_, {"surface": "linear_regression"}))
+    for entry, run_ in zip(doc["runs"], runs_, strict=True):
+        traj = run_.trajectory
+        again = run(
+            surface,
+            OPTIMIZERS[entry["optimizer"]](**entry["hyperparams"]),
+            starts=start,
+            steps=20,
+            noise=entry["noise"],
+            seed=entry["seed"],
+            batch_size=entry["batch_size"],
+            batch_seed=entry["batch_seed"] if entry["batch_seed"] is not None else 0,
+        )
+        np.testing.assert_array_equal(again.points, traj.points)
+        for row in entry["steps"]:
+            if traj.batches is None:
+                assert row["batch"] is None
+            else:
+                assert row["batch"] == traj.batches.indices(row["step"]).tolist()
+    mini, noisy, full = doc["runs"]
+    assert (mini["batch_size"], mini["batch_seed"], mini["noise"]) == (4, 3, 0.0)
+    assert (noisy["batch_size"], noisy["batch_seed"], noisy["seed"]) == (1, 7, 7)
+    assert (full["batch_size"], full["batch_seed"], full["seed"]) == (None, None, None)
+    # without the batch size the run is another one: the record is needed
+    other = run(surface, OPTIMIZERS["sgd"](lr=0.05), starts=start, steps=20)
+    assert not np.allclose(other.points[-1], runs_[0].trajectory.points[-1])
+
+
 def _figure():
     frames = [go.Frame(data=[go.Scatter(x=[0, k], y=[0, k])], name=str(k)) for k in range(3)]
     return go.Figure(data=[go.Scatter(x=[0], y=[0])], frames=frames)
