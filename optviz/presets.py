@@ -23,6 +23,10 @@ class PresetRun:
     convention: str = "pytorch"
 
 
+DATA = "{data}"
+"""In a preset's explanation: the network section's data set, named by the page."""
+
+
 @dataclass(frozen=True)
 class Preset:
     """A named lecture scenario.
@@ -31,6 +35,8 @@ class Preset:
     a preset on a typed formula has ``surface="formula"``, the formula's text in
     ``formula`` (the page's grammar) and its plot window in ``bounds``.
     ``focus_step`` is the step the step inspector should open on (e.g. Adam's first step).
+    :data:`DATA` in ``text_en``/``text_ja`` stands for the data set the page's network
+    section trains on (the page names the one chosen there).
     """
 
     key: str
@@ -377,18 +383,18 @@ PRESETS: tuple[Preset, ...] = (
         text_en=(
             "The course's experiment: SGD, Momentum, AdaGrad, RMSprop, AdaDelta and Adam, all "
             'at learning rate 0.01 and otherwise at their defaults. Open "On a real network" '
-            "below: each run trains a multilayer perceptron on scikit-learn's 8×8 handwritten "
-            "digits (1,797 images; not MNIST) with the full batch. After 100 epochs AdaGrad, "
-            "RMSprop and Adam have nearly fitted the training set (Adam above 95 % accuracy), "
-            "Momentum is well behind, and SGD and AdaDelta have hardly moved. AdaDelta is slow "
-            "only at this learning rate: at PyTorch's default of 1.0 it keeps up with AdaGrad."
+            "below: each run trains a multilayer perceptron on {data} with the full batch. On "
+            "the 8×8 digits, after 100 epochs AdaGrad, RMSprop and Adam have nearly fitted the "
+            "training set (Adam above 95 % accuracy), Momentum is well behind, and SGD and "
+            "AdaDelta have hardly moved. AdaDelta is slow only at this learning rate: at "
+            "PyTorch's default of 1.0 it keeps up with AdaGrad."
         ),
         text_ja=(
             "授業の実験です。SGD、Momentum、AdaGrad、RMSprop、AdaDelta、Adam をすべて学習率 "
             "0.01、その他は既定値にしています。下の「実際のネットワークで」を開くと、各試行が "
-            "scikit-learn の 8×8 の手書き数字（1,797 枚。MNIST ではありません）で多層パーセプトロン"
-            "を全データ（フルバッチ）で学習します。100 エポック後、AdaGrad、RMSprop、Adam は訓練"
-            "データにほぼ合い（Adam の認識精度は 95 % 以上）、Momentum は大きく遅れ、SGD と "
+            "{data}で多層パーセプトロンを全データ（フルバッチ）で学習します。8×8 の手書き数字"
+            "では、100 エポック後、AdaGrad、RMSprop、Adam は訓練データにほぼ合い（Adam の認識"
+            "精度は 95 % 以上）、Momentum は大きく遅れ、SGD と "
             "AdaDelta はほとんど進みません。AdaDelta が遅いのはこの学習率のためで、PyTorch の"
             "既定値 1.0 なら AdaGrad と同じくらい速く学習します。"
         ),

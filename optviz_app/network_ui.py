@@ -92,6 +92,28 @@ def mnist_subset(folder: str, images: int) -> mlp.Dataset:
     return mlp.load_mnist(folder, limit=images)
 
 
+def chosen_mnist() -> mlp.Dataset | None:
+    """MNIST's images when the section trains on them (offered, chosen in its data-set
+    picker and readable), else None (the digits): what :func:`_choose_data` uses, found
+    without drawing anything."""
+    folder = mnist_folder()
+    if folder is None or st.session_state.get("net_data") != "mnist":
+        return None
+    try:
+        return mnist_subset(folder, MNIST_IMAGES)
+    except (ValueError, OSError):
+        return None
+
+
+def data_phrase(lang: str) -> str:
+    """The data set the section trains on, as a phrase inside a sentence (a lecture
+    preset's explanation: ``optviz.presets.DATA``)."""
+    data = chosen_mnist()
+    if data is None:
+        return t("net.preset_data_digits", lang)
+    return t("net.preset_data_mnist", lang, n=f"{data.size:,}")
+
+
 def dataset(key: tuple) -> mlp.Dataset:
     """The training set of a data key (:data:`DIGITS` or ``("mnist", folder, images)``)."""
     if key[0] == "mnist":

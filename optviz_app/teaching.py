@@ -42,9 +42,9 @@ from optviz.equations import (
 )
 from optviz.inspector import gradient_scale, inspect_step, step_arrows
 from optviz.numpy_script import numpy_script
-from optviz.presets import PRESETS, PRESETS_BY_KEY
+from optviz.presets import DATA, PRESETS, PRESETS_BY_KEY, Preset
 
-from . import plot
+from . import network_ui, plot
 from .compute import build_lr, build_optimizer
 from .i18n import STRINGS, optimizer_name, run_name, t
 from .links import Link, Teach, canonical_teach, decode, encode, normalize_lang, preset_link
@@ -227,6 +227,15 @@ def preset_picker(sb, state: PageState, tch: Teach, lang: str) -> None:
         )
 
 
+def preset_text(preset: Preset, lang: str) -> str:
+    """The preset's explanation in ``lang``, its :data:`optviz.presets.DATA` replaced by
+    the data set the network section trains on now (:func:`network_ui.data_phrase`)."""
+    text = preset.text_ja if lang == "ja" else preset.text_en
+    if DATA in text:
+        text = text.replace(DATA, network_ui.data_phrase(lang))
+    return text
+
+
 def preset_caption(tch: Teach, lang: str) -> None:
     """The preset's title and explanation: above the map, or beside it (in the right
     column, large) in presenter mode."""
@@ -234,7 +243,7 @@ def preset_caption(tch: Teach, lang: str) -> None:
         return
     p = PRESETS_BY_KEY[tch.preset]
     title = p.title_ja if lang == "ja" else p.title_en
-    text = p.text_ja if lang == "ja" else p.text_en
+    text = preset_text(p, lang)
     if tch.present:
         st.markdown(
             f'<div class="optviz-explain"><b>{title}</b><br>{text}</div>',

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 from apptest_helpers import chart_specs, open_page, tiny_mnist
 from streamlit.testing.v1 import AppTest
 
 from optviz import OPTIMIZERS, mlp
 from optviz.drawing import figures as F
+from optviz.presets import PRESETS_BY_KEY
 from optviz_app import network_ui
 from optviz_app.i18n import t
 
@@ -242,3 +244,34 @@ def test_a_missing_or_broken_mnist_folder_gives_a_notice_and_the_digits(monkeypa
     at = open_network(page({"lang": "ja"}), net_data="mnist")
     warning = next(w.value for w in at.warning if "MNIST" in w.value)
     assert "読めませんでした" in warning and "not an IDX" not in warning
+
+
+def preset_explanation(at: AppTest) -> str:
+    preset = PRESETS_BY_KEY["course_network"]
+    return next(
+        i.value for i in at.info if preset.title_en in i.value or preset.title_ja in i.value
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_course_preset_names_the_data_set_chosen_in_the_section(monkeypatch, tmp_path, lang):
+    """The course preset's explanation says which data the networks train on: the 8×8
+    digits ("not MNIST") until MNIST is chosen in the section, then MNIST's images."""
+    folder = tmp_path / "mnist"
+    tiny_mnist(folder)
+    monkeypatch.setenv(network_ui.MNIST_ENV, str(folder))
+    network_ui.trained.clear()
+    network_ui.mnist_subset.clear()
+    at = open_network(page({"preset": "course_network", "lang": lang}), net_epochs=2)
+    digits = t("net.preset_data_digits", lang)
+    mnist = t("net.preset_data_mnist", lang, n="40")
+    text = preset_explanation(at)
+    assert digits in text and "MNIST" in digits and mnist not in text
+    at = open_network(at, net_epochs=2, net_data="mnist")
+    text = preset_explanation(at)
+    assert mnist in text and digits not in text
+    assert ("not MNIST" if lang == "en" else "MNIST ではありません") not in text
+    assert ("first 40 training images" if lang == "en" else "最初の 40 枚") in text
+    assert "{data}" not in text
+    at = open_network(at, net_epochs=2, net_data="digits")  # and back
+    assert digits in preset_explanation(at)
