@@ -433,3 +433,32 @@ def test_fair_mode_from_state_without_opening(at):
     at.run()
     assert not at.exception
     assert all("best from sweep" in r for r in table_rows(at))
+
+
+def test_language_switch_keeps_the_studies_choices(at):
+    """Switching to Japanese keeps the open studies open and their pickers as they were:
+    the sweep's colouring (a fixed key) and the fair comparison's mode chosen but not
+    applied (a widget of the generation, which a new generation would seed from the view,
+    "same"), their options now in Japanese."""
+    panels = ("open_sweep", "open_fair")
+
+    def rerun(widget, value):
+        for name in panels:  # AppTest does not send an expander's open state back
+            at.session_state[name] = True
+        widget.set_value(value).run()
+        assert not at.exception
+
+    for name in panels:
+        at.session_state[name] = True
+    at.run()
+    rerun(at.radio(key="sweep_mode"), "steps")
+    rerun(at.radio(key=k(at, "fair_mode")), "best")
+    assert state(at).view.fair == "off"  # chosen, not applied
+    rerun(at.radio(key=k(at, "lang")), "ja")
+    assert state(at).lang == "ja"
+    fair, sweep = at.radio(key=k(at, "fair_mode")), at.radio(key="sweep_mode")
+    assert fair.value == "best" and fair.options == [
+        t(f"studies.fair_{m}", "ja") for m in ("same", "best")
+    ]
+    assert sweep.value == "steps" and t("studies.mode_steps", "ja") in sweep.options
+    assert state(at).view.fair == "off"
