@@ -3,6 +3,8 @@ six networks and the section draws their loss and accuracy, one colour per run."
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from optviz.drawing import figures as F
@@ -64,4 +66,37 @@ def test_presenter_mode_fits_the_figure_on_a_projector_screen(browser, served_ap
     assert chart.locator(".legendtext").count() == 6
     assert page.locator('[data-testid="stException"]').count() == 0
     page.screenshot(path=str(artifacts / "browser_network_present.png"))
+    page.close()
+
+
+@pytest.mark.parametrize("lang", ["en", "ja"])
+def test_phone_legend_packs_the_six_runs_in_few_rows(browser, served_app, artifacts, lang):
+    """On a 420-px phone the six runs' legend wraps into packed rows (at most four, each
+    row as tall as a line of its text), leaving the plots most of the figure."""
+    page = browser.new_page(viewport={"width": 420, "height": 900})
+    page.goto(f"{served_app}?preset=course_network&lang={lang}")
+    page.wait_for_selector(PLOT, timeout=60_000)
+    page.wait_for_timeout(800)
+    box = (
+        page.locator('[data-testid="stExpander"]')
+        .filter(has=page.locator("summary"))
+        .nth(page.locator('[data-testid="stExpander"] summary').count() - 1)
+    )  # "On a real network" is the page's last section
+    box.locator("summary").first.click()
+    chart = box.locator(PLOT).first
+    chart.wait_for(timeout=120_000)
+    page.wait_for_timeout(1500)
+    chart.scroll_into_view_if_needed()
+    entries = chart.evaluate(
+        "el => [...el.querySelectorAll('.legend .traces')].map(t => {"
+        " const r = t.getBoundingClientRect(); return [Math.round(r.top), Math.round(r.height)]; })"
+    )
+    rows = sorted({top for top, _ in entries})
+    assert len(entries) == 6 and len(rows) <= 4
+    font = chart.evaluate("el => el._fullLayout.legend.font.size")
+    assert all(b - a <= 2 * font for a, b in itertools.pairwise(rows))  # no gaps
+    loss_plot = chart.evaluate("el => el._fullLayout.yaxis._length")
+    assert loss_plot >= 150
+    assert page.locator('[data-testid="stException"]').count() == 0
+    box.screenshot(path=str(artifacts / f"browser_network_phone_{lang}.png"))
     page.close()

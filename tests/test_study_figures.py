@@ -570,6 +570,10 @@ def test_network_figure_draws_each_run_and_grows_for_the_projector():
     assert projector.layout.xaxis2.tickfont.size == big.font_size - 2
     assert projector.data[0].line.width == big.line_width > page.data[0].line.width
     assert projector.layout.xaxis2.title.text == "エポック"
+    # the legend's wrapped rows are packed: no gap between the runs' groups, small lines
+    for fig, style in ((page, small), (projector, big)):
+        assert fig.layout.legend.tracegroupgap == 0 and fig.layout.legend.itemwidth == 30
+        assert fig.layout.legend.font.size == F.legend_font(style) < style.font_size
     # a label per decade when the losses span decades; plotly's ticks for a narrow range
     assert page.layout.yaxis.dtick is None
     wide = [np.array([2.3, 0.5, 1e-3]), np.array([2.3, 2.2, 2.1])]

@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 
 from optviz import strings
 
-from .figures import Style
+from .figures import Style, legend_font
 
 
 def _text(key: str, lang: str) -> str:
@@ -52,7 +52,9 @@ def training_figure(
     A loss that overflowed (inf or NaN) leaves a gap: the line ends where training diverged.
     ``style`` (default :class:`~optviz.drawing.figures.Style`) sets the fonts, the lines and
     the height, at most :data:`MAX_HEIGHT`; :meth:`~optviz.drawing.figures.Style.presenter`
-    is the projector's.
+    is the projector's. The legend sits above the plots and wraps as the width asks, its
+    rows packed (no gap between the runs' legend groups, the loss chart's legend font): on
+    a phone six runs take four rows, not six.
     """
     style = Style() if style is None else style
     width = style.line_width
@@ -117,7 +119,13 @@ def training_figure(
         plot_bgcolor="white",
         paper_bgcolor="white",
         legend=dict(
-            orientation="h", yanchor="bottom", y=1.06, x=0, font=dict(size=style.font_size - 1)
+            orientation="h",
+            yanchor="bottom",
+            y=1.06,
+            x=0,
+            font=dict(size=legend_font(style)),
+            itemwidth=30,  # Plotly's least: the line sample takes no more than it needs
+            tracegroupgap=0,  # one group per run: no gap between the wrapped rows
         ),
         uirevision="network",
     )
