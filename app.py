@@ -1,8 +1,8 @@
 """optviz: interactive loss-surface descent. Run with ``streamlit run app.py``.
 
 ``streamlit run`` finds ``app`` below and serves the page through it: Streamlit's own
-server (``st.App``) with the files that never change sent compressed
-(:mod:`optviz_app.serving`). Each session's script run executes this file as
+server (``st.App``) with the files that never change sent compressed, the process held to
+one CPU (:mod:`optviz_app.serving`). Each session's script run executes this file as
 ``__main__``: the page.
 """
 
@@ -20,4 +20,5 @@ else:
 
     from optviz_app import serving
 
+    serving.claim_one_cpu()
     app = st.App(__file__, middleware=serving.middleware())

@@ -88,7 +88,7 @@ def load(page, cdp, url: str) -> dict:
     for event, handler in handlers.items():
         cdp.on(event, handler)
     t0 = time.perf_counter()
-    page.goto(url)
+    page.goto(url, wait_until="commit")  # the first chart is what is waited for, not "load"
     page.wait_for_function(FIRST_CHART, timeout=120_000, polling=20)
     seconds = time.perf_counter() - t0
     http = dict(wire)

@@ -544,9 +544,11 @@ def cpu_report(cpu: dict, changes: int) -> list[str]:
     lines = [
         f"CPU while the class ran ({cpu['wall_s']:.1f} s on {cpu['cores']} cores = "
         f"{capacity:.0f} CPU s; other load on the machine shows as 'others'). Per change: "
-        "the CPU seconds over the changes served (the first loads' CPU included).",
+        "the CPU seconds over all the changes served, by every server together (the first "
+        "loads' CPU included): with N replicas, one replica's cost of its own changes is "
+        "about N times its row.",
         "",
-        "| | CPU | share of the cores | per change |",
+        "| | CPU | share of the cores | per change (of all) |",
         "|---|---|---|---|",
     ]
     for name, seconds in cpu_shares(cpu).items():

@@ -6,6 +6,8 @@
 # haproxy reads deploy/haproxy.cfg, the file the compose setup uses. Ctrl-C or SIGTERM
 # stops everything. A replica that dies is left dead (its browsers reconnect to another);
 # the script ends when haproxy does. PYTHON picks the interpreter (default python3).
+# Each replica holds itself to a CPU no other has claimed (optviz_app/serving.py), while
+# there are free ones.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
