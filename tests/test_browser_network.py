@@ -14,16 +14,37 @@ pytestmark = pytest.mark.browser
 PLOT = ".js-plotly-plot"
 
 
-def test_course_preset_trains_and_draws_the_six(browser, served_app, artifacts):
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{served_app}?preset=course_network")
+def titled_section(page):
+    """The expander "On a real network" (an English page)."""
+    return page.locator('[data-testid="stExpander"]', has_text="On a real network").first
+
+
+def last_section(page):
+    """The page's last expander, "On a real network" in either language."""
+    return (
+        page.locator('[data-testid="stExpander"]')
+        .filter(has=page.locator("summary"))
+        .nth(page.locator('[data-testid="stExpander"] summary').count() - 1)
+    )
+
+
+def open_network_section(page, url, section):
+    """Open ``url``, open the network section (``section(page)``) and wait until its chart
+    is drawn: (the section, its chart)."""
+    page.goto(url)
     page.wait_for_selector(PLOT, timeout=60_000)
     page.wait_for_timeout(800)
-    box = page.locator('[data-testid="stExpander"]', has_text="On a real network").first
+    box = section(page)
     box.locator("summary").first.click()
     chart = box.locator(PLOT).first
     chart.wait_for(timeout=120_000)
     page.wait_for_timeout(1500)
+    return box, chart
+
+
+def test_course_preset_trains_and_draws_the_six(browser, served_app, artifacts):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    box, chart = open_network_section(page, f"{served_app}?preset=course_network", titled_section)
     box.scroll_into_view_if_needed()
     assert box.get_by_text("not MNIST").count() >= 1
     traces = chart.evaluate(
@@ -44,14 +65,8 @@ def test_course_preset_trains_and_draws_the_six(browser, served_app, artifacts):
 
 def test_presenter_mode_fits_the_figure_on_a_projector_screen(browser, served_app, artifacts):
     page = browser.new_page(viewport={"width": 1280, "height": 720})
-    page.goto(f"{served_app}?preset=course_network&present=1")
-    page.wait_for_selector(PLOT, timeout=60_000)
-    page.wait_for_timeout(800)
-    box = page.locator('[data-testid="stExpander"]', has_text="On a real network").first
-    box.locator("summary").first.click()
-    chart = box.locator(PLOT).first
-    chart.wait_for(timeout=120_000)
-    page.wait_for_timeout(1500)
+    url = f"{served_app}?preset=course_network&present=1"
+    _, chart = open_network_section(page, url, titled_section)
     chart.scroll_into_view_if_needed()
     layout = chart.evaluate(
         "el => ({font: el._fullLayout.font.size, height: el._fullLayout.height,"
@@ -74,18 +89,8 @@ def test_phone_legend_packs_the_six_runs_in_few_rows(browser, served_app, artifa
     """On a 420-px phone the six runs' legend wraps into packed rows (at most four, each
     row as tall as a line of its text), leaving the plots most of the figure."""
     page = browser.new_page(viewport={"width": 420, "height": 900})
-    page.goto(f"{served_app}?preset=course_network&lang={lang}")
-    page.wait_for_selector(PLOT, timeout=60_000)
-    page.wait_for_timeout(800)
-    box = (
-        page.locator('[data-testid="stExpander"]')
-        .filter(has=page.locator("summary"))
-        .nth(page.locator('[data-testid="stExpander"] summary').count() - 1)
-    )  # "On a real network" is the page's last section
-    box.locator("summary").first.click()
-    chart = box.locator(PLOT).first
-    chart.wait_for(timeout=120_000)
-    page.wait_for_timeout(1500)
+    url = f"{served_app}?preset=course_network&lang={lang}"
+    box, chart = open_network_section(page, url, last_section)
     chart.scroll_into_view_if_needed()
     entries = chart.evaluate(
         "el => [...el.querySelectorAll('.legend .traces')].map(t => {"

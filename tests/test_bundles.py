@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import plotly.graph_objects as go
 import pytest
+from test_figures import make_paths
 
-from optviz import OPTIMIZERS, run
 from optviz.drawing import figures as F
 from optviz_app.bundles import CARTESIAN, FIRST_SCREEN, FULL, bundle_for, plotly_js_version
 from optviz_app.plot import plotly_src, trace_types
@@ -17,19 +17,7 @@ from surfaces import SURFACES
 @pytest.fixture(scope="module")
 def paths():
     surface = SURFACES["rosenbrock"]
-    out = []
-    for i, (key, lr) in enumerate([("sgd", 1e-3), ("adam", 0.1), ("sgd", 0.5)]):
-        traj = run(surface, OPTIMIZERS[key](lr=lr), surface.start, 60)
-        out.append(
-            F.Path(
-                f"{i} {key}",
-                F.color(i),
-                traj.points[:, 0],
-                traj.values[:, 0],
-                int(traj.diverged_at[0]),
-            )
-        )
-    return surface, out
+    return surface, make_paths(surface, [("sgd", 1e-3), ("adam", 0.1), ("sgd", 0.5)], 60)
 
 
 def test_the_vendored_bundle_is_the_same_plotly_js_as_the_full_one():
